@@ -1,0 +1,254 @@
+//! Division and migration into empty Moore neighbours (MODEL.md §5.8).
+//!
+//! Two cells may want the same empty site, so these events are resolved in
+//! three phases that give the same result at any thread count:
+//!
+//! ```text
+//!   A  every proliferative cell with an empty neighbour draws whether it acts
+//!      (divide or hop) and which empty neighbour it targets   (parallel, keyed)
+//!   B  every empty site picks, among the cells targeting it, the one with the
+//!      lowest keyed priority                                  (parallel)
+//!   C  winners are applied in site order                      (sequential, O(events))
+//! ```
+//!
+//! No empty neighbour means no division (contact inhibition). Daughters both
+//! keep the parent's damage level (a per-cell level, like foci density),
+//! split its cargo, and count one more division; a tissue lineage reaching its
+//! replicative limit arrests with origin `Replicative`.
+
+use crate::cell::{Cell, Kind, Origin, Phenotype};
+use crate::geometry::Grid;
+use crate::rng::{hash, hazard_prob, uniform, Purpose};
+use crate::rules::{sasp_signal, young_signal, Env};
+use crate::scenario::CellParams;
+use rayon::prelude::*;
+
+const NONE: u64 = u64::MAX;
+
+/// Local signals that modulate division and migration.
+pub struct Signals<'a> {
+    pub sasp: &'a [f64],
+    pub cm_young: &'a [f64],
+    pub cm_senescent: &'a [f64],
+}
+
+pub struct StepKey {
+    pub seed: u64,
+    pub step: u64,
+    pub now_h: f64,
+    pub dt: f64,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Moves {
+    pub divisions: u32,
+    pub migrations: u32,
+    pub replicative_arrests: u32,
+}
+
+/// Division and migration rates (1/h) of a cell, or None if it cannot act.
+pub fn rates(cell: &Cell, env: &Env, p: &CellParams) -> Option<(f64, f64)> {
+    if cell.phenotype != Phenotype::Proliferative {
+        return None;
+    }
+    let hs = sasp_signal(env, p);
+    let hy = young_signal(cell, env, p);
+    match cell.kind {
+        Kind::Tissue => Some((
+            p.division_per_h * (1.0 + p.young_division_boost * hy + p.sasp_division_boost * hs),
+            p.migration_per_h * (1.0 + p.sasp_division_boost * hs),
+        )),
+        Kind::Transformed => {
+            let cargo = cell.cargo_young + cell.cargo_senescent;
+            let stim = cargo / (p.young_half_saturation + cargo);
+            Some((
+                p.division_per_h * p.transformed_division_factor * (1.0 + p.transformed_ev_stimulation * stim),
+                p.migration_per_h,
+            ))
+        }
+        Kind::Msc | Kind::Empty => None,
+    }
+}
+
+pub fn divide_and_migrate(grid: &Grid, cells: &mut [Cell], sig: &Signals, p: &CellParams, key: &StepKey) -> Moves {
+    let n = grid.len();
+    // Phase A: intents, encoded as target << 1 | divide.
+    let cells_ro: &[Cell] = cells;
+    let intents: Vec<u64> = (0..n)
+        .into_par_iter()
+        .map(|i| {
+            let c = &cells_ro[i];
+            let env = Env {
+                sasp: sig.sasp[i],
+                cm_young: sig.cm_young[i],
+                cm_senescent: sig.cm_senescent[i],
+                ..Env::default()
+            };
+            let Some((k_div, k_mig)) = rates(c, &env, p) else { return NONE };
+            let total = k_div + k_mig;
+            let u = uniform(key.seed, key.step, i as u64, Purpose::Action);
+            let p_act = hazard_prob(total, key.dt);
+            if u >= p_act {
+                return NONE;
+            }
+            let mut empty = [0usize; 8];
+            let mut m = 0;
+            for (_, j) in grid.moore(i) {
+                if cells_ro[j].is_empty() {
+                    empty[m] = j;
+                    m += 1;
+                }
+            }
+            if m == 0 {
+                return NONE;
+            }
+            let pick = (uniform(key.seed, key.step, i as u64, Purpose::ActionTarget) * m as f64) as usize;
+            let divide = u < p_act * k_div / total;
+            ((empty[pick.min(m - 1)] as u64) << 1) | divide as u64
+        })
+        .collect();
+    // Phase B: each empty site picks its winner.
+    let winners: Vec<u64> = (0..n)
+        .into_par_iter()
+        .map(|i| {
+            if !cells_ro[i].is_empty() {
+                return NONE;
+            }
+            let mut best = NONE;
+            let mut best_pri = u64::MAX;
+            for (_, j) in grid.moore(i) {
+                let it = intents[j];
+                if it != NONE && (it >> 1) as usize == i {
+                    let pri = hash(key.seed, key.step, j as u64, Purpose::ActionPriority);
+                    if pri < best_pri || (pri == best_pri && (j as u64) < best) {
+                        best_pri = pri;
+                        best = j as u64;
+                    }
+                }
+            }
+            best
+        })
+        .collect();
+    // Phase C: apply in site order.
+    let mut moves = Moves::default();
+    let t_new = key.now_h + key.dt;
+    for (target, &w) in winners.iter().enumerate() {
+        if w == NONE {
+            continue;
+        }
+        let src = w as usize;
+        let divide = intents[src] & 1 == 1;
+        if divide {
+            let parent = &mut cells[src];
+            parent.divisions = parent.divisions.saturating_add(1);
+            parent.last_division_h = t_new;
+            parent.cargo_young *= 0.5;
+            parent.cargo_senescent *= 0.5;
+            if parent.kind == Kind::Tissue && parent.divisions >= parent.limit {
+                parent.phenotype = Phenotype::Arrested;
+                parent.origin = Origin::Replicative;
+                parent.onset_h = t_new;
+                moves.replicative_arrests += 2;
+            }
+            let daughter = *parent;
+            cells[target] = daughter;
+            moves.divisions += 1;
+        } else {
+            cells[target] = cells[src];
+            cells[src] = Cell::EMPTY;
+            moves.migrations += 1;
+        }
+    }
+    moves
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::geometry::Boundary;
+    use crate::scenario::load;
+
+    fn setup(nx: usize, ny: usize) -> (Grid, Vec<Cell>, CellParams) {
+        let p = load(None, &[]).unwrap().scenario.cells;
+        (Grid::new(nx, ny, Boundary::NoFlux), vec![Cell::EMPTY; nx * ny], p)
+    }
+    fn prolif() -> Cell {
+        let mut c = Cell::EMPTY;
+        c.kind = Kind::Tissue;
+        c.limit = 50;
+        c
+    }
+
+    #[test]
+    fn contact_inhibition_no_empty_neighbour_no_division() {
+        let (g, mut cells, p) = setup(8, 8);
+        cells.iter_mut().for_each(|c| *c = prolif());
+        let z = vec![0.0; 64];
+        let sig = Signals { sasp: &z, cm_young: &z, cm_senescent: &z };
+        for step in 0..200 {
+            let m = divide_and_migrate(&g, &mut cells, &sig, &p, &StepKey { seed: 1, step, now_h: 0.0, dt: 1.0 });
+            assert_eq!(m, Moves::default());
+        }
+    }
+
+    #[test]
+    fn a_lone_cell_divides_at_its_rate_and_conserves_nothing_twice() {
+        let (g, _, mut p) = setup(9, 9);
+        p.migration_per_h = 0.0;
+        let z = vec![0.0; 81];
+        let sig = Signals { sasp: &z, cm_young: &z, cm_senescent: &z };
+        let trials = 4000;
+        let mut divided = 0;
+        for t in 0..trials {
+            let mut cells = vec![Cell::EMPTY; 81];
+            cells[40] = prolif();
+            cells[40].cargo_young = 2.0;
+            let m = divide_and_migrate(&g, &mut cells, &sig, &p, &StepKey { seed: 3, step: t, now_h: 0.0, dt: 1.0 });
+            if m.divisions == 1 {
+                divided += 1;
+                let occ: Vec<&Cell> = cells.iter().filter(|c| c.is_occupied()).collect();
+                assert_eq!(occ.len(), 2);
+                assert!(occ.iter().all(|c| c.divisions == 1 && (c.cargo_young - 1.0).abs() < 1e-15));
+            }
+        }
+        // rate is boosted by young cargo: hy = 2/3
+        let k = p.division_per_h * (1.0 + p.young_division_boost * 2.0 / 3.0);
+        let expect = hazard_prob(k, 1.0) * trials as f64;
+        assert!((divided as f64 - expect).abs() < 4.0 * expect.sqrt(), "{divided} vs {expect}");
+    }
+
+    #[test]
+    fn conflicting_intents_never_overwrite_a_cell() {
+        let (g, mut cells, mut p) = setup(16, 16);
+        p.division_per_h = 5.0;
+        p.migration_per_h = 5.0;
+        for (i, c) in cells.iter_mut().enumerate() {
+            if i % 3 != 0 {
+                *c = prolif();
+            }
+        }
+        let z = vec![0.0; 256];
+        let sig = Signals { sasp: &z, cm_young: &z, cm_senescent: &z };
+        let before = cells.iter().filter(|c| c.is_occupied()).count();
+        let m = divide_and_migrate(&g, &mut cells, &sig, &p, &StepKey { seed: 2, step: 0, now_h: 0.0, dt: 1.0 });
+        let after = cells.iter().filter(|c| c.is_occupied()).count();
+        assert!(m.divisions > 0 && m.migrations > 0);
+        assert_eq!(after, before + m.divisions as usize);
+    }
+
+    #[test]
+    fn replicative_limit_arrests_both_daughters() {
+        let (g, _, mut p) = setup(5, 5);
+        p.division_per_h = 50.0;
+        p.migration_per_h = 0.0;
+        let z = vec![0.0; 25];
+        let sig = Signals { sasp: &z, cm_young: &z, cm_senescent: &z };
+        let mut cells = vec![Cell::EMPTY; 25];
+        cells[12] = prolif();
+        cells[12].divisions = 49;
+        let m = divide_and_migrate(&g, &mut cells, &sig, &p, &StepKey { seed: 1, step: 0, now_h: 0.0, dt: 1.0 });
+        assert_eq!(m.divisions, 1);
+        let occ: Vec<&Cell> = cells.iter().filter(|c| c.is_occupied()).collect();
+        assert!(occ.iter().all(|c| c.phenotype == Phenotype::Arrested && c.origin == Origin::Replicative));
+    }
+}

@@ -1,0 +1,45 @@
+//! Typed errors of the library. The binary adds context with anyhow at the edge.
+
+use std::path::PathBuf;
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum ScenarioError {
+    #[error("{}: cannot read scenario: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: malformed TOML: {message}", path.display())]
+    Syntax { path: PathBuf, message: String },
+    #[error("{}: `extends` cycle: {chain}", path.display())]
+    ExtendsCycle { path: PathBuf, chain: String },
+    #[error("--set {arg}: {rule}")]
+    Override { arg: String, rule: String },
+    /// A key whose value breaks a rule. `origin` is the file (or `--set`) that set it.
+    #[error("{origin}: {key} = {value}: {rule}")]
+    Invalid {
+        origin: String,
+        key: String,
+        value: String,
+        rule: String,
+    },
+}
+
+#[derive(Debug, Error)]
+pub enum OutputError {
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: {message}", path.display())]
+    Encode { path: PathBuf, message: String },
+}
+
+impl OutputError {
+    pub fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> OutputError {
+        let path = path.into();
+        move |source| OutputError::Io { path, source }
+    }
+}

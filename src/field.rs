@@ -1,0 +1,153 @@
+//! A diffusing field on the lattice and its mass balance.
+//!
+//! Time-dependent fields (EVs, soluble CM) are advanced over an agent step by
+//! Strang splitting of local uptake around the exact spectral step:
+//!
+//! ```text
+//!   uptake Δt/2  →  D∇² − λ + s exactly over Δt (spectral.rs)  →  uptake Δt/2
+//! ```
+//!
+//! Uptake at an occupied site is c·(1 − e^{−uΔt/2}) per half step, moved
+//! exactly into the cell's cargo pool, so no material is made or lost there.
+//! Decay is integrated analytically from the uniform mode. Every amount is
+//! booked, so secreted + delivered − decayed − taken up − lost at boundaries
+//! equals the change in total to round-off (no-flux and periodic edges lose
+//! nothing). The `sasp` field is instead solved to steady state each step.
+
+use crate::scenario::FieldParams;
+use crate::spectral::{decayed_over_step, Spectral};
+use rayon::prelude::*;
+use serde::Serialize;
+
+/// A sum that is the same at any thread count: per-row partials (each summed
+/// left to right) combined in row order.
+pub fn ordered_sum(v: &[f64], row: usize) -> f64 {
+    v.par_chunks(row.max(1))
+        .map(|r| r.iter().sum::<f64>())
+        .collect::<Vec<f64>>()
+        .iter()
+        .sum()
+}
+
+/// Cumulative amounts (au) booked for one field since t = 0.
+#[derive(Clone, Copy, Debug, Default, Serialize, PartialEq)]
+pub struct Balance {
+    pub initial: f64,
+    pub secreted: f64,
+    pub delivered: f64,
+    pub decayed: f64,
+    pub taken_up: f64,
+    pub lost_at_boundaries: f64,
+}
+
+impl Balance {
+    /// What the total should be if every amount is accounted for.
+    pub fn expected_total(&self) -> f64 {
+        self.initial + self.secreted + self.delivered - self.decayed - self.taken_up - self.lost_at_boundaries
+    }
+}
+
+pub struct Field {
+    pub name: &'static str,
+    pub c: Vec<f64>,
+    pub params: FieldParams,
+    pub balance: Balance,
+    nx: usize,
+    /// False until anything is secreted or delivered: an all-zero field stays
+    /// zero and needs no solve.
+    active: bool,
+}
+
+impl Field {
+    pub fn new(name: &'static str, params: FieldParams, nx: usize, len: usize) -> Self {
+        Field {
+            name,
+            c: vec![0.0; len],
+            params,
+            balance: Balance::default(),
+            nx,
+            active: false,
+        }
+    }
+
+    pub fn total(&self) -> f64 {
+        ordered_sum(&self.c, self.nx)
+    }
+
+    pub fn is_active(&self) -> bool {
+        self.active
+    }
+
+    /// Adds an instantaneous dose (au per site).
+    pub fn deliver(&mut self, amounts: &[f64]) {
+        let added = ordered_sum(amounts, self.nx);
+        if added > 0.0 {
+            self.c.par_iter_mut().zip(amounts.par_iter()).for_each(|(c, a)| *c += a);
+            self.balance.delivered += added;
+            self.active = true;
+        }
+    }
+
+    /// Moves c·(1 − e^{−u·h}) from each occupied site into `taken`.
+    fn uptake(&mut self, occupied: &[bool], taken: &mut [f64], h: f64) -> f64 {
+        let f = -(-self.params.uptake * h).exp_m1();
+        if f == 0.0 {
+            return 0.0;
+        }
+        let nx = self.nx;
+        let rows: Vec<f64> = self
+            .c
+            .par_chunks_mut(nx)
+            .zip(taken.par_chunks_mut(nx))
+            .zip(occupied.par_chunks(nx))
+            .map(|((c, t), occ)| {
+                let mut s = 0.0;
+                for ((c, t), &o) in c.iter_mut().zip(t.iter_mut()).zip(occ) {
+                    if o {
+                        let q = *c * f;
+                        *c -= q;
+                        *t += q;
+                        s += q;
+                    }
+                }
+                s
+            })
+            .collect();
+        rows.iter().sum()
+    }
+
+    /// Advances the field over `dt` h with secretion `src` (au/h per site),
+    /// uptake at `occupied` sites credited to `taken` (au per site, added to).
+    pub fn advance(&mut self, sp: &mut Spectral, src: &[f64], occupied: &[bool], taken: &mut [f64], dt: f64) {
+        let s_total = ordered_sum(src, self.nx);
+        if !self.active && s_total <= 0.0 {
+            return;
+        }
+        self.active = true;
+        let mut up = self.uptake(occupied, taken, 0.5 * dt);
+        let m0 = self.total();
+        let FieldParams { diffusion, decay, .. } = self.params;
+        let source = (s_total > 0.0).then_some(src);
+        sp.advance(&mut self.c, source, diffusion, decay, dt);
+        self.balance.secreted += s_total * dt;
+        self.balance.decayed += decayed_over_step(m0, s_total, decay, dt);
+        up += self.uptake(occupied, taken, 0.5 * dt);
+        self.balance.taken_up += up;
+    }
+
+    /// Solves the steady state D∇²c − (decay + uptake)c + src = 0 (the `sasp`
+    /// field: it equilibrates within minutes, MODEL.md §4). Uptake is taken
+    /// uniform over the lattice; in a near-confluent tissue that is every site.
+    pub fn solve_steady(&mut self, sp: &mut Spectral, src: &[f64]) {
+        let s_total = ordered_sum(src, self.nx);
+        if s_total <= 0.0 {
+            self.c.iter_mut().for_each(|c| *c = 0.0);
+            return;
+        }
+        let lambda = self.params.decay + self.params.uptake;
+        let mut out = std::mem::take(&mut self.c);
+        sp.steady(src, &mut out, self.params.diffusion, lambda);
+        self.c = out;
+        self.active = true;
+    }
+}

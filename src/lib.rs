@@ -1,0 +1,16 @@
+//! senesim: an agent-based simulator of senescence spread, SASP and MSC
+//! secretome treatments in tissue. The model is specified in MODEL.md; the
+//! scenario keys in docs/scenario-reference.md.
+
+pub mod cell;
+pub mod division;
+pub mod error;
+pub mod field;
+pub mod geometry;
+pub mod product;
+pub mod rng;
+pub mod rules;
+pub mod scenario;
+pub mod sim;
+pub mod spectral;
+pub mod treatment;

@@ -1,0 +1,399 @@
+//! The intracellular rules of MODEL.md §5, applied to one site per step.
+//!
+//! `update_cell` is a pure function of the cell, its local environment (field
+//! levels, senescent neighbours) and keyed random draws, so sites can be
+//! updated in parallel in any order with identical results. Division and
+//! migration, which involve two sites, are in `division.rs`.
+//!
+//! Order within a step, for one cell:
+//!
+//! ```text
+//!   cargo loss → damage (exact over Δt) → death → by state:
+//!     proliferative tissue: onset (damage Hill hazard ⊕ juxtacrine)
+//!     arrested / senescent: clearance → commitment → reversion (→ transformation)
+//!     MSC: senescence of the graft
+//! ```
+
+use crate::cell::{Cell, Kind, Origin, Phenotype};
+use crate::rng::{hazard_prob, uniform, Purpose};
+use crate::scenario::{CellParams, Graft, TissueParams};
+
+/// What a cell senses at its site this step.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Env {
+    /// Local `sasp` (au), after this step's steady solve.
+    pub sasp: f64,
+    /// Local soluble young CM factors (au).
+    pub cm_young: f64,
+    /// Local soluble senescent CM factors (au), acting as SASP.
+    pub cm_senescent: f64,
+    /// Deep-senescent Moore neighbours at the start of the step.
+    pub deep_neighbours: u8,
+    /// Stress damage delivered to this site per hour during this step.
+    pub stress_per_h: f64,
+}
+
+/// What is the same for every site this step.
+pub struct Ctx<'a> {
+    pub cells: &'a CellParams,
+    pub tissue: &'a TissueParams,
+    pub grafts: &'a [Graft],
+    pub seed: u64,
+    pub step: u64,
+    /// Time at the start of the step (h).
+    pub now_h: f64,
+    pub dt: f64,
+    /// Immune clearance hazard of a senescent cell this step (1/h): β/(κ+X).
+    pub clearance_per_h: f64,
+}
+
+/// What happened to a cell this step, for the run's event counters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Events {
+    pub onsets: u32,
+    pub reversions: u32,
+    pub transformations: u32,
+    pub cleared: u32,
+    pub deaths: u32,
+}
+
+impl std::ops::AddAssign for Events {
+    fn add_assign(&mut self, o: Events) {
+        self.onsets += o.onsets;
+        self.reversions += o.reversions;
+        self.transformations += o.transformations;
+        self.cleared += o.cleared;
+        self.deaths += o.deaths;
+    }
+}
+
+#[inline]
+fn hill(x: f64, k: f64, n: f64) -> f64 {
+    if x <= 0.0 {
+        0.0
+    } else {
+        let xn = (x / k).powf(n);
+        xn / (1.0 + xn)
+    }
+}
+
+/// Young-cargo signal of a cell: saturating in internal cargo plus weighted
+/// local soluble CM (MODEL.md §5.5).
+#[inline]
+pub fn young_signal(cell: &Cell, env: &Env, p: &CellParams) -> f64 {
+    let y = cell.cargo_young + p.cm_young_weight * env.cm_young;
+    y / (p.young_half_saturation + y)
+}
+
+/// SASP signal (Hill) from the local field plus soluble senescent CM.
+#[inline]
+pub fn sasp_signal(env: &Env, p: &CellParams) -> f64 {
+    hill(env.sasp + env.cm_senescent, p.sasp_half_saturation, p.sasp_damage_hill)
+}
+
+/// Damage-driven arrest hazard (1/h), Hill in total damage (MODEL.md §5.2).
+#[inline]
+pub fn onset_hazard(damage: f64, p: &CellParams) -> f64 {
+    p.onset_max_per_h * hill(damage, p.onset_half_damage, p.onset_hill)
+}
+
+/// x(t+Δt) for dx/dt = input − rate·x, exact for constant input and rate.
+#[inline]
+fn relax(x: f64, input: f64, rate: f64, dt: f64) -> f64 {
+    if rate * dt < 1e-12 {
+        x + input * dt
+    } else {
+        let e = (-rate * dt).exp();
+        x * e + input * (1.0 - e) / rate
+    }
+}
+
+pub fn update_cell(cell: &mut Cell, site: usize, env: &Env, ctx: &Ctx) -> Events {
+    let mut ev = Events::default();
+    if cell.is_empty() {
+        return ev;
+    }
+    let p = ctx.cells;
+    let dt = ctx.dt;
+    let draw = |purpose| uniform(ctx.seed, ctx.step, site as u64, purpose);
+
+    // Signals use the pools as they stand after this step's uptake.
+    let hy = young_signal(cell, env, p);
+    let he = cell.cargo_senescent / (p.ev_half_saturation + cell.cargo_senescent);
+    let hs = sasp_signal(env, p);
+    let keep = (-p.cargo_degradation_per_h * dt).exp();
+    cell.cargo_young *= keep;
+    cell.cargo_senescent *= keep;
+
+    // 1. Damage: inputs by source, one repair rate (raised by young cargo).
+    let repair = ctx.tissue.repair_per_h + p.young_repair_per_h * hy;
+    let d = &mut cell.damage;
+    d.intrinsic = relax(d.intrinsic, ctx.tissue.basal_damage_per_h + env.stress_per_h, repair, dt);
+    d.sasp = relax(d.sasp, p.sasp_damage_per_h * hs, repair, dt);
+    d.ev = relax(d.ev, p.ev_damage_per_h * he, repair, dt);
+    let damage = d.total();
+
+    // 9. Death: basal apoptosis, steeply more above a damage threshold.
+    let death = match cell.kind {
+        Kind::Msc => ctx.grafts.get(cell.graft as usize).map_or(0.0, |g| g.death_per_day / 24.0),
+        _ => p.apoptosis_per_h + p.damage_death_per_h * (damage - p.damage_death_threshold).max(0.0),
+    };
+    if draw(Purpose::Death) < hazard_prob(death, dt) {
+        *cell = Cell::EMPTY;
+        ev.deaths += 1;
+        return ev;
+    }
+
+    match (cell.kind, cell.phenotype) {
+        (Kind::Tissue, Phenotype::Proliferative) => {
+            // 2. Onset: damage hazard and juxtacrine induction compete.
+            let h_dmg = onset_hazard(damage, p);
+            let h_jux = p.juxtacrine_per_h * env.deep_neighbours as f64;
+            let h = h_dmg + h_jux;
+            let u = draw(Purpose::Onset);
+            let prob = hazard_prob(h, dt);
+            if u < prob {
+                cell.phenotype = Phenotype::Arrested;
+                cell.onset_h = ctx.now_h + dt;
+                cell.origin = if u < prob * h_jux / h {
+                    Origin::Juxtacrine
+                } else {
+                    cell.damage.dominant_origin()
+                };
+                ev.onsets += 1;
+            }
+        }
+        (Kind::Tissue, _) | (Kind::Msc, Phenotype::Senescent) | (Kind::Msc, Phenotype::Arrested) => {
+            // 6. Clearance, saturating in the tissue's senescent load.
+            if draw(Purpose::Clearance) < hazard_prob(ctx.clearance_per_h, dt) {
+                *cell = Cell::EMPTY;
+                ev.cleared += 1;
+                return ev;
+            }
+            if cell.kind == Kind::Msc {
+                return ev;
+            }
+            // 3. Commitment: arrested cells become deep senescent.
+            if cell.phenotype == Phenotype::Arrested && ctx.now_h + dt - cell.onset_h >= p.commitment_h {
+                cell.phenotype = Phenotype::Senescent;
+            }
+            // 5. Rejuvenation by young cargo; 7. transformation risk.
+            let factor = if cell.phenotype == Phenotype::Senescent { p.deep_reversion_factor } else { 1.0 };
+            let h_rev = p.reversion_max_per_h * hy * factor;
+            if draw(Purpose::Reversion) < hazard_prob(h_rev, dt) {
+                let risky = damage > p.transform_damage_threshold;
+                cell.phenotype = Phenotype::Proliferative;
+                cell.origin = Origin::None;
+                cell.damage.scale(p.reversion_damage_factor);
+                ev.reversions += 1;
+                if risky && draw(Purpose::Transformation) < p.transform_probability {
+                    cell.kind = Kind::Transformed;
+                    ev.transformations += 1;
+                }
+            }
+        }
+        (Kind::Msc, Phenotype::Proliferative) => {
+            // Grafted MSCs senesce over weeks (MODEL.md §6.3).
+            let h = ctx.grafts.get(cell.graft as usize).map_or(0.0, |g| g.senescence_per_day / 24.0);
+            if draw(Purpose::MscSenescence) < hazard_prob(h, dt) {
+                cell.phenotype = Phenotype::Senescent;
+                cell.origin = Origin::Primary;
+                cell.onset_h = ctx.now_h + dt;
+                ev.onsets += 1;
+            }
+        }
+        (Kind::Transformed, _) | (Kind::Empty, _) => {}
+    }
+    ev
+}
+
+/// SASP secretion of a cell (au/h): ramps over maturation after onset;
+/// secondary senescent cells secrete a blunted fraction (MODEL.md §5.3).
+#[inline]
+pub fn sasp_secretion(cell: &Cell, now_h: f64, p: &CellParams) -> f64 {
+    if !cell.is_senescent_like() || cell.kind == Kind::Transformed {
+        return 0.0;
+    }
+    let f = if cell.origin.is_secondary() { p.secondary_sasp_factor } else { 1.0 };
+    p.sasp_secretion_per_h * f * cell.maturity(now_h, p.sasp_maturation_h)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::load;
+
+    fn params() -> (CellParams, TissueParams) {
+        let s = load(None, &[]).unwrap().scenario;
+        (s.cells, s.tissue)
+    }
+    fn tissue_cell() -> Cell {
+        let mut c = Cell::EMPTY;
+        c.kind = Kind::Tissue;
+        c.limit = 50;
+        c
+    }
+    fn ctx<'a>(p: &'a CellParams, t: &'a TissueParams, step: u64) -> Ctx<'a> {
+        Ctx { cells: p, tissue: t, grafts: &[], seed: 5, step, now_h: step as f64, dt: 1.0, clearance_per_h: 0.0 }
+    }
+
+    #[test]
+    fn damage_relaxes_to_basal_over_repair() {
+        let (mut p, t) = params();
+        p.onset_max_per_h = 0.0;
+        p.apoptosis_per_h = 0.0;
+        let mut c = tissue_cell();
+        for s in 0..5000 {
+            update_cell(&mut c, 0, &Env::default(), &ctx(&p, &t, s));
+        }
+        let expect = t.basal_damage_per_h / t.repair_per_h;
+        assert!((c.damage.total() - expect).abs() < 1e-9, "{} vs {expect}", c.damage.total());
+    }
+
+    #[test]
+    fn sasp_raises_damage_and_young_cargo_lowers_it() {
+        let (mut p, t) = params();
+        p.onset_max_per_h = 0.0;
+        p.apoptosis_per_h = 0.0;
+        let run = |env: Env, cargo: f64| {
+            let mut c = tissue_cell();
+            for s in 0..2000 {
+                c.cargo_young = cargo; // held constant
+                update_cell(&mut c, 0, &env, &ctx(&p, &t, s));
+            }
+            c.damage
+        };
+        let base = run(Env::default(), 0.0);
+        let sasp = run(Env { sasp: 1.0, ..Env::default() }, 0.0);
+        let young = run(Env { sasp: 1.0, ..Env::default() }, 5.0);
+        assert!(sasp.total() > base.total() + 0.3);
+        assert_eq!(sasp.dominant_origin(), Origin::Paracrine);
+        assert!(young.total() < sasp.total() * 0.8);
+    }
+
+    #[test]
+    fn onset_frequency_matches_hazard() {
+        let (mut p, t) = params();
+        p.apoptosis_per_h = 0.0;
+        let mut t = t;
+        t.basal_damage_per_h = 0.0;
+        t.repair_per_h = 0.0;
+        let n = 20_000;
+        let mut count = 0;
+        for site in 0..n {
+            let mut c = tissue_cell();
+            c.damage.intrinsic = 1.0; // hazard = onset_max / 2
+            let e = update_cell(&mut c, site, &Env::default(), &ctx(&p, &t, 0));
+            count += e.onsets;
+            if e.onsets == 1 {
+                assert_eq!(c.phenotype, Phenotype::Arrested);
+                assert_eq!(c.origin, Origin::Primary);
+            }
+        }
+        let expect = hazard_prob(p.onset_max_per_h / 2.0, 1.0) * n as f64;
+        let sd = expect.sqrt();
+        assert!((count as f64 - expect).abs() < 4.0 * sd, "{count} vs {expect}");
+    }
+
+    #[test]
+    fn juxtacrine_induction_records_its_origin() {
+        let (mut p, t) = params();
+        p.onset_max_per_h = 0.0;
+        p.juxtacrine_per_h = 0.5;
+        let mut n_jux = 0;
+        for site in 0..2000 {
+            let mut c = tissue_cell();
+            let env = Env { deep_neighbours: 4, ..Env::default() };
+            if update_cell(&mut c, site, &env, &ctx(&p, &t, 0)).onsets == 1 {
+                assert_eq!(c.origin, Origin::Juxtacrine);
+                n_jux += 1;
+            }
+        }
+        // P = 1 − e^{−2} = 0.865
+        assert!((n_jux as f64 / 2000.0 - 0.8647).abs() < 0.04, "{n_jux}");
+    }
+
+    #[test]
+    fn arrested_cells_commit_after_commitment_time_and_reversion_needs_young_cargo() {
+        let (mut p, t) = params();
+        p.apoptosis_per_h = 0.0;
+        let mut c = tissue_cell();
+        c.phenotype = Phenotype::Arrested;
+        c.origin = Origin::Primary;
+        c.onset_h = 0.0;
+        for s in 0..(p.commitment_h as u64 + 1) {
+            update_cell(&mut c, 0, &Env::default(), &ctx(&p, &t, s));
+        }
+        assert_eq!(c.phenotype, Phenotype::Senescent, "no cargo: no reversion, commitment happens");
+        // Saturating young cargo reverts arrested cells at ≈ reversion_max.
+        p.reversion_max_per_h = 0.2;
+        let mut rev = 0;
+        for site in 0..5000 {
+            let mut c = tissue_cell();
+            c.phenotype = Phenotype::Arrested;
+            c.cargo_young = 1e6;
+            c.damage.intrinsic = 0.4;
+            rev += update_cell(&mut c, site, &Env::default(), &ctx(&p, &t, 3)).reversions;
+            if c.phenotype == Phenotype::Proliferative {
+                assert!(c.damage.total() < 0.4 * p.reversion_damage_factor + 0.01);
+            }
+        }
+        let expect = hazard_prob(0.2, 1.0) * 5000.0;
+        assert!((rev as f64 - expect).abs() < 4.0 * expect.sqrt(), "{rev} vs {expect}");
+    }
+
+    #[test]
+    fn only_damaged_reverting_cells_transform() {
+        let (mut p, t) = params();
+        p.apoptosis_per_h = 0.0;
+        p.reversion_max_per_h = 100.0;
+        p.transform_probability = 0.5;
+        let trial = |d: f64| {
+            let mut tr = 0;
+            for site in 0..2000 {
+                let mut c = tissue_cell();
+                c.phenotype = Phenotype::Arrested;
+                c.cargo_young = 1e6;
+                c.damage.intrinsic = d;
+                tr += update_cell(&mut c, site, &Env::default(), &ctx(&p, &t, 0)).transformations;
+            }
+            tr
+        };
+        assert_eq!(trial(0.2), 0);
+        let n = trial(2.0) as f64;
+        assert!((n - 1000.0).abs() < 4.0 * 500f64.sqrt(), "{n}");
+    }
+
+    #[test]
+    fn clearance_removes_senescent_cells_at_its_rate() {
+        let (mut p, t) = params();
+        p.apoptosis_per_h = 0.0;
+        let mut c = ctx(&p, &t, 0);
+        c.clearance_per_h = 0.1;
+        let mut cleared = 0;
+        for site in 0..5000 {
+            let mut cell = tissue_cell();
+            cell.phenotype = Phenotype::Senescent;
+            cleared += update_cell(&mut cell, site, &Env::default(), &c).cleared;
+        }
+        let expect = hazard_prob(0.1, 1.0) * 5000.0;
+        assert!((cleared as f64 - expect).abs() < 4.0 * expect.sqrt());
+        p.apoptosis_per_h = 0.0;
+    }
+
+    #[test]
+    fn secondary_sasp_is_blunted_and_ramps_with_maturity() {
+        let (p, _) = params();
+        let mut c = tissue_cell();
+        c.phenotype = Phenotype::Senescent;
+        c.origin = Origin::Primary;
+        c.onset_h = 0.0;
+        let full = sasp_secretion(&c, 1000.0, &p);
+        assert_eq!(full, p.sasp_secretion_per_h);
+        assert!((sasp_secretion(&c, p.sasp_maturation_h / 2.0, &p) - full / 2.0).abs() < 1e-12);
+        c.origin = Origin::Paracrine;
+        assert!((sasp_secretion(&c, 1000.0, &p) - full * p.secondary_sasp_factor).abs() < 1e-12);
+        c.phenotype = Phenotype::Proliferative;
+        assert_eq!(sasp_secretion(&c, 1000.0, &p), 0.0);
+    }
+}

@@ -1,0 +1,327 @@
+//! Reading a scenario: layering, `extends`, `--set`, and where each key came from.
+//!
+//! A scenario is built from layers, later ones overriding earlier ones key by
+//! key (tables merge, arrays and values replace):
+//!
+//! ```text
+//!   defaults.toml  <  presets (tissue.age, tissue.cell_type)  <  extends chain
+//!   (base first)   <  the scenario file  <  --set key.path=value
+//! ```
+//!
+//! Each key remembers the layer that set it, so a validation error can name
+//! the file. The merged table is then read by serde into `Scenario`, which
+//! refuses unknown keys, and checked by `validate`.
+
+use super::params::Scenario;
+use crate::error::ScenarioError;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use toml::{Table, Value};
+
+const DEFAULTS: &str = include_str!("defaults.toml");
+const PRESETS: &str = include_str!("presets.toml");
+/// The built-in default scenario, also shipped as scenarios/default.toml.
+pub const BUILTIN: &str = include_str!("../../scenarios/default.toml");
+pub const BUILTIN_NAME: &str = "<built-in default scenario>";
+
+/// Where each dotted key path was set (`treatments[0].delivery.mode` form).
+#[derive(Clone, Debug, Default)]
+pub struct Origins(BTreeMap<String, String>);
+
+impl Origins {
+    /// The layer that set `key` or its nearest enclosing table.
+    pub fn of(&self, key: &str) -> String {
+        let mut k = key.to_string();
+        loop {
+            if let Some(o) = self.0.get(&k) {
+                return o.clone();
+            }
+            match k.rfind(['.', '[']) {
+                Some(p) => k.truncate(p),
+                None => return "built-in defaults".into(),
+            }
+        }
+    }
+    fn record(&mut self, prefix: &str, v: &Value, origin: &str) {
+        self.0.insert(prefix.to_string(), origin.to_string());
+        match v {
+            Value::Table(t) => {
+                for (k, v) in t {
+                    self.record(&join(prefix, k), v, origin);
+                }
+            }
+            Value::Array(a) => {
+                for (i, v) in a.iter().enumerate() {
+                    self.record(&format!("{prefix}[{i}]"), v, origin);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn join(prefix: &str, k: &str) -> String {
+    if prefix.is_empty() {
+        k.to_string()
+    } else {
+        format!("{prefix}.{k}")
+    }
+}
+
+/// A scenario as resolved, with the provenance of its keys.
+#[derive(Clone, Debug)]
+pub struct Loaded {
+    pub scenario: Scenario,
+    pub origins: Origins,
+    /// Name of the top file (or the built-in default).
+    pub source: String,
+}
+
+fn parse(text: &str, path: &Path) -> Result<Table, ScenarioError> {
+    text.parse::<Table>().map_err(|e| ScenarioError::Syntax {
+        path: path.to_path_buf(),
+        message: e.to_string().trim_end().replace('\n', "\n  "),
+    })
+}
+
+/// Merges `over` into `base`, recording origins of what `over` sets.
+fn merge(base: &mut Table, over: Table, prefix: &str, origin: &str, origins: &mut Origins) {
+    for (k, v) in over {
+        let path = join(prefix, &k);
+        match (base.get_mut(&k), v) {
+            (Some(Value::Table(b)), Value::Table(o)) => merge(b, o, &path, origin, origins),
+            (_, v) => {
+                origins.record(&path, &v, origin);
+                base.insert(k, v);
+            }
+        }
+    }
+}
+
+/// Reads a file and its `extends` chain into one table (base first).
+fn read_chain(
+    path: &Path,
+    stack: &mut Vec<PathBuf>,
+    origins: &mut Origins,
+) -> Result<Table, ScenarioError> {
+    let canon = path.canonicalize().map_err(|source| ScenarioError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if let Some(pos) = stack.iter().position(|p| p == &canon) {
+        let chain: Vec<String> = stack[pos..]
+            .iter()
+            .chain(std::iter::once(&canon))
+            .map(|p| p.display().to_string())
+            .collect();
+        return Err(ScenarioError::ExtendsCycle {
+            path: path.to_path_buf(),
+            chain: chain.join(" -> "),
+        });
+    }
+    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut table = parse(&text, path)?;
+    stack.push(canon);
+    let mut out = Table::new();
+    match table.remove("extends") {
+        None => {}
+        Some(Value::String(base)) => {
+            let base_path = path.parent().unwrap_or(Path::new(".")).join(&base);
+            out = read_chain(&base_path, stack, origins)?;
+        }
+        Some(other) => {
+            return Err(ScenarioError::Invalid {
+                origin: path.display().to_string(),
+                key: "extends".into(),
+                value: other.to_string(),
+                rule: "must be a path to a base scenario file, relative to this file".into(),
+            })
+        }
+    }
+    stack.pop();
+    merge(&mut out, table, "", &path.display().to_string(), origins);
+    Ok(out)
+}
+
+/// Applies one `--set key.path=value`. The value is read as TOML (number,
+/// bool, string in quotes, array, inline table); a bare word is a string.
+/// A numeric segment indexes an array of tables: `treatments.0.every_h=72`.
+pub fn apply_set(table: &mut Table, arg: &str, origins: &mut Origins) -> Result<(), ScenarioError> {
+    let bad = |rule: String| ScenarioError::Override {
+        arg: arg.to_string(),
+        rule,
+    };
+    let (key, raw) = arg
+        .split_once('=')
+        .ok_or_else(|| bad("expected key.path=value".into()))?;
+    let (key, raw) = (key.trim(), raw.trim());
+    if key.is_empty() || key.split('.').any(str::is_empty) {
+        return Err(bad("the key path is empty or has an empty segment".into()));
+    }
+    let value = match format!("v = {raw}").parse::<Table>() {
+        Ok(mut t) => t.remove("v").unwrap_or(Value::String(String::new())),
+        Err(_)
+            if !raw.is_empty()
+                && raw.chars().all(|c| c.is_alphanumeric() || "_-./".contains(c)) =>
+        {
+            Value::String(raw.to_string())
+        }
+        Err(e) => return Err(bad(format!("value is not valid TOML: {}", e.message()))),
+    };
+    let segs: Vec<&str> = key.split('.').collect();
+    let mut root = Value::Table(std::mem::take(table));
+    let res = set_path(&mut root, &segs, "", value, origins).map_err(bad);
+    if let Value::Table(t) = root {
+        *table = t;
+    }
+    res
+}
+
+fn set_path(
+    cur: &mut Value,
+    segs: &[&str],
+    path: &str,
+    value: Value,
+    origins: &mut Origins,
+) -> Result<(), String> {
+    let (seg, rest) = (segs[0], &segs[1..]);
+    let (slot, path) = match cur {
+        Value::Table(t) => {
+            let path = join(path, seg);
+            let slot = t
+                .entry(seg.to_string())
+                .or_insert_with(|| Value::Table(Table::new()));
+            (slot, path)
+        }
+        Value::Array(a) => {
+            let i: usize = seg
+                .parse()
+                .map_err(|_| format!("`{path}` is an array: `{seg}` must be an index"))?;
+            let len = a.len();
+            let slot = a
+                .get_mut(i)
+                .ok_or_else(|| format!("index {i} is past the {len} entries of `{path}`"))?;
+            (slot, format!("{path}[{i}]"))
+        }
+        _ => return Err(format!("`{path}` is a value, not a table")),
+    };
+    if rest.is_empty() {
+        origins.record(&path, &value, "--set");
+        *slot = value;
+        Ok(())
+    } else {
+        set_path(slot, rest, &path, value, origins)
+    }
+}
+
+fn preset_layer(presets: &Table, group: &str, name: Option<&str>) -> Option<Table> {
+    let name = name?;
+    presets.get(group)?.get(name)?.as_table().cloned()
+}
+
+/// Loads a scenario file (or the built-in default when `path` is None) with
+/// `--set` overrides, and returns it resolved but not yet validated.
+pub fn load(path: Option<&Path>, sets: &[String]) -> Result<Loaded, ScenarioError> {
+    let mut origins = Origins::default();
+    let (mut user, source) = match path {
+        Some(p) => (read_chain(p, &mut Vec::new(), &mut origins)?, p.display().to_string()),
+        None => {
+            let mut t = parse(BUILTIN, Path::new(BUILTIN_NAME))?;
+            t.remove("extends");
+            let mut u = Table::new();
+            merge(&mut u, t, "", BUILTIN_NAME, &mut origins);
+            (u, BUILTIN_NAME.to_string())
+        }
+    };
+    for s in sets {
+        apply_set(&mut user, s, &mut origins)?;
+    }
+
+    let defaults = parse(DEFAULTS, Path::new("defaults.toml")).expect("built-in defaults parse");
+    let presets = parse(PRESETS, Path::new("presets.toml")).expect("built-in presets parse");
+    let pick = |key: &str| -> Option<String> {
+        let from = |t: &Table| t.get("tissue")?.get(key)?.as_str().map(str::to_string);
+        from(&user).or_else(|| from(&defaults))
+    };
+    let (cell_type, age) = (pick("cell_type"), pick("age"));
+    let mut merged = defaults;
+    let mut silent = Origins::default();
+    if let Some(l) = preset_layer(&presets, "cell_type", cell_type.as_deref()) {
+        let mut t = Table::new();
+        t.insert("cells".into(), Value::Table(l));
+        merge(&mut merged, t, "", "preset", &mut silent);
+    }
+    if let Some(l) = preset_layer(&presets, "age", age.as_deref()) {
+        let mut t = Table::new();
+        t.insert("tissue".into(), Value::Table(l));
+        merge(&mut merged, t, "", "preset", &mut silent);
+    }
+    merge(&mut merged, user, "", "", &mut silent);
+
+    let value = Value::Table(merged.clone());
+    let scenario: Scenario = serde_path_to_error::deserialize(value).map_err(|e| {
+        let key = e.path().to_string();
+        let inner = e.into_inner().to_string();
+        let (key, rule) = describe_serde_error(&key, &inner);
+        ScenarioError::Invalid {
+            origin: origins.of(&key),
+            value: lookup(&merged, &key).map_or_else(|| "(missing)".into(), |v| v.to_string()),
+            key,
+            rule,
+        }
+    })?;
+    Ok(Loaded {
+        scenario,
+        origins,
+        source,
+    })
+}
+
+/// serde reports an unknown field at the enclosing path; name the field itself.
+fn describe_serde_error(path: &str, msg: &str) -> (String, String) {
+    let msg = msg.split(" at line").next().unwrap_or(msg).trim().to_string();
+    if let Some(rest) = msg.strip_prefix("unknown field `") {
+        if let Some((field, tail)) = rest.split_once('`') {
+            let key = if path == "." || path.is_empty() {
+                field.to_string()
+            } else {
+                // serde_path_to_error already appends the unknown field.
+                if path.ends_with(field) {
+                    path.to_string()
+                } else {
+                    join(path, field)
+                }
+            };
+            let expected = tail.trim_start_matches(',').trim();
+            return (key, format!("unknown key ({expected})"));
+        }
+    }
+    let key = if path == "." { String::new() } else { path.to_string() };
+    (key, msg)
+}
+
+/// The value at a dotted path with `[i]` indices, if present.
+pub fn lookup<'a>(t: &'a Table, key: &str) -> Option<&'a Value> {
+    let mut cur: Option<&Value> = None;
+    for part in key.split('.') {
+        let (name, idx) = match part.find('[') {
+            Some(p) => (&part[..p], Some(&part[p..])),
+            None => (part, None),
+        };
+        let mut v = match cur {
+            None => t.get(name)?,
+            Some(Value::Table(tt)) => tt.get(name)?,
+            Some(_) => return None,
+        };
+        if let Some(idx) = idx {
+            for i in idx.split(['[', ']']).filter(|s| !s.is_empty()) {
+                v = v.as_array()?.get(i.parse::<usize>().ok()?)?;
+            }
+        }
+        cur = Some(v);
+    }
+    cur
+}

@@ -1,0 +1,333 @@
+//! The resolved scenario: every parameter of a run, complete and named.
+//!
+//! These structs are what serde reads after the layering in `load.rs`
+//! (defaults, presets, `extends` chain, file, `--set`), so every key is
+//! present; unknown keys are refused. They are checked by `validate.rs`
+//! before any work starts. Units: time in hours unless a key says days,
+//! lengths in lattice sites (default 10 µm), amounts in arbitrary units (au).
+//! Sources of every default: `defaults.toml` and docs/scenario-reference.md.
+
+use crate::geometry::{Boundary, Region};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    pub name: String,
+    pub description: String,
+    pub run: RunParams,
+    pub grid: GridParams,
+    pub tissue: TissueParams,
+    pub cells: CellParams,
+    pub fields: FieldsParams,
+    pub secretome: SecretomeParams,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wound: Option<Wound>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stress: Vec<Stress>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub products: BTreeMap<String, Product>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub treatments: Vec<Treatment>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub grafts: Vec<Graft>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunParams {
+    pub days: f64,
+    pub dt_h: f64,
+    pub output_every_h: f64,
+    pub snapshot_every_h: f64,
+    pub seed: u64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GridParams {
+    pub nx: usize,
+    pub ny: usize,
+    pub site_um: f64,
+    pub boundary: Boundary,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TissueAge {
+    Young,
+    Aged,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CellType {
+    Fibroblast,
+    Keratinocyte,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TissueParams {
+    pub age: TissueAge,
+    pub cell_type: CellType,
+    pub density: f64,
+    pub initial_senescent_fraction: f64,
+    pub basal_damage_per_h: f64,
+    pub repair_per_h: f64,
+    pub clearance_beta_per_day: f64,
+    pub clearance_kappa: f64,
+    pub initial_divisions_mean: f64,
+    pub initial_divisions_sd: f64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CellParams {
+    pub replicative_limit_mean: f64,
+    pub replicative_limit_sd: f64,
+    pub onset_max_per_h: f64,
+    pub onset_half_damage: f64,
+    pub onset_hill: f64,
+    pub juxtacrine_per_h: f64,
+    pub commitment_h: f64,
+    pub sasp_maturation_h: f64,
+    pub sasp_secretion_per_h: f64,
+    pub secondary_sasp_factor: f64,
+    pub sasp_damage_per_h: f64,
+    pub sasp_half_saturation: f64,
+    pub sasp_damage_hill: f64,
+    pub ev_damage_per_h: f64,
+    pub ev_half_saturation: f64,
+    pub cargo_degradation_per_h: f64,
+    pub young_repair_per_h: f64,
+    pub young_half_saturation: f64,
+    pub cm_young_weight: f64,
+    pub reversion_max_per_h: f64,
+    pub deep_reversion_factor: f64,
+    pub reversion_damage_factor: f64,
+    pub transform_damage_threshold: f64,
+    pub transform_probability: f64,
+    pub transformed_division_factor: f64,
+    pub transformed_ev_stimulation: f64,
+    pub division_per_h: f64,
+    pub young_division_boost: f64,
+    pub sasp_division_boost: f64,
+    pub migration_per_h: f64,
+    pub apoptosis_per_h: f64,
+    pub damage_death_threshold: f64,
+    pub damage_death_per_h: f64,
+}
+
+/// Linear coefficients of one field: ∂c/∂t = D∇²c − (decay + uptake·occupied)c + s.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldParams {
+    /// D, sites²/h.
+    pub diffusion: f64,
+    /// First-order decay, 1/h.
+    pub decay: f64,
+    /// Uptake by an occupied site, 1/h.
+    pub uptake: f64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldsParams {
+    pub sasp: FieldParams,
+    pub ev_young: FieldParams,
+    pub ev_senescent: FieldParams,
+    pub cm_young: FieldParams,
+    pub cm_senescent: FieldParams,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecretomeParams {
+    pub age_onset_years: f64,
+    pub age_coefficient: f64,
+    pub passage_scale: f64,
+    pub passage_tau: f64,
+    pub cryo_per_cycle: f64,
+    pub senescent_ev_output: f64,
+    pub cm_vesicular_fraction: f64,
+}
+
+/// A wound: the region is emptied at t = 0 and releases an inflammatory
+/// (SASP-like) pulse s(t) = inflammation_per_h · exp(−t/τ) per wound site.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Wound {
+    pub region: Region,
+    /// au/h per wound site at t = 0; leukocyte cytokines (Huynh 2022: 2-5 days).
+    #[serde(default = "default_inflammation")]
+    pub inflammation_per_h: f64,
+    /// Decay time of the pulse (h).
+    #[serde(default = "default_inflammation_tau")]
+    pub inflammation_tau_h: f64,
+}
+fn default_inflammation() -> f64 {
+    8.0
+}
+fn default_inflammation_tau() -> f64 {
+    48.0
+}
+
+/// A stress exposure (UVB, H2O2, irradiation, doxorubicin, high glucose): a
+/// pulse of primary damage delivered evenly over `duration_h` in a region.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Stress {
+    #[serde(default = "default_stress_kind")]
+    pub kind: String,
+    pub time_h: f64,
+    /// Damage added per exposed cell over the pulse (damage units).
+    pub damage: f64,
+    #[serde(default = "one")]
+    pub duration_h: f64,
+    #[serde(default = "region_all")]
+    pub region: Region,
+}
+fn default_stress_kind() -> String {
+    "stress".into()
+}
+fn one() -> f64 {
+    1.0
+}
+fn region_all() -> Region {
+    Region::All
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TissueSource {
+    BoneMarrow,
+    Adipose,
+    UmbilicalCord,
+    Placenta,
+    DentalPulp,
+    Gingiva,
+    IpscDerived,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Form {
+    /// Extracellular vesicles only.
+    Ev,
+    /// Conditioned medium: a vesicular fraction plus a soluble fraction.
+    Cm,
+}
+
+/// A secretome product: the producer culture and how its batches vary.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Product {
+    pub source: TissueSource,
+    pub donor_age_years: f64,
+    pub passage: u32,
+    #[serde(default)]
+    pub cryo_cycles: u32,
+    #[serde(default = "form_ev")]
+    pub form: Form,
+    /// Coefficient of variation of batch potency (lognormal, mean 1).
+    #[serde(default)]
+    pub batch_cv: f64,
+    /// Coefficient of variation of a batch's senescent fraction (lognormal, mean 1).
+    #[serde(default)]
+    pub batch_senescent_cv: f64,
+    /// Doses given from one batch before a new batch is made.
+    #[serde(default = "one_u32")]
+    pub doses_per_batch: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub qc: Option<Qc>,
+}
+fn form_ev() -> Form {
+    Form::Ev
+}
+fn one_u32() -> u32 {
+    1
+}
+
+/// Release screening of batches (MODEL.md §6.2).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Qc {
+    /// Assay noise: SD of the measured senescent fraction (absolute).
+    pub assay_sd: f64,
+    /// A batch whose measured senescent fraction exceeds this is rejected.
+    pub release_threshold: f64,
+    /// Batches tested per release before the dose is skipped.
+    #[serde(default = "default_max_batches")]
+    pub max_batches: u32,
+}
+fn default_max_batches() -> u32 {
+    20
+}
+
+/// How a dose is put into the tissue.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "mode", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Delivery {
+    /// Topical, spread evenly over the whole lattice.
+    Uniform { au_per_site: f64 },
+    /// Evenly over a region (e.g. a wound bed).
+    Region { au_per_site: f64, region: Region },
+    /// Injections at points, each spread as a Gaussian of `radius` sites.
+    Injection {
+        au_per_point: f64,
+        radius: f64,
+        points: Vec<[f64; 2]>,
+    },
+}
+
+/// A dose schedule: explicit `times_h`, or `start_h` + `every_h` (+ `count`,
+/// else until the run ends).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Treatment {
+    pub product: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub times_h: Option<Vec<f64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_h: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub every_h: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<u32>,
+    pub delivery: Delivery,
+}
+
+/// A graft of producer MSCs placed at `time_h`; they secrete EVs continuously
+/// and senesce (switching to senescent cargo and full SASP) over weeks.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Graft {
+    /// The product whose producer culture (source, donor, passage) the graft is.
+    pub product: String,
+    #[serde(default)]
+    pub time_h: f64,
+    pub region: Region,
+    /// Fraction of the region's sites that receive an MSC.
+    #[serde(default = "one")]
+    pub fill: f64,
+    /// EV release per MSC (au/h).
+    #[serde(default = "default_graft_ev")]
+    pub ev_per_h: f64,
+    /// Senescence hazard of grafted MSCs (1/day); free ("over weeks").
+    #[serde(default = "default_graft_sen")]
+    pub senescence_per_day: f64,
+    /// Death hazard of grafted MSCs (1/day); free (graft attrition).
+    #[serde(default = "default_graft_death")]
+    pub death_per_day: f64,
+}
+fn default_graft_ev() -> f64 {
+    0.5
+}
+fn default_graft_sen() -> f64 {
+    0.03
+}
+fn default_graft_death() -> f64 {
+    0.02
+}

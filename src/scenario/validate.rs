@@ -1,0 +1,343 @@
+//! Checks a resolved scenario before any work starts. Every rule is a hard
+//! error that names the layer that set the key, the key, its value and the
+//! rule (`scenario.toml: fields.sasp.diffusion = -3: must be > 0 (sites²/h)`).
+
+use super::load::Origins;
+use super::params::*;
+use crate::error::ScenarioError;
+use crate::geometry::Region;
+
+/// Bytes of memory per lattice site a run needs (cells, five fields, sources,
+/// solver workspace), with margin. Measured layout: see `sim::World`.
+pub const BYTES_PER_SITE: u64 = 512;
+
+struct Check<'a> {
+    origins: &'a Origins,
+}
+
+impl Check<'_> {
+    fn fail(&self, key: &str, value: impl std::fmt::Display, rule: impl Into<String>) -> ScenarioError {
+        ScenarioError::Invalid {
+            origin: self.origins.of(key),
+            key: key.to_string(),
+            value: value.to_string(),
+            rule: rule.into(),
+        }
+    }
+    fn positive(&self, key: &str, v: f64, unit: &str) -> Result<(), ScenarioError> {
+        if v.is_finite() && v > 0.0 {
+            Ok(())
+        } else {
+            Err(self.fail(key, v, format!("must be > 0 ({unit})")))
+        }
+    }
+    fn nonneg(&self, key: &str, v: f64, unit: &str) -> Result<(), ScenarioError> {
+        if v.is_finite() && v >= 0.0 {
+            Ok(())
+        } else {
+            Err(self.fail(key, v, format!("must be ≥ 0 ({unit})")))
+        }
+    }
+    fn fraction(&self, key: &str, v: f64) -> Result<(), ScenarioError> {
+        if (0.0..=1.0).contains(&v) {
+            Ok(())
+        } else {
+            Err(self.fail(key, v, "must be a fraction in [0, 1]"))
+        }
+    }
+    fn region(&self, key: &str, r: &Region, nx: usize, ny: usize) -> Result<(), ScenarioError> {
+        r.check_inside(nx, ny)
+            .map_err(|rule| self.fail(key, region_text(r), rule))
+    }
+    /// `every` must be a whole number of steps of `dt`.
+    fn multiple_of_dt(&self, key: &str, every: f64, dt: f64) -> Result<(), ScenarioError> {
+        let k = every / dt;
+        if (k - k.round()).abs() > 1e-9 * k.max(1.0) || k.round() < 1.0 {
+            return Err(self.fail(
+                key,
+                every,
+                format!("must be a whole number (≥ 1) of agent steps run.dt_h = {dt} (h)"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn region_text(r: &Region) -> String {
+    toml::to_string(r).map_or_else(|_| format!("{r:?}"), |s| format!("{{ {} }}", s.trim().replace('\n', ", ")))
+}
+
+/// Memory available to this process, in bytes (MemAvailable on Linux).
+pub fn available_memory() -> u64 {
+    std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| {
+            m.lines()
+                .find(|l| l.starts_with("MemAvailable:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+        })
+        .map_or(8 << 30, |kb| kb * 1024)
+}
+
+pub fn validate(s: &Scenario, origins: &Origins) -> Result<(), ScenarioError> {
+    validate_with_memory(s, origins, available_memory())
+}
+
+pub fn validate_with_memory(s: &Scenario, origins: &Origins, memory: u64) -> Result<(), ScenarioError> {
+    let c = Check { origins };
+    // Run and time.
+    c.positive("run.days", s.run.days, "days")?;
+    c.positive("run.dt_h", s.run.dt_h, "h")?;
+    if s.run.dt_h > 24.0 {
+        return Err(c.fail("run.dt_h", s.run.dt_h, "must be ≤ 24 h: hazards are drawn once per step"));
+    }
+    c.multiple_of_dt("run.days", s.run.days * 24.0, s.run.dt_h)
+        .map_err(|_| c.fail("run.days", s.run.days, format!("must span a whole number of steps of run.dt_h = {} h", s.run.dt_h)))?;
+    c.multiple_of_dt("run.output_every_h", s.run.output_every_h, s.run.dt_h)?;
+    if s.run.snapshot_every_h != 0.0 {
+        c.multiple_of_dt("run.snapshot_every_h", s.run.snapshot_every_h, s.run.dt_h)?;
+    }
+    // Grid and memory.
+    for (k, v) in [("grid.nx", s.grid.nx), ("grid.ny", s.grid.ny)] {
+        if v < 4 {
+            return Err(c.fail(k, v, "must be ≥ 4 sites"));
+        }
+    }
+    c.positive("grid.site_um", s.grid.site_um, "µm")?;
+    let sites = (s.grid.nx as u64).checked_mul(s.grid.ny as u64);
+    let need = sites.and_then(|n| n.checked_mul(BYTES_PER_SITE));
+    match need {
+        Some(b) if b <= memory => {}
+        _ => {
+            return Err(c.fail(
+                "grid",
+                format!("{} × {}", s.grid.nx, s.grid.ny),
+                format!(
+                    "needs about {} of memory ({} bytes per site), more than the {} available",
+                    human_bytes(need),
+                    BYTES_PER_SITE,
+                    human_bytes(Some(memory))
+                ),
+            ))
+        }
+    }
+    // Tissue.
+    let t = &s.tissue;
+    c.fraction("tissue.density", t.density)?;
+    c.fraction("tissue.initial_senescent_fraction", t.initial_senescent_fraction)?;
+    c.nonneg("tissue.basal_damage_per_h", t.basal_damage_per_h, "1/h")?;
+    c.nonneg("tissue.repair_per_h", t.repair_per_h, "1/h")?;
+    c.nonneg("tissue.clearance_beta_per_day", t.clearance_beta_per_day, "1/day")?;
+    c.positive("tissue.clearance_kappa", t.clearance_kappa, "senescent fraction")?;
+    c.nonneg("tissue.initial_divisions_mean", t.initial_divisions_mean, "doublings")?;
+    c.nonneg("tissue.initial_divisions_sd", t.initial_divisions_sd, "doublings")?;
+    // Cells.
+    let p = &s.cells;
+    for (k, v, unit) in [
+        ("replicative_limit_mean", p.replicative_limit_mean, "doublings"),
+        ("onset_half_damage", p.onset_half_damage, "damage units"),
+        ("onset_hill", p.onset_hill, "dimensionless"),
+        ("commitment_h", p.commitment_h, "h"),
+        ("sasp_maturation_h", p.sasp_maturation_h, "h"),
+        ("sasp_half_saturation", p.sasp_half_saturation, "au"),
+        ("sasp_damage_hill", p.sasp_damage_hill, "dimensionless"),
+        ("ev_half_saturation", p.ev_half_saturation, "au"),
+        ("young_half_saturation", p.young_half_saturation, "au"),
+    ] {
+        c.positive(&format!("cells.{k}"), v, unit)?;
+    }
+    for (k, v, unit) in [
+        ("replicative_limit_sd", p.replicative_limit_sd, "doublings"),
+        ("onset_max_per_h", p.onset_max_per_h, "1/h"),
+        ("juxtacrine_per_h", p.juxtacrine_per_h, "1/h"),
+        ("sasp_secretion_per_h", p.sasp_secretion_per_h, "au/h"),
+        ("sasp_damage_per_h", p.sasp_damage_per_h, "1/h"),
+        ("ev_damage_per_h", p.ev_damage_per_h, "1/h"),
+        ("cargo_degradation_per_h", p.cargo_degradation_per_h, "1/h"),
+        ("young_repair_per_h", p.young_repair_per_h, "1/h"),
+        ("cm_young_weight", p.cm_young_weight, "dimensionless"),
+        ("reversion_max_per_h", p.reversion_max_per_h, "1/h"),
+        ("transform_damage_threshold", p.transform_damage_threshold, "damage units"),
+        ("transformed_division_factor", p.transformed_division_factor, "dimensionless"),
+        ("transformed_ev_stimulation", p.transformed_ev_stimulation, "dimensionless"),
+        ("division_per_h", p.division_per_h, "1/h"),
+        ("young_division_boost", p.young_division_boost, "dimensionless"),
+        ("sasp_division_boost", p.sasp_division_boost, "dimensionless"),
+        ("migration_per_h", p.migration_per_h, "1/h"),
+        ("apoptosis_per_h", p.apoptosis_per_h, "1/h"),
+        ("damage_death_threshold", p.damage_death_threshold, "damage units"),
+        ("damage_death_per_h", p.damage_death_per_h, "1/h"),
+    ] {
+        c.nonneg(&format!("cells.{k}"), v, unit)?;
+    }
+    for (k, v) in [
+        ("secondary_sasp_factor", p.secondary_sasp_factor),
+        ("deep_reversion_factor", p.deep_reversion_factor),
+        ("reversion_damage_factor", p.reversion_damage_factor),
+        ("transform_probability", p.transform_probability),
+    ] {
+        c.fraction(&format!("cells.{k}"), v)?;
+    }
+    // Fields.
+    let f = &s.fields;
+    for (name, fp) in [
+        ("sasp", &f.sasp),
+        ("ev_young", &f.ev_young),
+        ("ev_senescent", &f.ev_senescent),
+        ("cm_young", &f.cm_young),
+        ("cm_senescent", &f.cm_senescent),
+    ] {
+        c.positive(&format!("fields.{name}.diffusion"), fp.diffusion, "sites²/h")?;
+        c.nonneg(&format!("fields.{name}.decay"), fp.decay, "1/h")?;
+        c.nonneg(&format!("fields.{name}.uptake"), fp.uptake, "1/h")?;
+    }
+    if f.sasp.decay + f.sasp.uptake <= 0.0 {
+        return Err(c.fail(
+            "fields.sasp.decay",
+            f.sasp.decay,
+            "decay + uptake of sasp must be > 0: its steady state does not exist otherwise",
+        ));
+    }
+    // Secretome model.
+    let m = &s.secretome;
+    c.nonneg("secretome.age_onset_years", m.age_onset_years, "years")?;
+    c.nonneg("secretome.age_coefficient", m.age_coefficient, "1/year²")?;
+    c.nonneg("secretome.passage_scale", m.passage_scale, "dimensionless")?;
+    c.positive("secretome.passage_tau", m.passage_tau, "passages")?;
+    c.nonneg("secretome.cryo_per_cycle", m.cryo_per_cycle, "per cycle")?;
+    c.nonneg("secretome.senescent_ev_output", m.senescent_ev_output, "dimensionless")?;
+    c.fraction("secretome.cm_vesicular_fraction", m.cm_vesicular_fraction)?;
+    validate_events(s, &c)
+}
+
+fn validate_events(s: &Scenario, c: &Check) -> Result<(), ScenarioError> {
+    let (nx, ny) = (s.grid.nx, s.grid.ny);
+    let end_h = s.run.days * 24.0;
+    if let Some(w) = &s.wound {
+        c.region("wound.region", &w.region, nx, ny)?;
+        c.nonneg("wound.inflammation_per_h", w.inflammation_per_h, "au/h per site")?;
+        c.positive("wound.inflammation_tau_h", w.inflammation_tau_h, "h")?;
+    }
+    for (i, st) in s.stress.iter().enumerate() {
+        let k = |f: &str| format!("stress[{i}].{f}");
+        c.nonneg(&k("time_h"), st.time_h, "h")?;
+        c.nonneg(&k("damage"), st.damage, "damage units")?;
+        c.positive(&k("duration_h"), st.duration_h, "h")?;
+        c.region(&k("region"), &st.region, nx, ny)?;
+    }
+    for (name, pr) in &s.products {
+        let k = |f: &str| format!("products.{name}.{f}");
+        c.nonneg(&k("donor_age_years"), pr.donor_age_years, "years")?;
+        if pr.donor_age_years > 120.0 {
+            return Err(c.fail(&k("donor_age_years"), pr.donor_age_years, "must be ≤ 120 years"));
+        }
+        if pr.passage > 60 {
+            return Err(c.fail(&k("passage"), pr.passage, "must be ≤ 60 (MSCs stop dividing long before)"));
+        }
+        c.nonneg(&k("batch_cv"), pr.batch_cv, "coefficient of variation")?;
+        c.nonneg(&k("batch_senescent_cv"), pr.batch_senescent_cv, "coefficient of variation")?;
+        if pr.doses_per_batch == 0 {
+            return Err(c.fail(&k("doses_per_batch"), 0, "must be ≥ 1"));
+        }
+        if let Some(q) = &pr.qc {
+            c.nonneg(&k("qc.assay_sd"), q.assay_sd, "absolute senescent fraction")?;
+            c.fraction(&k("qc.release_threshold"), q.release_threshold)?;
+            if q.max_batches == 0 {
+                return Err(c.fail(&k("qc.max_batches"), 0, "must be ≥ 1"));
+            }
+        }
+    }
+    let known = |key: String, prod: &str| -> Result<(), ScenarioError> {
+        if s.products.contains_key(prod) {
+            Ok(())
+        } else {
+            let names: Vec<&str> = s.products.keys().map(String::as_str).collect();
+            Err(c.fail(
+                &key,
+                format!("\"{prod}\""),
+                format!("no such product: define [products.{prod}] (defined: {})", if names.is_empty() { "none".into() } else { names.join(", ") }),
+            ))
+        }
+    };
+    for (i, t) in s.treatments.iter().enumerate() {
+        let k = |f: &str| format!("treatments[{i}].{f}");
+        known(k("product"), &t.product)?;
+        match (&t.times_h, t.start_h, t.every_h) {
+            (Some(times), None, None) => {
+                if times.is_empty() {
+                    return Err(c.fail(&k("times_h"), "[]", "must list at least one time (h)"));
+                }
+                for &tt in times {
+                    if !(0.0..end_h).contains(&tt) {
+                        return Err(c.fail(&k("times_h"), tt, format!("each time must be in [0, {end_h}) h, the run's span")));
+                    }
+                }
+            }
+            (None, Some(start), Some(every)) => {
+                if !(0.0..end_h).contains(&start) {
+                    return Err(c.fail(&k("start_h"), start, format!("must be in [0, {end_h}) h, the run's span")));
+                }
+                c.positive(&k("every_h"), every, "h")?;
+                if t.count == Some(0) {
+                    return Err(c.fail(&k("count"), 0, "must be ≥ 1"));
+                }
+            }
+            (None, Some(start), None) if t.count.is_none() => {
+                if !(0.0..end_h).contains(&start) {
+                    return Err(c.fail(&k("start_h"), start, format!("must be in [0, {end_h}) h, the run's span")));
+                }
+            }
+            _ => {
+                return Err(c.fail(
+                    &format!("treatments[{i}]"),
+                    "schedule",
+                    "give either times_h = [...] or start_h (with every_h and optional count)",
+                ))
+            }
+        }
+        match &t.delivery {
+            Delivery::Uniform { au_per_site } => c.nonneg(&k("delivery.au_per_site"), *au_per_site, "au per site")?,
+            Delivery::Region { au_per_site, region } => {
+                c.nonneg(&k("delivery.au_per_site"), *au_per_site, "au per site")?;
+                c.region(&k("delivery.region"), region, nx, ny)?;
+            }
+            Delivery::Injection { au_per_point, radius, points } => {
+                c.nonneg(&k("delivery.au_per_point"), *au_per_point, "au")?;
+                c.positive(&k("delivery.radius"), *radius, "sites")?;
+                if points.is_empty() {
+                    return Err(c.fail(&k("delivery.points"), "[]", "must list at least one [x, y] point"));
+                }
+                for (j, p) in points.iter().enumerate() {
+                    if !(p[0] >= 0.0 && p[0] < nx as f64 && p[1] >= 0.0 && p[1] < ny as f64) {
+                        return Err(c.fail(
+                            &format!("treatments[{i}].delivery.points[{j}]"),
+                            format!("[{}, {}]", p[0], p[1]),
+                            format!("must lie inside the {nx}×{ny} grid (sites)"),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    for (i, g) in s.grafts.iter().enumerate() {
+        let k = |f: &str| format!("grafts[{i}].{f}");
+        known(k("product"), &g.product)?;
+        if !(0.0..end_h).contains(&g.time_h) {
+            return Err(c.fail(&k("time_h"), g.time_h, format!("must be in [0, {end_h}) h, the run's span")));
+        }
+        c.region(&k("region"), &g.region, nx, ny)?;
+        c.fraction(&k("fill"), g.fill)?;
+        c.nonneg(&k("ev_per_h"), g.ev_per_h, "au/h")?;
+        c.nonneg(&k("senescence_per_day"), g.senescence_per_day, "1/day")?;
+        c.nonneg(&k("death_per_day"), g.death_per_day, "1/day")?;
+    }
+    Ok(())
+}
+
+fn human_bytes(b: Option<u64>) -> String {
+    match b {
+        None => "more than 16 EiB".into(),
+        Some(b) if b >= 1 << 30 => format!("{:.1} GiB", b as f64 / (1u64 << 30) as f64),
+        Some(b) => format!("{:.1} MiB", b as f64 / (1u64 << 20) as f64),
+    }
+}

@@ -1,0 +1,365 @@
+//! The world and one agent step, in a fixed order (MODEL.md §2):
+//!
+//! ```text
+//!   t = k·Δt
+//!   1. events due in [t, t+Δt): grafts placed, doses delivered into fields
+//!   2. sources from cells as they stand at t (SASP, graft EVs) + wound pulse
+//!   3. sasp: steady-state solve
+//!   4. EV and CM fields: advanced over Δt (uptake ½, exact spectral, uptake ½);
+//!      uptake credited to cell cargo pools
+//!   5. juxtacrine neighbour counts from phenotypes at t
+//!   6. intracellular rules, every site in parallel (rules.rs)
+//!   7. division and migration (division.rs)
+//!   t ← (k+1)·Δt; wound closure tracked
+//! ```
+//!
+//! Every random draw is keyed by (seed, step, site, purpose) and every sum is
+//! ordered, so a run is bit-identical at any thread count.
+
+use crate::cell::{Cell, Kind, Origin, Phenotype};
+use crate::division::{divide_and_migrate, Moves, Signals, StepKey};
+use crate::field::Field;
+use crate::geometry::Grid;
+use crate::rng::{normal, uniform, Purpose};
+use crate::rules::{sasp_secretion, update_cell, Ctx, Env, Events};
+use crate::scenario::Scenario;
+use crate::spectral::Spectral;
+use crate::treatment::{step_of, Plan};
+use rayon::prelude::*;
+
+/// Time of wound closure crossings (h), interpolated between steps.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Closure {
+    pub t50_h: Option<f64>,
+    pub t90_h: Option<f64>,
+    last: (f64, f64),
+}
+
+pub struct World {
+    pub scenario: Scenario,
+    pub grid: Grid,
+    pub cells: Vec<Cell>,
+    pub sasp: Field,
+    pub ev_young: Field,
+    pub ev_senescent: Field,
+    pub cm_young: Field,
+    pub cm_senescent: Field,
+    pub step: u64,
+    pub events: Events,
+    pub moves: Moves,
+    pub plan: Plan,
+    pub closure: Closure,
+    pub wound_mask: Option<Vec<bool>>,
+    spectral: Spectral,
+    zeros: Vec<f64>,
+}
+
+impl World {
+    pub fn new(scenario: Scenario) -> World {
+        let g = &scenario.grid;
+        let grid = Grid::new(g.nx, g.ny, g.boundary);
+        let n = grid.len();
+        let f = &scenario.fields;
+        let cells = initial_cells(&scenario, &grid);
+        let wound_mask = scenario.wound.as_ref().map(|w| w.region.mask(&grid));
+        let mut w = World {
+            plan: Plan::new(&scenario, &grid),
+            sasp: Field::new("sasp", f.sasp, grid.nx, n),
+            ev_young: Field::new("ev_young", f.ev_young, grid.nx, n),
+            ev_senescent: Field::new("ev_senescent", f.ev_senescent, grid.nx, n),
+            cm_young: Field::new("cm_young", f.cm_young, grid.nx, n),
+            cm_senescent: Field::new("cm_senescent", f.cm_senescent, grid.nx, n),
+            spectral: Spectral::new(grid),
+            zeros: vec![0.0; n],
+            cells,
+            grid,
+            scenario,
+            step: 0,
+            events: Events::default(),
+            moves: Moves::default(),
+            closure: Closure::default(),
+            wound_mask,
+        };
+        if let Some(m) = &w.wound_mask {
+            for (c, &inside) in w.cells.iter_mut().zip(m) {
+                if inside {
+                    *c = Cell::EMPTY;
+                }
+            }
+        }
+        w.closure.last = (0.0, w.wound_closure().unwrap_or(0.0));
+        w
+    }
+
+    pub fn dt(&self) -> f64 {
+        self.scenario.run.dt_h
+    }
+
+    pub fn now_h(&self) -> f64 {
+        self.step as f64 * self.dt()
+    }
+
+    pub fn is_done(&self) -> bool {
+        self.step >= self.scenario.steps()
+    }
+
+    /// Fraction of the wound's sites occupied again, if there is a wound.
+    pub fn wound_closure(&self) -> Option<f64> {
+        let m = self.wound_mask.as_ref()?;
+        let (mut inside, mut filled) = (0usize, 0usize);
+        for (c, &w) in self.cells.iter().zip(m) {
+            if w {
+                inside += 1;
+                filled += c.is_occupied() as usize;
+            }
+        }
+        Some(if inside == 0 { 1.0 } else { filled as f64 / inside as f64 })
+    }
+
+    /// SA-β-gal+ fraction of tissue cells (X in the clearance law).
+    fn senescent_load(&self) -> f64 {
+        let (tissue, sen) = self
+            .cells
+            .par_chunks(self.grid.nx)
+            .map(|row| {
+                row.iter().fold((0u64, 0u64), |(t, s), c| {
+                    (t + c.is_tissue() as u64, s + (c.is_tissue() && c.is_senescent_like()) as u64)
+                })
+            })
+            .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+        if tissue == 0 {
+            0.0
+        } else {
+            sen as f64 / tissue as f64
+        }
+    }
+
+    fn place_grafts(&mut self) {
+        let s = &self.scenario;
+        for (gi, g) in s.grafts.iter().enumerate() {
+            if step_of(g.time_h, s.run.dt_h) != self.step {
+                continue;
+            }
+            let f_sen = crate::product::producer_senescent_fraction(&s.products[&g.product], &s.secretome);
+            let mask = g.region.mask(&self.grid);
+            let now = self.now_h();
+            for (i, &m) in mask.iter().enumerate() {
+                let key = (gi as u64) << 40 | i as u64;
+                if !m || uniform(s.run.seed, self.step, key, Purpose::GraftPlacement) >= g.fill {
+                    continue;
+                }
+                let mut c = Cell::EMPTY;
+                c.kind = Kind::Msc;
+                c.graft = gi as u8;
+                if uniform(s.run.seed, self.step, key, Purpose::MscSenescence) < f_sen {
+                    c.phenotype = Phenotype::Senescent;
+                    c.origin = Origin::Primary;
+                    c.onset_h = now - s.cells.sasp_maturation_h;
+                }
+                self.cells[i] = c;
+            }
+        }
+    }
+
+    /// Damage per hour delivered by stress exposures during this step, per site.
+    fn stress_rates(&self) -> Option<Vec<f64>> {
+        let (t0, t1) = (self.now_h(), self.now_h() + self.dt());
+        let mut out: Option<Vec<f64>> = None;
+        for st in &self.scenario.stress {
+            let overlap = (t1.min(st.time_h + st.duration_h) - t0.max(st.time_h)).max(0.0);
+            if overlap <= 0.0 {
+                continue;
+            }
+            let rate = st.damage / st.duration_h * overlap / self.dt();
+            let o = out.get_or_insert_with(|| vec![0.0; self.grid.len()]);
+            for (i, m) in st.region.mask(&self.grid).into_iter().enumerate() {
+                if m {
+                    o[i] += rate;
+                }
+            }
+        }
+        out
+    }
+
+    pub fn step(&mut self) {
+        let s = &self.scenario;
+        let (dt, now, nx) = (s.run.dt_h, self.now_h(), self.grid.nx);
+        // 1. Events.
+        self.place_grafts();
+        let s = &self.scenario;
+        if let Some(d) = self.plan.due(self.step, s) {
+            self.ev_young.deliver(&d.ev_young);
+            self.ev_senescent.deliver(&d.ev_senescent);
+            self.cm_young.deliver(&d.cm_young);
+            self.cm_senescent.deliver(&d.cm_senescent);
+        }
+        // 2. Sources at t.
+        let n = self.grid.len();
+        let mut sasp_src = vec![0.0; n];
+        let mut evy_src = vec![0.0; n];
+        let mut evs_src = vec![0.0; n];
+        let p = &s.cells;
+        let sen_out = s.secretome.senescent_ev_output;
+        sasp_src
+            .par_chunks_mut(nx)
+            .zip(evy_src.par_chunks_mut(nx))
+            .zip(evs_src.par_chunks_mut(nx))
+            .zip(self.cells.par_chunks(nx))
+            .for_each(|(((sa, ey), es), row)| {
+                for (k, c) in row.iter().enumerate() {
+                    sa[k] = sasp_secretion(c, now, p);
+                    if c.kind == Kind::Msc {
+                        let rate = s.grafts.get(c.graft as usize).map_or(0.0, |g| g.ev_per_h);
+                        if c.phenotype == Phenotype::Proliferative {
+                            ey[k] = rate;
+                        } else {
+                            es[k] = rate * sen_out;
+                        }
+                    }
+                }
+            });
+        if let (Some(w), Some(mask)) = (&s.wound, &self.wound_mask) {
+            // Mean of amp·e^{−t/τ} over the step.
+            let tau = w.inflammation_tau_h;
+            let mean = w.inflammation_per_h * tau / dt * ((-now / tau).exp() - (-(now + dt) / tau).exp());
+            for (x, &m) in sasp_src.iter_mut().zip(mask) {
+                if m {
+                    *x += mean;
+                }
+            }
+        }
+        // 3. SASP steady state.
+        self.sasp.solve_steady(&mut self.spectral, &sasp_src);
+        // 4. Time-dependent fields; uptake into cargo pools.
+        let occupied: Vec<bool> = self.cells.par_iter().map(Cell::is_occupied).collect();
+        let mut taken_y = vec![0.0; n];
+        let mut taken_s = vec![0.0; n];
+        let mut none = vec![0.0; n];
+        self.ev_young.advance(&mut self.spectral, &evy_src, &occupied, &mut taken_y, dt);
+        self.ev_senescent.advance(&mut self.spectral, &evs_src, &occupied, &mut taken_s, dt);
+        self.cm_young.advance(&mut self.spectral, &self.zeros, &occupied, &mut none, dt);
+        self.cm_senescent.advance(&mut self.spectral, &self.zeros, &occupied, &mut none, dt);
+        self.cells
+            .par_iter_mut()
+            .zip(taken_y.par_iter().zip(taken_s.par_iter()))
+            .for_each(|(c, (&y, &z))| {
+                c.cargo_young += y;
+                c.cargo_senescent += z;
+            });
+        // 5. Juxtacrine: deep-senescent Moore neighbours at t.
+        let grid = self.grid;
+        let cells_ro = &self.cells;
+        let deep: Vec<u8> = (0..n)
+            .into_par_iter()
+            .map(|i| {
+                grid.moore(i)
+                    .filter(|&(_, j)| cells_ro[j].kind == Kind::Tissue && cells_ro[j].phenotype == Phenotype::Senescent)
+                    .count() as u8
+            })
+            .collect();
+        // 6. Intracellular rules.
+        let x = self.senescent_load();
+        let t = &s.tissue;
+        let ctx = Ctx {
+            cells: p,
+            tissue: t,
+            grafts: &s.grafts,
+            seed: s.run.seed,
+            step: self.step,
+            now_h: now,
+            dt,
+            clearance_per_h: t.clearance_beta_per_day / (t.clearance_kappa + x) / 24.0,
+        };
+        let stress = self.stress_rates();
+        let (sasp, cmy, cms) = (&self.sasp.c, &self.cm_young.c, &self.cm_senescent.c);
+        let row_events: Vec<Events> = self
+            .cells
+            .par_chunks_mut(nx)
+            .enumerate()
+            .map(|(r, row)| {
+                let mut e = Events::default();
+                for (k, c) in row.iter_mut().enumerate() {
+                    let i = r * nx + k;
+                    let env = Env {
+                        sasp: sasp[i],
+                        cm_young: cmy[i],
+                        cm_senescent: cms[i],
+                        deep_neighbours: deep[i],
+                        stress_per_h: stress.as_ref().map_or(0.0, |v| v[i]),
+                    };
+                    e += update_cell(c, i, &env, &ctx);
+                }
+                e
+            })
+            .collect();
+        for e in row_events {
+            self.events += e;
+        }
+        // 7. Division and migration.
+        let sig = Signals { sasp, cm_young: cmy, cm_senescent: cms };
+        let key = StepKey { seed: s.run.seed, step: self.step, now_h: now, dt };
+        let m = divide_and_migrate(&grid, &mut self.cells, &sig, p, &key);
+        self.moves.divisions += m.divisions;
+        self.moves.migrations += m.migrations;
+        self.moves.replicative_arrests += m.replicative_arrests;
+        self.step += 1;
+        self.track_closure();
+    }
+
+    fn track_closure(&mut self) {
+        let Some(c) = self.wound_closure() else { return };
+        let t = self.now_h();
+        let (t_prev, c_prev) = self.closure.last;
+        let cross = |level: f64| -> Option<f64> {
+            (c_prev < level && c >= level).then(|| t_prev + (level - c_prev) / (c - c_prev) * (t - t_prev))
+        };
+        if self.closure.t50_h.is_none() {
+            self.closure.t50_h = cross(0.5);
+        }
+        if self.closure.t90_h.is_none() {
+            self.closure.t90_h = cross(0.9);
+        }
+        self.closure.last = (t, c);
+    }
+}
+
+/// The tissue at t = 0, before the wound is cut (MODEL.md §6.4).
+pub fn initial_cells(s: &Scenario, grid: &Grid) -> Vec<Cell> {
+    let t = &s.tissue;
+    let p = &s.cells;
+    let seed = s.run.seed;
+    let x0 = t.initial_senescent_fraction;
+    let clear_h = (t.clearance_beta_per_day / (t.clearance_kappa + x0) / 24.0).max(1e-6);
+    let d_basal = if t.repair_per_h > 0.0 { t.basal_damage_per_h / t.repair_per_h } else { 0.0 };
+    (0..grid.len())
+        .into_par_iter()
+        .map(|i| {
+            let i64_ = i as u64;
+            if uniform(seed, 0, i64_, Purpose::InitOccupancy) >= t.density {
+                return Cell::EMPTY;
+            }
+            let mut c = Cell::EMPTY;
+            c.kind = Kind::Tissue;
+            let limit = (p.replicative_limit_mean + p.replicative_limit_sd * normal(seed, 0, i64_, Purpose::InitLimit))
+                .round()
+                .clamp(1.0, u16::MAX as f64);
+            c.limit = limit as u16;
+            let div = (t.initial_divisions_mean + t.initial_divisions_sd * normal(seed, 0, i64_, Purpose::InitDivisions))
+                .round()
+                .clamp(0.0, limit - 1.0);
+            c.divisions = div as u16;
+            c.damage.intrinsic = d_basal;
+            if uniform(seed, 0, i64_, Purpose::InitSenescent) < x0 {
+                // Time since onset: exponential with the clearance rate, the
+                // age distribution of senescent cells at steady state.
+                let u = uniform(seed, 0, i64_, Purpose::InitDamage);
+                let age_h = (-(1.0 - u).ln() / clear_h).min(60.0 * 24.0);
+                c.onset_h = -age_h;
+                c.phenotype = if age_h < p.commitment_h { Phenotype::Arrested } else { Phenotype::Senescent };
+                c.origin = Origin::Primary;
+                c.damage.intrinsic = p.onset_half_damage;
+            }
+            c
+        })
+        .collect()
+}

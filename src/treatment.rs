@@ -1,0 +1,234 @@
+//! Dose schedules and their delivery into the fields (MODEL.md §6.3).
+//!
+//! Each dose of a treatment takes product from the treatment's current batch;
+//! a new batch is released (and QC-screened, if the product is) every
+//! `doses_per_batch` doses. A dose of `a` au per site carries young cargo
+//! a·potency·(1 − f) and senescent cargo a·potency·f·(senescent EV output).
+//! EV products put all of it into the EV fields; conditioned medium puts its
+//! vesicular fraction there and the rest into the soluble `cm_*` fields.
+
+use crate::geometry::{Boundary, Grid};
+use crate::product::{release, Batch, BatchLedger};
+use crate::scenario::{Delivery, Form, Scenario, Treatment};
+
+/// A dose due at a step.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dose {
+    pub step: u64,
+    pub treatment: usize,
+}
+
+/// Amounts (au per site) a dose adds to each field.
+pub struct DoseAmounts {
+    pub ev_young: Vec<f64>,
+    pub ev_senescent: Vec<f64>,
+    pub cm_young: Vec<f64>,
+    pub cm_senescent: Vec<f64>,
+}
+
+/// Times (h) of a treatment's doses within a run of `end_h` hours.
+pub fn dose_times(t: &Treatment, end_h: f64) -> Vec<f64> {
+    if let Some(times) = &t.times_h {
+        return times.iter().copied().filter(|&x| x < end_h).collect();
+    }
+    let start = t.start_h.unwrap_or(0.0);
+    match t.every_h {
+        None => vec![start],
+        Some(every) => {
+            let max = t.count.map_or(u64::MAX, u64::from);
+            // By index, never by repeated addition.
+            (0..max).map(|k| start + k as f64 * every).take_while(|&x| x < end_h).collect()
+        }
+    }
+}
+
+/// The step whose interval [kΔt, (k+1)Δt) holds time `t`.
+pub fn step_of(t: f64, dt: f64) -> u64 {
+    (t / dt + 1e-9).floor() as u64
+}
+
+/// Per-site spatial weight of a delivery (au per site for one dose).
+pub fn delivery_weights(d: &Delivery, grid: &Grid) -> Vec<f64> {
+    let n = grid.len();
+    match d {
+        Delivery::Uniform { au_per_site } => vec![*au_per_site; n],
+        Delivery::Region { au_per_site, region } => region
+            .mask(grid)
+            .into_iter()
+            .map(|m| if m { *au_per_site } else { 0.0 })
+            .collect(),
+        Delivery::Injection { au_per_point, radius, points } => {
+            let mut w = vec![0.0; n];
+            for p in points {
+                let mut g = vec![];
+                let reach = (4.0 * radius).ceil() as i64;
+                let (cx, cy) = (p[0], p[1]);
+                let (bx, by) = (cx.floor() as i64, cy.floor() as i64);
+                for dy in -reach..=reach {
+                    for dx in -reach..=reach {
+                        let (mut x, mut y) = (bx + dx, by + dy);
+                        let (w_, h_) = (grid.nx as i64, grid.ny as i64);
+                        match grid.boundary {
+                            Boundary::NoFlux => {
+                                if x < 0 || y < 0 || x >= w_ || y >= h_ {
+                                    continue;
+                                }
+                            }
+                            Boundary::Periodic => {
+                                x = x.rem_euclid(w_);
+                                y = y.rem_euclid(h_);
+                            }
+                        }
+                        let rx = (bx + dx) as f64 + 0.5 - cx;
+                        let ry = (by + dy) as f64 + 0.5 - cy;
+                        let k = (-(rx * rx + ry * ry) / (2.0 * radius * radius)).exp();
+                        g.push(((y * w_ + x) as usize, k));
+                    }
+                }
+                // Normalised on the lattice so each injection delivers exactly its amount.
+                let sum: f64 = g.iter().map(|&(_, k)| k).sum();
+                for (i, k) in g {
+                    w[i] += au_per_point * k / sum;
+                }
+            }
+            w
+        }
+    }
+}
+
+/// The doses of a run and the state of their batches.
+pub struct Plan {
+    pub doses: Vec<Dose>,
+    next: usize,
+    weights: Vec<Vec<f64>>,
+    batch: Vec<Option<Batch>>,
+    doses_from_batch: Vec<u32>,
+    releases: Vec<u64>,
+    pub ledger: BatchLedger,
+    /// Doses skipped because no batch passed QC.
+    pub skipped: u64,
+}
+
+impl Plan {
+    pub fn new(s: &Scenario, grid: &Grid) -> Plan {
+        let end_h = s.run.days * 24.0;
+        let mut doses: Vec<Dose> = s
+            .treatments
+            .iter()
+            .enumerate()
+            .flat_map(|(i, t)| {
+                dose_times(t, end_h).into_iter().map(move |x| Dose {
+                    step: step_of(x, s.run.dt_h),
+                    treatment: i,
+                })
+            })
+            .collect();
+        doses.sort_by_key(|d| (d.step, d.treatment));
+        let k = s.treatments.len();
+        Plan {
+            doses,
+            next: 0,
+            weights: s.treatments.iter().map(|t| delivery_weights(&t.delivery, grid)).collect(),
+            batch: vec![None; k],
+            doses_from_batch: vec![0; k],
+            releases: vec![0; k],
+            ledger: BatchLedger::default(),
+            skipped: 0,
+        }
+    }
+
+    /// Amounts delivered at `step`, or None when no dose is due.
+    pub fn due(&mut self, step: u64, s: &Scenario) -> Option<DoseAmounts> {
+        let mut out: Option<DoseAmounts> = None;
+        while self.next < self.doses.len() && self.doses[self.next].step == step {
+            let i = self.doses[self.next].treatment;
+            self.next += 1;
+            let t = &s.treatments[i];
+            let product = &s.products[&t.product];
+            if self.batch[i].is_none() || self.doses_from_batch[i] >= product.doses_per_batch {
+                let stream = ((i as u64) << 32) | self.releases[i];
+                self.releases[i] += 1;
+                self.batch[i] = release(product, &s.secretome, s.run.seed, stream, &mut self.ledger);
+                self.doses_from_batch[i] = 0;
+            }
+            let Some(batch) = &self.batch[i] else {
+                self.skipped += 1;
+                continue;
+            };
+            self.doses_from_batch[i] += 1;
+            let (young, sen) = batch.cargo_per_au(&s.secretome);
+            let v = match product.form {
+                Form::Ev => 1.0,
+                Form::Cm => s.secretome.cm_vesicular_fraction,
+            };
+            let n = self.weights[i].len();
+            let o = out.get_or_insert_with(|| DoseAmounts {
+                ev_young: vec![0.0; n],
+                ev_senescent: vec![0.0; n],
+                cm_young: vec![0.0; n],
+                cm_senescent: vec![0.0; n],
+            });
+            for (j, &w) in self.weights[i].iter().enumerate() {
+                if w != 0.0 {
+                    o.ev_young[j] += w * young * v;
+                    o.ev_senescent[j] += w * sen * v;
+                    o.cm_young[j] += w * young * (1.0 - v);
+                    o.cm_senescent[j] += w * sen * (1.0 - v);
+                }
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::geometry::Region;
+
+    fn treatment(times: Option<Vec<f64>>, start: Option<f64>, every: Option<f64>, count: Option<u32>) -> Treatment {
+        Treatment {
+            product: "p".into(),
+            times_h: times,
+            start_h: start,
+            every_h: every,
+            count,
+            delivery: Delivery::Uniform { au_per_site: 1.0 },
+        }
+    }
+
+    #[test]
+    fn schedules_by_times_or_by_interval() {
+        assert_eq!(dose_times(&treatment(Some(vec![0.0, 50.0, 500.0]), None, None, None), 100.0), vec![0.0, 50.0]);
+        assert_eq!(dose_times(&treatment(None, Some(10.0), Some(24.0), None), 100.0), vec![10.0, 34.0, 58.0, 82.0]);
+        assert_eq!(dose_times(&treatment(None, Some(0.0), Some(24.0), Some(2)), 100.0), vec![0.0, 24.0]);
+        // By index: 1000 doses at 0.1 h land exactly on k·0.1.
+        let t = dose_times(&treatment(None, Some(0.0), Some(0.1), Some(1000)), 1e6);
+        assert_eq!(t[999], 999.0 * 0.1);
+    }
+
+    #[test]
+    fn injection_delivers_exactly_its_amount_even_at_an_edge() {
+        let g = Grid::new(32, 32, Boundary::NoFlux);
+        let d = Delivery::Injection { au_per_point: 100.0, radius: 3.0, points: vec![[1.0, 1.0], [16.0, 16.0]] };
+        let w = delivery_weights(&d, &g);
+        let total: f64 = w.iter().sum();
+        assert!((total - 200.0).abs() < 1e-9);
+        // The four sites around the point (16, 16) share the peak; it falls off with distance.
+        let peak = w[16 * 32 + 16];
+        assert!((w[15 * 32 + 15] - peak).abs() < 1e-12);
+        assert!(w[16 * 32 + 17] < peak);
+        assert!(w[16 * 32 + 22] < 0.2 * peak);
+        // The edge injection is renormalised over the sites that exist, so its peak is higher.
+        assert!(w[32 + 1] > peak);
+    }
+
+    #[test]
+    fn region_delivery_is_confined_to_its_region() {
+        let g = Grid::new(20, 20, Boundary::NoFlux);
+        let r = Region::Rect { x0: 0.0, y0: 0.0, x1: 5.0, y1: 4.0 };
+        let w = delivery_weights(&Delivery::Region { au_per_site: 2.0, region: r }, &g);
+        assert_eq!(w.iter().filter(|&&x| x > 0.0).count(), 20);
+        assert_eq!(w.iter().sum::<f64>(), 40.0);
+    }
+}
