@@ -41,9 +41,9 @@ pub struct StepKey {
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Moves {
-    pub divisions: u32,
-    pub migrations: u32,
-    pub replicative_arrests: u32,
+    pub divisions: u64,
+    pub migrations: u64,
+    pub replicative_arrests: u64,
 }
 
 /// Division and migration rates (1/h) of a cell, or None if it cannot act.

@@ -14,3 +14,8 @@ pub mod scenario;
 pub mod sim;
 pub mod spectral;
 pub mod treatment;
+pub mod observe;
+pub mod output;
+pub mod plot;
+pub mod run;
+pub mod cli;

@@ -50,11 +50,11 @@ pub struct Ctx<'a> {
 /// What happened to a cell this step, for the run's event counters.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Events {
-    pub onsets: u32,
-    pub reversions: u32,
-    pub transformations: u32,
-    pub cleared: u32,
-    pub deaths: u32,
+    pub onsets: u64,
+    pub reversions: u64,
+    pub transformations: u64,
+    pub cleared: u64,
+    pub deaths: u64,
 }
 
 impl std::ops::AddAssign for Events {

@@ -1,0 +1,133 @@
+//! The command line: parsing with clap, then calls into the library.
+
+use crate::error::ScenarioError;
+use crate::run::{run_to_dir, RunOptions};
+use crate::scenario::{resolve, Loaded};
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use std::path::{Path, PathBuf};
+
+#[derive(Parser, Debug)]
+#[command(name = "senesim", version, about = "Senescence spread, SASP and MSC secretome treatments in tissue: an agent-based simulator")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run a scenario and write its outputs and plots.
+    Run {
+        /// Scenario file (TOML). Without it, the built-in default scenario
+        /// (scenarios/default.toml: aged skin treated with young-MSC EVs).
+        scenario: Option<PathBuf>,
+        /// Output folder [default: runs/<scenario file name>].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Base seed (same as --set run.seed=N).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Worker threads [default: all cores]. Results do not depend on it.
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Override a key: --set fields.sasp.decay=8 (repeatable).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        sets: Vec<String>,
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Validate a scenario and print it as resolved (every key, with defaults).
+    Check {
+        scenario: PathBuf,
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        sets: Vec<String>,
+    },
+}
+
+/// Exit status for errors in the user's input (scenario or arguments).
+pub const EXIT_INPUT: i32 = 2;
+/// Exit status for failures while running (e.g. an output folder not writable).
+pub const EXIT_RUN: i32 = 1;
+
+fn load(path: Option<&Path>, sets: &[String]) -> Result<Loaded, ScenarioError> {
+    resolve(path, sets)
+}
+
+fn default_out(path: Option<&Path>) -> PathBuf {
+    let stem = path
+        .and_then(|p| p.file_stem())
+        .map_or_else(|| "default".to_string(), |s| s.to_string_lossy().into_owned());
+    PathBuf::from("runs").join(stem)
+}
+
+/// Runs a parsed command line; returns the exit status and prints errors.
+pub fn main_with(cli: Cli) -> i32 {
+    match cli.command {
+        Command::Check { scenario, sets } => match load(Some(&scenario), &sets) {
+            Ok(l) => match toml::to_string_pretty(&l.scenario) {
+                Ok(t) => {
+                    println!("# {} resolved: valid\n{t}", l.source);
+                    0
+                }
+                Err(e) => {
+                    eprintln!("error: cannot print the resolved scenario: {e}");
+                    EXIT_RUN
+                }
+            },
+            Err(e) => {
+                eprintln!("error: {e}");
+                EXIT_INPUT
+            }
+        },
+        Command::Run { scenario, out, seed, threads, mut sets, quiet } => {
+            if let Some(s) = seed {
+                sets.push(format!("run.seed={s}"));
+            }
+            let loaded = match load(scenario.as_deref(), &sets) {
+                Ok(l) => l,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return EXIT_INPUT;
+                }
+            };
+            let threads = match threads {
+                Some(0) => {
+                    eprintln!("error: --threads 0: must be ≥ 1");
+                    return EXIT_INPUT;
+                }
+                Some(t) => t,
+                None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            };
+            let out = out.unwrap_or_else(|| default_out(scenario.as_deref()));
+            let opts = RunOptions { out: out.clone(), threads, progress: !quiet };
+            eprintln!(
+                "senesim: {} — {} days on {}×{} sites, seed {}, {} threads → {}",
+                loaded.scenario.name,
+                loaded.scenario.run.days,
+                loaded.scenario.grid.nx,
+                loaded.scenario.grid.ny,
+                loaded.scenario.run.seed,
+                threads,
+                out.display()
+            );
+            match run_to_dir(&loaded, &opts).with_context(|| format!("run into {} failed", out.display())) {
+                Ok(s) => {
+                    eprintln!(
+                        "done: final SA-β-gal+ {:.1}%, deep senescent {:.1}%, transformed {}{}",
+                        100.0 * s.final_sa_beta_gal_fraction,
+                        100.0 * s.final_senescent_fraction,
+                        s.final_transformed,
+                        s.wound_closure_90_h.map_or(String::new(), |t| format!(", 90% wound closure at day {:.1}", t / 24.0))
+                    );
+                    eprintln!("outputs: {}/{{timeseries.csv, summary.json, manifest.json, timeseries.png, final_state.png, snapshots/}}", out.display());
+                    0
+                }
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    EXIT_RUN
+                }
+            }
+        }
+    }
+}

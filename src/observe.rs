@@ -1,0 +1,224 @@
+//! What a run reports per output interval and per run (MODEL.md §7).
+//!
+//! Fractions are of tissue cells (tissue kind plus transformed; grafted MSCs
+//! are counted apart). `senescent_fraction` counts deep-senescent cells;
+//! `sa_beta_gal_fraction` counts arrested + deep (the marker-positive cells
+//! that the calibration data measure). The p16 proxy of a cell rises from 0
+//! at onset to 1 at SASP maturity. The proliferation index is the fraction of
+//! tissue cells that divided in the last 24 h (an EdU-like label that both
+//! daughters carry).
+
+use crate::cell::{Cell, Kind, Origin, Phenotype};
+use crate::product::BatchLedger;
+use crate::sim::World;
+use rayon::prelude::*;
+use serde::Serialize;
+
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct Row {
+    pub time_h: f64,
+    pub tissue_cells: u64,
+    pub proliferative: u64,
+    pub arrested: u64,
+    pub senescent: u64,
+    pub empty: u64,
+    pub transformed: u64,
+    pub msc: u64,
+    pub msc_senescent: u64,
+    pub origin_primary: u64,
+    pub origin_replicative: u64,
+    pub origin_paracrine: u64,
+    pub origin_juxtacrine: u64,
+    pub origin_ev_induced: u64,
+    pub senescent_fraction: f64,
+    pub sa_beta_gal_fraction: f64,
+    pub p16_mean: f64,
+    pub proliferation_index: f64,
+    pub mean_damage: f64,
+    pub sasp_mean: f64,
+    pub ev_young_total: f64,
+    pub ev_senescent_total: f64,
+    pub cm_young_total: f64,
+    pub cm_senescent_total: f64,
+    pub ev_delivered: f64,
+    pub ev_taken_up: f64,
+    /// Empty when the scenario has no wound.
+    pub wound_closure: Option<f64>,
+}
+
+#[derive(Default)]
+struct Tally {
+    tissue: u64,
+    prolif: u64,
+    arrested: u64,
+    senescent: u64,
+    empty: u64,
+    transformed: u64,
+    msc: u64,
+    msc_sen: u64,
+    origins: [u64; 6],
+    p16: f64,
+    labelled: u64,
+    damage: f64,
+}
+
+impl Tally {
+    fn add(&mut self, c: &Cell, now: f64, maturation: f64) {
+        match c.kind {
+            Kind::Empty => self.empty += 1,
+            Kind::Msc => {
+                self.msc += 1;
+                self.msc_sen += (c.phenotype != Phenotype::Proliferative) as u64;
+            }
+            Kind::Tissue | Kind::Transformed => {
+                self.tissue += 1;
+                self.damage += c.damage.total();
+                self.labelled += (now - c.last_division_h <= 24.0) as u64;
+                if c.kind == Kind::Transformed {
+                    self.transformed += 1;
+                    return;
+                }
+                match c.phenotype {
+                    Phenotype::Proliferative => self.prolif += 1,
+                    Phenotype::Arrested => self.arrested += 1,
+                    Phenotype::Senescent => self.senescent += 1,
+                }
+                if c.phenotype != Phenotype::Proliferative {
+                    self.origins[c.origin as usize] += 1;
+                    self.p16 += c.maturity(now, maturation);
+                }
+            }
+        }
+    }
+    fn merge(mut self, o: Tally) -> Tally {
+        self.tissue += o.tissue;
+        self.prolif += o.prolif;
+        self.arrested += o.arrested;
+        self.senescent += o.senescent;
+        self.empty += o.empty;
+        self.transformed += o.transformed;
+        self.msc += o.msc;
+        self.msc_sen += o.msc_sen;
+        for k in 0..6 {
+            self.origins[k] += o.origins[k];
+        }
+        self.p16 += o.p16;
+        self.labelled += o.labelled;
+        self.damage += o.damage;
+        self
+    }
+}
+
+pub fn observe(w: &World) -> Row {
+    let now = w.now_h();
+    let mat = w.scenario.cells.sasp_maturation_h;
+    // Per-row tallies combined in row order: the same at any thread count.
+    let tallies: Vec<Tally> = w
+        .cells
+        .par_chunks(w.grid.nx)
+        .map(|row| {
+            let mut t = Tally::default();
+            row.iter().for_each(|c| t.add(c, now, mat));
+            t
+        })
+        .collect();
+    let t = tallies.into_iter().fold(Tally::default(), Tally::merge);
+    let per = |x: f64| if t.tissue == 0 { 0.0 } else { x / t.tissue as f64 };
+    let o = |k: Origin| t.origins[k as usize];
+    Row {
+        time_h: now,
+        tissue_cells: t.tissue,
+        proliferative: t.prolif,
+        arrested: t.arrested,
+        senescent: t.senescent,
+        empty: t.empty,
+        transformed: t.transformed,
+        msc: t.msc,
+        msc_senescent: t.msc_sen,
+        origin_primary: o(Origin::Primary),
+        origin_replicative: o(Origin::Replicative),
+        origin_paracrine: o(Origin::Paracrine),
+        origin_juxtacrine: o(Origin::Juxtacrine),
+        origin_ev_induced: o(Origin::EvInduced),
+        senescent_fraction: per(t.senescent as f64),
+        sa_beta_gal_fraction: per((t.arrested + t.senescent) as f64),
+        p16_mean: per(t.p16),
+        proliferation_index: per(t.labelled as f64),
+        mean_damage: per(t.damage),
+        sasp_mean: w.sasp.total() / w.grid.len() as f64,
+        ev_young_total: w.ev_young.total(),
+        ev_senescent_total: w.ev_senescent.total(),
+        cm_young_total: w.cm_young.total(),
+        cm_senescent_total: w.cm_senescent.total(),
+        ev_delivered: w.ev_young.balance.delivered + w.ev_senescent.balance.delivered,
+        ev_taken_up: w.ev_young.balance.taken_up + w.ev_senescent.balance.taken_up,
+        wound_closure: w.wound_closure(),
+    }
+}
+
+/// Per-run metrics (MODEL.md §7).
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Summary {
+    pub final_time_h: f64,
+    pub final_senescent_fraction: f64,
+    pub final_sa_beta_gal_fraction: f64,
+    /// ∫ senescent fraction dt over the run (fraction·days), trapezoid over rows.
+    pub auc_senescent_fraction_days: f64,
+    /// ∫ SA-β-gal+ fraction dt (fraction·days).
+    pub auc_sa_beta_gal_fraction_days: f64,
+    pub mean_sasp: f64,
+    pub final_proliferation_index: f64,
+    pub final_transformed: u64,
+    pub max_transformed: u64,
+    /// Time to 50% / 90% wound closure (h), interpolated between steps; null
+    /// if not reached or no wound.
+    pub wound_closure_50_h: Option<f64>,
+    pub wound_closure_90_h: Option<f64>,
+    pub final_wound_closure: Option<f64>,
+    pub batches: BatchLedger,
+    pub doses_skipped: u64,
+    pub ev_delivered: f64,
+    pub ev_taken_up: f64,
+    pub onsets: u64,
+    pub reversions: u64,
+    pub transformations: u64,
+    pub cleared: u64,
+    pub deaths: u64,
+    pub divisions: u64,
+    pub migrations: u64,
+}
+
+fn trapezoid(rows: &[Row], f: impl Fn(&Row) -> f64) -> f64 {
+    rows.windows(2)
+        .map(|w| 0.5 * (f(&w[0]) + f(&w[1])) * (w[1].time_h - w[0].time_h) / 24.0)
+        .sum()
+}
+
+pub fn summarise(w: &World, rows: &[Row]) -> Summary {
+    let last = rows.last().cloned().unwrap_or_default();
+    Summary {
+        final_time_h: last.time_h,
+        final_senescent_fraction: last.senescent_fraction,
+        final_sa_beta_gal_fraction: last.sa_beta_gal_fraction,
+        auc_senescent_fraction_days: trapezoid(rows, |r| r.senescent_fraction),
+        auc_sa_beta_gal_fraction_days: trapezoid(rows, |r| r.sa_beta_gal_fraction),
+        mean_sasp: if rows.is_empty() { 0.0 } else { rows.iter().map(|r| r.sasp_mean).sum::<f64>() / rows.len() as f64 },
+        final_proliferation_index: last.proliferation_index,
+        final_transformed: last.transformed,
+        max_transformed: rows.iter().map(|r| r.transformed).max().unwrap_or(0),
+        wound_closure_50_h: w.closure.t50_h,
+        wound_closure_90_h: w.closure.t90_h,
+        final_wound_closure: last.wound_closure,
+        batches: w.plan.ledger.clone(),
+        doses_skipped: w.plan.skipped,
+        ev_delivered: last.ev_delivered,
+        ev_taken_up: last.ev_taken_up,
+        onsets: w.events.onsets,
+        reversions: w.events.reversions,
+        transformations: w.events.transformations,
+        cleared: w.events.cleared,
+        deaths: w.events.deaths,
+        divisions: w.moves.divisions,
+        migrations: w.moves.migrations,
+    }
+}

@@ -1,0 +1,93 @@
+//! Writing a run's outputs so that an interrupted run never leaves a file
+//! that looks complete but is not.
+//!
+//! * whole files (summary, manifest, snapshots, plots) are written to a
+//!   hidden `.NAME.partial` and renamed into place only when complete;
+//! * the time series is streamed to `timeseries.csv.partial` and renamed to
+//!   `timeseries.csv` when the run ends;
+//! * `manifest.json` is written first with `"completed": false` and rewritten
+//!   with `true` last.
+//!
+//! The serializers themselves are pure: they take data and write to a `Write`.
+
+pub mod snapshot;
+
+use crate::error::OutputError;
+use crate::observe::Row;
+use serde::Serialize;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+/// Writes `bytes` to `path` atomically (temporary file, then rename).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.partial"));
+    {
+        let mut f = File::create(&tmp).map_err(OutputError::io(&tmp))?;
+        f.write_all(bytes).map_err(OutputError::io(&tmp))?;
+        f.sync_all().map_err(OutputError::io(&tmp))?;
+    }
+    std::fs::rename(&tmp, path).map_err(OutputError::io(path))
+}
+
+/// Serialises `value` as pretty JSON, atomically.
+pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), OutputError> {
+    let mut bytes = serde_json::to_vec_pretty(value).map_err(|e| OutputError::Encode {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    bytes.push(b'\n');
+    write_atomic(path, &bytes)
+}
+
+/// Writes time-series rows as CSV (header first) to any writer.
+pub fn write_rows<W: Write>(w: W, rows: &[Row]) -> Result<(), csv::Error> {
+    let mut c = csv::Writer::from_writer(w);
+    for r in rows {
+        c.serialize(r)?;
+    }
+    c.flush()?;
+    Ok(())
+}
+
+/// The time series, streamed row by row while the run goes on.
+pub struct TimeseriesWriter {
+    partial: PathBuf,
+    done: PathBuf,
+    csv: csv::Writer<BufWriter<File>>,
+}
+
+impl TimeseriesWriter {
+    pub fn create(dir: &Path) -> Result<Self, OutputError> {
+        let partial = dir.join("timeseries.csv.partial");
+        let f = File::create(&partial).map_err(OutputError::io(&partial))?;
+        Ok(TimeseriesWriter {
+            csv: csv::Writer::from_writer(BufWriter::new(f)),
+            done: dir.join("timeseries.csv"),
+            partial,
+        })
+    }
+    pub fn push(&mut self, row: &Row) -> Result<(), OutputError> {
+        let enc = |e: csv::Error| OutputError::Encode {
+            path: self.partial.clone(),
+            message: e.to_string(),
+        };
+        self.csv.serialize(row).map_err(enc)?;
+        self.csv.flush().map_err(OutputError::io(&self.partial))
+    }
+    /// Flushes, syncs and renames to `timeseries.csv`.
+    pub fn finish(self) -> Result<(), OutputError> {
+        let TimeseriesWriter { partial, done, csv } = self;
+        let buf = csv.into_inner().map_err(|e| OutputError::Io {
+            path: partial.clone(),
+            source: e.into_error(),
+        })?;
+        let f = buf.into_inner().map_err(|e| OutputError::Io {
+            path: partial.clone(),
+            source: e.into_error(),
+        })?;
+        f.sync_all().map_err(OutputError::io(&partial))?;
+        std::fs::rename(&partial, &done).map_err(OutputError::io(&done))
+    }
+}

@@ -1,0 +1,201 @@
+//! Running a scenario: the step loop, and a run folder with its outputs.
+//!
+//! `drive` is the one step loop; what happens at output and snapshot times is
+//! up to a `Sink`, so an in-memory run (`simulate`, for tests and paired
+//! comparisons) and a run that writes a folder (`run_to_dir`) share it.
+
+use crate::error::OutputError;
+use crate::observe::{observe, summarise, Row, Summary};
+use crate::output::{snapshot::write_vti, write_atomic, write_json, TimeseriesWriter};
+use crate::plot;
+use crate::scenario::{Loaded, Scenario};
+use crate::sim::World;
+use serde::Serialize;
+use std::path::PathBuf;
+use std::time::Instant;
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    #[error("cannot start {threads} worker threads: {message}")]
+    Threads { threads: usize, message: String },
+}
+
+/// What a run does at its output times.
+pub trait Sink {
+    fn row(&mut self, _world: &World, _row: &Row) -> Result<(), OutputError> {
+        Ok(())
+    }
+    fn snapshot(&mut self, _world: &World) -> Result<(), OutputError> {
+        Ok(())
+    }
+    fn progress(&mut self, _step: u64) {}
+}
+
+/// Runs `world` to its end. Rows at t = 0, every output interval, and at the
+/// end; snapshots likewise at their own interval (or only at the end).
+pub fn drive(world: &mut World, sink: &mut dyn Sink) -> Result<Vec<Row>, OutputError> {
+    let total = world.scenario.steps();
+    let out = world.scenario.output_stride();
+    let snap = world.scenario.snapshot_stride();
+    let mut rows = Vec::with_capacity((total / out + 2) as usize);
+    let emit = |w: &World, rows: &mut Vec<Row>, sink: &mut dyn Sink| -> Result<(), OutputError> {
+        let r = observe(w);
+        sink.row(w, &r)?;
+        rows.push(r);
+        Ok(())
+    };
+    emit(world, &mut rows, sink)?;
+    if snap.is_some() {
+        sink.snapshot(world)?;
+    }
+    while !world.is_done() {
+        world.step();
+        let k = world.step;
+        if k % out == 0 || k == total {
+            emit(world, &mut rows, sink)?;
+        }
+        if snap.is_some_and(|s| k % s == 0) || (k == total && snap.is_none_or(|s| k % s != 0)) {
+            sink.snapshot(world)?;
+        }
+        sink.progress(k);
+    }
+    Ok(rows)
+}
+
+struct Quiet;
+impl Sink for Quiet {}
+
+/// Runs a scenario in memory on the current rayon pool.
+pub fn simulate(s: &Scenario) -> (Vec<Row>, Summary) {
+    let mut w = World::new(s.clone());
+    let rows = drive(&mut w, &mut Quiet).expect("the in-memory sink does not fail");
+    let summary = summarise(&w, &rows);
+    (rows, summary)
+}
+
+/// Runs `f` on a rayon pool of `threads` workers.
+pub fn with_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> Result<T, RunError> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| RunError::Threads { threads, message: e.to_string() })?;
+    Ok(pool.install(f))
+}
+
+pub struct RunOptions {
+    pub out: PathBuf,
+    pub threads: usize,
+    /// Show a progress bar (only when stderr is a terminal).
+    pub progress: bool,
+}
+
+#[derive(Serialize)]
+struct Manifest<'a> {
+    senesim_version: &'static str,
+    scenario_source: &'a str,
+    seed: u64,
+    threads: usize,
+    started_unix_s: u64,
+    wall_time_s: f64,
+    completed: bool,
+    steps_done: u64,
+    steps_total: u64,
+    outputs: Vec<&'static str>,
+    scenario: &'a Scenario,
+}
+
+struct DirSink {
+    dir: PathBuf,
+    ts: Option<TimeseriesWriter>,
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Sink for DirSink {
+    fn row(&mut self, _w: &World, row: &Row) -> Result<(), OutputError> {
+        self.ts.as_mut().map_or(Ok(()), |t| t.push(row))
+    }
+    fn snapshot(&mut self, w: &World) -> Result<(), OutputError> {
+        let dir = self.dir.join("snapshots");
+        let path = dir.join(format!("snapshot_{:07}h.vti", w.now_h().round() as u64));
+        let mut buf = Vec::new();
+        write_vti(&mut buf, w).map_err(OutputError::io(&path))?;
+        write_atomic(&path, &buf)
+    }
+    fn progress(&mut self, step: u64) {
+        if let Some(b) = &self.bar {
+            b.set_position(step);
+        }
+    }
+}
+
+/// Runs a resolved scenario and writes its folder: `timeseries.csv`,
+/// `summary.json`, `manifest.json`, `snapshots/*.vti`, `timeseries.png`,
+/// `final_state.png`.
+pub fn run_to_dir(loaded: &Loaded, opts: &RunOptions) -> Result<Summary, RunError> {
+    let s = &loaded.scenario;
+    let dir = &opts.out;
+    std::fs::create_dir_all(dir.join("snapshots")).map_err(OutputError::io(dir))?;
+    let started = Instant::now();
+    let started_unix_s = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let manifest = |completed: bool, steps_done: u64| Manifest {
+        senesim_version: env!("CARGO_PKG_VERSION"),
+        scenario_source: &loaded.source,
+        seed: s.run.seed,
+        threads: opts.threads,
+        started_unix_s,
+        wall_time_s: started.elapsed().as_secs_f64(),
+        completed,
+        steps_done,
+        steps_total: s.steps(),
+        outputs: vec!["timeseries.csv", "summary.json", "snapshots/", "timeseries.png", "final_state.png"],
+        scenario: s,
+    };
+    // Clear outputs of an earlier run in this folder so none is mistaken for this one's.
+    for stale in ["timeseries.csv", "summary.json", "timeseries.png", "final_state.png"] {
+        let _ = std::fs::remove_file(dir.join(stale));
+    }
+    write_json(&dir.join("manifest.json"), &manifest(false, 0))?;
+
+    use std::io::IsTerminal;
+    let bar = (opts.progress && std::io::stderr().is_terminal()).then(|| {
+        let b = indicatif::ProgressBar::new(s.steps());
+        b.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} h-steps (eta {eta})")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        b
+    });
+    let mut sink = DirSink { dir: dir.clone(), ts: Some(TimeseriesWriter::create(dir)?), bar };
+    let scenario = s.clone();
+    let (rows, summary, final_state, steps) = with_threads(opts.threads, move || -> Result<_, OutputError> {
+        let mut w = World::new(scenario);
+        let rows = drive(&mut w, &mut sink)?;
+        if let Some(b) = &sink.bar {
+            b.finish_and_clear();
+        }
+        if let Some(t) = sink.ts.take() {
+            t.finish()?;
+        }
+        let summary = summarise(&w, &rows);
+        let kinds: Vec<u8> = w.cells.iter().map(|c| c.kind as u8).collect();
+        let phen: Vec<u8> = w.cells.iter().map(|c| c.phenotype as u8).collect();
+        Ok((rows, summary, (kinds, phen), w.step))
+    })??;
+    write_json(&dir.join("summary.json"), &summary)?;
+    plot::timeseries_png(&dir.join("timeseries.png"), &rows, &s.name)?;
+    plot::phenotype_map_png(
+        &dir.join("final_state.png"),
+        s.grid.nx,
+        s.grid.ny,
+        &final_state.0,
+        &final_state.1,
+        &format!("{} — day {:.0}", s.name, steps as f64 * s.run.dt_h / 24.0),
+    )?;
+    write_json(&dir.join("manifest.json"), &manifest(true, steps))?;
+    Ok(summary)
+}
