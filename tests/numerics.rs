@@ -1,0 +1,159 @@
+//! The field solvers against analytic solutions and mass balance (MODEL.md §4).
+
+use senesim::field::{ordered_sum, Field};
+use senesim::geometry::{Boundary, Grid};
+use senesim::scenario::FieldParams;
+use senesim::spectral::Spectral;
+
+/// Modified Bessel function K₀ (Abramowitz & Stegun 9.8.5-9.8.6, |ε| < 2e-7).
+fn bessel_k0(x: f64) -> f64 {
+    if x <= 2.0 {
+        let t = x / 3.75;
+        let t2 = t * t;
+        let i0 = 1.0 + t2 * (3.5156229 + t2 * (3.0899424 + t2 * (1.2067492 + t2 * (0.2659732 + t2 * (0.0360768 + t2 * 0.0045813)))));
+        let y = x * x / 4.0;
+        -(x / 2.0).ln() * i0 - 0.57721566
+            + y * (0.42278420 + y * (0.23069756 + y * (0.03488590 + y * (0.00262698 + y * (0.00010750 + y * 0.0000074)))))
+    } else {
+        let y = 2.0 / x;
+        (-x).exp() / x.sqrt()
+            * (1.25331414 + y * (-0.07832358 + y * (0.02189568 + y * (-0.01062446 + y * (0.00587872 + y * (-0.00251540 + y * 0.00053208))))))
+    }
+}
+
+#[test]
+fn bessel_reference_values() {
+    // Tabulated K0(0.5) = 0.9244191, K0(1) = 0.4210244, K0(3) = 0.0347395.
+    assert!((bessel_k0(0.5) - 0.9244191).abs() < 1e-6);
+    assert!((bessel_k0(1.0) - 0.4210244).abs() < 1e-6);
+    assert!((bessel_k0(3.0) - 0.0347395).abs() < 1e-6);
+}
+
+/// Steady point source: c(r) = q/(2πD)·K₀(r/L), L = √(D/λ), at the default
+/// SASP parameters (D = 3600 sites²/h, λ = 16/h, L = 15 sites), 256² grid.
+#[test]
+fn steady_point_source_matches_k0_to_one_percent() {
+    for boundary in [Boundary::NoFlux, Boundary::Periodic] {
+        let n = 256;
+        let grid = Grid::new(n, n, boundary);
+        let mut sp = Spectral::new(grid);
+        let (d, lambda, q) = (3600.0f64, 16.0f64, 1000.0f64);
+        let l = (d / lambda).sqrt();
+        let c0 = n / 2;
+        let mut src = vec![0.0; n * n];
+        src[c0 * n + c0] = q;
+        let mut c = vec![0.0; n * n];
+        sp.steady(&src, &mut c, d, lambda);
+        let mut worst: f64 = 0.0;
+        for r in 4..=60usize {
+            for (dx, dy) in [(r as i64, 0i64), (0, -(r as i64)), ((r as f64 / 2f64.sqrt()) as i64, (r as f64 / 2f64.sqrt()) as i64)] {
+                let (x, y) = ((c0 as i64 + dx) as usize, (c0 as i64 + dy) as usize);
+                let rr = ((dx * dx + dy * dy) as f64).sqrt();
+                let exact = q / (2.0 * std::f64::consts::PI * d) * bessel_k0(rr / l);
+                let rel = (c[y * n + x] - exact).abs() / exact;
+                worst = worst.max(rel);
+            }
+        }
+        assert!(worst < 0.01, "{boundary:?}: worst relative error {worst}");
+        // Mass balance of the steady state: secretion = (decay + uptake)·total.
+        let total = ordered_sum(&c, n);
+        assert!((total * lambda - q).abs() / q < 1e-9, "{boundary:?}: total {total}");
+    }
+}
+
+fn gaussian(n: usize, sigma2: f64, mass: f64) -> Vec<f64> {
+    let c0 = n as f64 / 2.0;
+    (0..n * n)
+        .map(|i| {
+            let (x, y) = ((i % n) as f64 + 0.5 - c0, (i / n) as f64 + 0.5 - c0);
+            mass / (2.0 * std::f64::consts::PI * sigma2) * (-(x * x + y * y) / (2.0 * sigma2)).exp()
+        })
+        .collect()
+}
+
+/// A spreading Gaussian with decay: σ² grows by 2Dt, mass decays as e^{−λt}.
+/// One 24 h step and 24 steps of 1 h both match to 1% wherever c > 1% of
+/// peak (r < 3σ = 68 sites, ≥ 60 sites from every edge on the 256² grid).
+#[test]
+fn spreading_gaussian_with_decay_matches_analytic() {
+    let n = 256;
+    let (d, lambda, sigma0) = (10.0, 0.0289, 6.0f64);
+    for boundary in [Boundary::NoFlux, Boundary::Periodic] {
+        let grid = Grid::new(n, n, boundary);
+        let mut sp = Spectral::new(grid);
+        let t = 24.0;
+        let exact = {
+            let mut g = gaussian(n, sigma0 * sigma0 + 2.0 * d * t, 1000.0);
+            g.iter_mut().for_each(|v| *v *= (-lambda * t).exp());
+            g
+        };
+        let peak = exact.iter().cloned().fold(0.0, f64::max);
+        for steps in [1usize, 24] {
+            let mut c = gaussian(n, sigma0 * sigma0, 1000.0);
+            for _ in 0..steps {
+                sp.advance(&mut c, None, d, lambda, t / steps as f64);
+            }
+            let mut worst: f64 = 0.0;
+            for (a, e) in c.iter().zip(&exact) {
+                if *e > 0.01 * peak {
+                    worst = worst.max((a - e).abs() / e);
+                }
+            }
+            assert!(worst < 0.01, "{boundary:?}, {steps} steps: worst {worst}");
+        }
+    }
+}
+
+/// Unconditional stability: SASP-like diffusion (D = 3600 sites²/h) advanced
+/// with a 24 h step from a spike stays finite and non-negative.
+#[test]
+fn stable_and_non_negative_at_large_steps() {
+    let n = 64;
+    let mut sp = Spectral::new(Grid::new(n, n, Boundary::NoFlux));
+    let mut c = vec![0.0; n * n];
+    c[n * 10 + 3] = 1e6;
+    let mut s = vec![0.0; n * n];
+    s[5] = 10.0;
+    for _ in 0..10 {
+        sp.advance(&mut c, Some(&s), 3600.0, 0.5, 24.0);
+        assert!(c.iter().all(|v| v.is_finite() && *v >= 0.0));
+    }
+    // And it relaxes to the steady state of the same operator.
+    let mut st = vec![0.0; n * n];
+    sp.steady(&s, &mut st, 3600.0, 0.5);
+    let max_err = c.iter().zip(&st).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+    assert!(max_err < 1e-9 * st.iter().cloned().fold(0.0, f64::max), "{max_err}");
+}
+
+/// Mass balance of a time-dependent field with secretion, doses, decay and
+/// uptake at occupied sites: books close to 1e-9 relative, every step.
+#[test]
+fn mass_balance_closes_to_1e9() {
+    for boundary in [Boundary::NoFlux, Boundary::Periodic] {
+        let (nx, ny) = (96, 64);
+        let grid = Grid::new(nx, ny, boundary);
+        let mut sp = Spectral::new(grid);
+        let params = FieldParams { diffusion: 10.0, decay: 0.03, uptake: 0.1 };
+        let mut f = Field::new("ev_young", params, nx, nx * ny);
+        let occupied: Vec<bool> = (0..nx * ny).map(|i| (i * 7919) % 13 != 0).collect();
+        let src: Vec<f64> = (0..nx * ny).map(|i| if i % 97 == 0 { 2.5 } else { 0.0 }).collect();
+        let mut taken = vec![0.0; nx * ny];
+        for step in 0..200 {
+            if step % 50 == 0 {
+                let dose: Vec<f64> = (0..nx * ny).map(|i| ((i % nx) as f64 / nx as f64) * 3.0).collect();
+                f.deliver(&dose);
+            }
+            f.advance(&mut sp, &src, &occupied, &mut taken, 1.0);
+            let total = f.total();
+            let scale = f.balance.secreted + f.balance.delivered;
+            let err = (total - f.balance.expected_total()).abs() / scale;
+            assert!(err < 1e-9, "{boundary:?} step {step}: relative imbalance {err}");
+            assert!(f.c.iter().all(|v| v.is_finite() && *v >= 0.0));
+        }
+        // Uptake went only to occupied sites and equals what the books say.
+        let credited: f64 = taken.iter().sum();
+        assert!((credited - f.balance.taken_up).abs() / credited < 1e-12);
+        assert!(taken.iter().zip(&occupied).all(|(t, &o)| o || *t == 0.0));
+        assert!(f.balance.decayed > 0.0 && f.balance.taken_up > 0.0);
+    }
+}
