@@ -282,6 +282,8 @@ pub fn load(path: Option<&Path>, sets: &[String]) -> Result<Loaded, ScenarioErro
 
 /// serde reports an unknown field at the enclosing path; name the field itself.
 fn describe_serde_error(path: &str, msg: &str) -> (String, String) {
+    // toml appends "\nin `path`" (the path we report already); drop it.
+    let msg = msg.split("\nin `").next().unwrap_or(msg);
     let msg = msg.split(" at line").next().unwrap_or(msg).trim().to_string();
     if let Some(rest) = msg.strip_prefix("unknown field `") {
         if let Some((field, tail)) = rest.split_once('`') {
