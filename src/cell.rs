@@ -59,7 +59,10 @@ impl Origin {
     ];
     /// Secondary senescent cells secrete a blunted SASP (Teo et al. 2019).
     pub fn is_secondary(self) -> bool {
-        matches!(self, Origin::Paracrine | Origin::Juxtacrine | Origin::EvInduced)
+        matches!(
+            self,
+            Origin::Paracrine | Origin::Juxtacrine | Origin::EvInduced
+        )
     }
     pub fn name(self) -> &'static str {
         match self {
@@ -184,7 +187,11 @@ mod tests {
 
     #[test]
     fn dominant_origin_is_the_largest_part() {
-        let d = |i, s, e| Damage { intrinsic: i, sasp: s, ev: e };
+        let d = |i, s, e| Damage {
+            intrinsic: i,
+            sasp: s,
+            ev: e,
+        };
         assert_eq!(d(1.0, 0.2, 0.1).dominant_origin(), Origin::Primary);
         assert_eq!(d(0.1, 0.5, 0.2).dominant_origin(), Origin::Paracrine);
         assert_eq!(d(0.1, 0.2, 0.5).dominant_origin(), Origin::EvInduced);

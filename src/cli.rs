@@ -8,7 +8,11 @@ use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
 
 #[derive(Parser, Debug)]
-#[command(name = "senesim", version, about = "Senescence spread, SASP and MSC secretome treatments in tissue: an agent-based simulator")]
+#[command(
+    name = "senesim",
+    version,
+    about = "Senescence spread, SASP and MSC secretome treatments in tissue: an agent-based simulator"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -55,9 +59,10 @@ fn load(path: Option<&Path>, sets: &[String]) -> Result<Loaded, ScenarioError> {
 }
 
 fn default_out(path: Option<&Path>) -> PathBuf {
-    let stem = path
-        .and_then(|p| p.file_stem())
-        .map_or_else(|| "default".to_string(), |s| s.to_string_lossy().into_owned());
+    let stem = path.and_then(|p| p.file_stem()).map_or_else(
+        || "default".to_string(),
+        |s| s.to_string_lossy().into_owned(),
+    );
     PathBuf::from("runs").join(stem)
 }
 
@@ -80,7 +85,14 @@ pub fn main_with(cli: Cli) -> i32 {
                 EXIT_INPUT
             }
         },
-        Command::Run { scenario, out, seed, threads, mut sets, quiet } => {
+        Command::Run {
+            scenario,
+            out,
+            seed,
+            threads,
+            mut sets,
+            quiet,
+        } => {
             if let Some(s) = seed {
                 sets.push(format!("run.seed={s}"));
             }
@@ -100,7 +112,11 @@ pub fn main_with(cli: Cli) -> i32 {
                 None => std::thread::available_parallelism().map_or(1, |n| n.get()),
             };
             let out = out.unwrap_or_else(|| default_out(scenario.as_deref()));
-            let opts = RunOptions { out: out.clone(), threads, progress: !quiet };
+            let opts = RunOptions {
+                out: out.clone(),
+                threads,
+                progress: !quiet,
+            };
             eprintln!(
                 "senesim: {} — {} days on {}×{} sites, seed {}, {} threads → {}",
                 loaded.scenario.name,
@@ -111,14 +127,19 @@ pub fn main_with(cli: Cli) -> i32 {
                 threads,
                 out.display()
             );
-            match run_to_dir(&loaded, &opts).with_context(|| format!("run into {} failed", out.display())) {
+            match run_to_dir(&loaded, &opts)
+                .with_context(|| format!("run into {} failed", out.display()))
+            {
                 Ok(s) => {
                     eprintln!(
                         "done: final SA-β-gal+ {:.1}%, deep senescent {:.1}%, transformed {}{}",
                         100.0 * s.final_sa_beta_gal_fraction,
                         100.0 * s.final_senescent_fraction,
                         s.final_transformed,
-                        s.wound_closure_90_h.map_or(String::new(), |t| format!(", 90% wound closure at day {:.1}", t / 24.0))
+                        s.wound_closure_90_h.map_or(String::new(), |t| format!(
+                            ", 90% wound closure at day {:.1}",
+                            t / 24.0
+                        ))
                     );
                     eprintln!("outputs: {}/{{timeseries.csv, summary.json, manifest.json, timeseries.png, final_state.png, snapshots/}}", out.display());
                     0

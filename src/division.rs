@@ -27,6 +27,9 @@ const NONE: u64 = u64::MAX;
 
 /// Local signals that modulate division and migration.
 pub struct Signals<'a> {
+    /// Tissue-age multipliers of division and migration.
+    pub division_factor: f64,
+    pub migration_factor: f64,
     pub sasp: &'a [f64],
     pub cm_young: &'a [f64],
     pub cm_senescent: &'a [f64],
@@ -47,7 +50,7 @@ pub struct Moves {
 }
 
 /// Division and migration rates (1/h) of a cell, or None if it cannot act.
-pub fn rates(cell: &Cell, env: &Env, p: &CellParams) -> Option<(f64, f64)> {
+pub fn rates(cell: &Cell, env: &Env, p: &CellParams, age: (f64, f64)) -> Option<(f64, f64)> {
     if cell.phenotype != Phenotype::Proliferative {
         return None;
     }
@@ -55,14 +58,18 @@ pub fn rates(cell: &Cell, env: &Env, p: &CellParams) -> Option<(f64, f64)> {
     let hy = young_signal(cell, env, p);
     match cell.kind {
         Kind::Tissue => Some((
-            p.division_per_h * (1.0 + p.young_division_boost * hy + p.sasp_division_boost * hs),
-            p.migration_per_h * (1.0 + p.sasp_division_boost * hs),
+            age.0
+                * p.division_per_h
+                * (1.0 + p.young_division_boost * hy + p.sasp_division_boost * hs),
+            age.1 * p.migration_per_h * (1.0 + p.sasp_division_boost * hs),
         )),
         Kind::Transformed => {
             let cargo = cell.cargo_young + cell.cargo_senescent;
             let stim = cargo / (p.young_half_saturation + cargo);
             Some((
-                p.division_per_h * p.transformed_division_factor * (1.0 + p.transformed_ev_stimulation * stim),
+                p.division_per_h
+                    * p.transformed_division_factor
+                    * (1.0 + p.transformed_ev_stimulation * stim),
                 p.migration_per_h,
             ))
         }
@@ -70,7 +77,13 @@ pub fn rates(cell: &Cell, env: &Env, p: &CellParams) -> Option<(f64, f64)> {
     }
 }
 
-pub fn divide_and_migrate(grid: &Grid, cells: &mut [Cell], sig: &Signals, p: &CellParams, key: &StepKey) -> Moves {
+pub fn divide_and_migrate(
+    grid: &Grid,
+    cells: &mut [Cell],
+    sig: &Signals,
+    p: &CellParams,
+    key: &StepKey,
+) -> Moves {
     let n = grid.len();
     // Phase A: intents, encoded as target << 1 | divide.
     let cells_ro: &[Cell] = cells;
@@ -84,7 +97,11 @@ pub fn divide_and_migrate(grid: &Grid, cells: &mut [Cell], sig: &Signals, p: &Ce
                 cm_senescent: sig.cm_senescent[i],
                 ..Env::default()
             };
-            let Some((k_div, k_mig)) = rates(c, &env, p) else { return NONE };
+            let Some((k_div, k_mig)) =
+                rates(c, &env, p, (sig.division_factor, sig.migration_factor))
+            else {
+                return NONE;
+            };
             let total = k_div + k_mig;
             let u = uniform(key.seed, key.step, i as u64, Purpose::Action);
             let p_act = hazard_prob(total, key.dt);
@@ -102,7 +119,8 @@ pub fn divide_and_migrate(grid: &Grid, cells: &mut [Cell], sig: &Signals, p: &Ce
             if m == 0 {
                 return NONE;
             }
-            let pick = (uniform(key.seed, key.step, i as u64, Purpose::ActionTarget) * m as f64) as usize;
+            let pick =
+                (uniform(key.seed, key.step, i as u64, Purpose::ActionTarget) * m as f64) as usize;
             let divide = u < p_act * k_div / total;
             ((empty[pick.min(m - 1)] as u64) << 1) | divide as u64
         })
@@ -170,7 +188,11 @@ mod tests {
 
     fn setup(nx: usize, ny: usize) -> (Grid, Vec<Cell>, CellParams) {
         let p = load(None, &[]).unwrap().scenario.cells;
-        (Grid::new(nx, ny, Boundary::NoFlux), vec![Cell::EMPTY; nx * ny], p)
+        (
+            Grid::new(nx, ny, Boundary::NoFlux),
+            vec![Cell::EMPTY; nx * ny],
+            p,
+        )
     }
     fn prolif() -> Cell {
         let mut c = Cell::EMPTY;
@@ -184,9 +206,26 @@ mod tests {
         let (g, mut cells, p) = setup(8, 8);
         cells.iter_mut().for_each(|c| *c = prolif());
         let z = vec![0.0; 64];
-        let sig = Signals { sasp: &z, cm_young: &z, cm_senescent: &z };
+        let sig = Signals {
+            division_factor: 1.0,
+            migration_factor: 1.0,
+            sasp: &z,
+            cm_young: &z,
+            cm_senescent: &z,
+        };
         for step in 0..200 {
-            let m = divide_and_migrate(&g, &mut cells, &sig, &p, &StepKey { seed: 1, step, now_h: 0.0, dt: 1.0 });
+            let m = divide_and_migrate(
+                &g,
+                &mut cells,
+                &sig,
+                &p,
+                &StepKey {
+                    seed: 1,
+                    step,
+                    now_h: 0.0,
+                    dt: 1.0,
+                },
+            );
             assert_eq!(m, Moves::default());
         }
     }
@@ -196,25 +235,47 @@ mod tests {
         let (g, _, mut p) = setup(9, 9);
         p.migration_per_h = 0.0;
         let z = vec![0.0; 81];
-        let sig = Signals { sasp: &z, cm_young: &z, cm_senescent: &z };
+        let sig = Signals {
+            division_factor: 1.0,
+            migration_factor: 1.0,
+            sasp: &z,
+            cm_young: &z,
+            cm_senescent: &z,
+        };
         let trials = 4000;
         let mut divided = 0;
         for t in 0..trials {
             let mut cells = vec![Cell::EMPTY; 81];
             cells[40] = prolif();
             cells[40].cargo_young = 2.0;
-            let m = divide_and_migrate(&g, &mut cells, &sig, &p, &StepKey { seed: 3, step: t, now_h: 0.0, dt: 1.0 });
+            let m = divide_and_migrate(
+                &g,
+                &mut cells,
+                &sig,
+                &p,
+                &StepKey {
+                    seed: 3,
+                    step: t,
+                    now_h: 0.0,
+                    dt: 1.0,
+                },
+            );
             if m.divisions == 1 {
                 divided += 1;
                 let occ: Vec<&Cell> = cells.iter().filter(|c| c.is_occupied()).collect();
                 assert_eq!(occ.len(), 2);
-                assert!(occ.iter().all(|c| c.divisions == 1 && (c.cargo_young - 1.0).abs() < 1e-15));
+                assert!(occ
+                    .iter()
+                    .all(|c| c.divisions == 1 && (c.cargo_young - 1.0).abs() < 1e-15));
             }
         }
         // rate is boosted by young cargo: hy = 2/3
         let k = p.division_per_h * (1.0 + p.young_division_boost * 2.0 / 3.0);
         let expect = hazard_prob(k, 1.0) * trials as f64;
-        assert!((divided as f64 - expect).abs() < 4.0 * expect.sqrt(), "{divided} vs {expect}");
+        assert!(
+            (divided as f64 - expect).abs() < 4.0 * expect.sqrt(),
+            "{divided} vs {expect}"
+        );
     }
 
     #[test]
@@ -228,9 +289,26 @@ mod tests {
             }
         }
         let z = vec![0.0; 256];
-        let sig = Signals { sasp: &z, cm_young: &z, cm_senescent: &z };
+        let sig = Signals {
+            division_factor: 1.0,
+            migration_factor: 1.0,
+            sasp: &z,
+            cm_young: &z,
+            cm_senescent: &z,
+        };
         let before = cells.iter().filter(|c| c.is_occupied()).count();
-        let m = divide_and_migrate(&g, &mut cells, &sig, &p, &StepKey { seed: 2, step: 0, now_h: 0.0, dt: 1.0 });
+        let m = divide_and_migrate(
+            &g,
+            &mut cells,
+            &sig,
+            &p,
+            &StepKey {
+                seed: 2,
+                step: 0,
+                now_h: 0.0,
+                dt: 1.0,
+            },
+        );
         let after = cells.iter().filter(|c| c.is_occupied()).count();
         assert!(m.divisions > 0 && m.migrations > 0);
         assert_eq!(after, before + m.divisions as usize);
@@ -242,13 +320,32 @@ mod tests {
         p.division_per_h = 50.0;
         p.migration_per_h = 0.0;
         let z = vec![0.0; 25];
-        let sig = Signals { sasp: &z, cm_young: &z, cm_senescent: &z };
+        let sig = Signals {
+            division_factor: 1.0,
+            migration_factor: 1.0,
+            sasp: &z,
+            cm_young: &z,
+            cm_senescent: &z,
+        };
         let mut cells = vec![Cell::EMPTY; 25];
         cells[12] = prolif();
         cells[12].divisions = 49;
-        let m = divide_and_migrate(&g, &mut cells, &sig, &p, &StepKey { seed: 1, step: 0, now_h: 0.0, dt: 1.0 });
+        let m = divide_and_migrate(
+            &g,
+            &mut cells,
+            &sig,
+            &p,
+            &StepKey {
+                seed: 1,
+                step: 0,
+                now_h: 0.0,
+                dt: 1.0,
+            },
+        );
         assert_eq!(m.divisions, 1);
         let occ: Vec<&Cell> = cells.iter().filter(|c| c.is_occupied()).collect();
-        assert!(occ.iter().all(|c| c.phenotype == Phenotype::Arrested && c.origin == Origin::Replicative));
+        assert!(occ
+            .iter()
+            .all(|c| c.phenotype == Phenotype::Arrested && c.origin == Origin::Replicative));
     }
 }

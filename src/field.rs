@@ -43,7 +43,10 @@ pub struct Balance {
 impl Balance {
     /// What the total should be if every amount is accounted for.
     pub fn expected_total(&self) -> f64 {
-        self.initial + self.secreted + self.delivered - self.decayed - self.taken_up - self.lost_at_boundaries
+        self.initial + self.secreted + self.delivered
+            - self.decayed
+            - self.taken_up
+            - self.lost_at_boundaries
     }
 }
 
@@ -82,7 +85,10 @@ impl Field {
     pub fn deliver(&mut self, amounts: &[f64]) {
         let added = ordered_sum(amounts, self.nx);
         if added > 0.0 {
-            self.c.par_iter_mut().zip(amounts.par_iter()).for_each(|(c, a)| *c += a);
+            self.c
+                .par_iter_mut()
+                .zip(amounts.par_iter())
+                .for_each(|(c, a)| *c += a);
             self.balance.delivered += added;
             self.active = true;
         }
@@ -118,7 +124,14 @@ impl Field {
 
     /// Advances the field over `dt` h with secretion `src` (au/h per site),
     /// uptake at `occupied` sites credited to `taken` (au per site, added to).
-    pub fn advance(&mut self, sp: &mut Spectral, src: &[f64], occupied: &[bool], taken: &mut [f64], dt: f64) {
+    pub fn advance(
+        &mut self,
+        sp: &mut Spectral,
+        src: &[f64],
+        occupied: &[bool],
+        taken: &mut [f64],
+        dt: f64,
+    ) {
         let s_total = ordered_sum(src, self.nx);
         if !self.active && s_total <= 0.0 {
             return;
@@ -126,7 +139,9 @@ impl Field {
         self.active = true;
         let mut up = self.uptake(occupied, taken, 0.5 * dt);
         let m0 = self.total();
-        let FieldParams { diffusion, decay, .. } = self.params;
+        let FieldParams {
+            diffusion, decay, ..
+        } = self.params;
         let source = (s_total > 0.0).then_some(src);
         sp.advance(&mut self.c, source, diffusion, decay, dt);
         self.balance.secreted += s_total * dt;

@@ -181,20 +181,38 @@ mod tests {
 
     #[test]
     fn region_membership_uses_site_centres() {
-        let c = Region::Circle { cx: 5.0, cy: 5.0, r: 1.0 };
+        let c = Region::Circle {
+            cx: 5.0,
+            cy: 5.0,
+            r: 1.0,
+        };
         assert!(c.contains(4, 4)); // centre (4.5,4.5) at distance 0.707
         assert!(!c.contains(3, 4)); // (3.5,4.5) at distance 1.58
-        let r = Region::Rect { x0: 1.0, y0: 1.0, x1: 3.0, y1: 2.0 };
+        let r = Region::Rect {
+            x0: 1.0,
+            y0: 1.0,
+            x1: 3.0,
+            y1: 2.0,
+        };
         let g = Grid::new(4, 4, Boundary::NoFlux);
         assert_eq!(r.mask(&g).iter().filter(|&&b| b).count(), 2);
     }
 
     #[test]
     fn region_outside_grid_is_refused() {
-        let c = Region::Circle { cx: 60.0, cy: 10.0, r: 8.0 };
+        let c = Region::Circle {
+            cx: 60.0,
+            cy: 10.0,
+            r: 8.0,
+        };
         assert!(c.check_inside(64, 64).is_err());
         assert!(c.check_inside(100, 64).is_ok());
-        let r = Region::Rect { x0: 3.0, y0: 0.0, x1: 2.0, y1: 5.0 };
+        let r = Region::Rect {
+            x0: 3.0,
+            y0: 0.0,
+            x1: 2.0,
+            y1: 5.0,
+        };
         assert!(r.check_inside(10, 10).is_err());
     }
 }

@@ -3,19 +3,19 @@
 //! scenario keys in docs/scenario-reference.md.
 
 pub mod cell;
+pub mod cli;
 pub mod division;
 pub mod error;
 pub mod field;
 pub mod geometry;
+pub mod observe;
+pub mod output;
+pub mod plot;
 pub mod product;
 pub mod rng;
 pub mod rules;
+pub mod run;
 pub mod scenario;
 pub mod sim;
 pub mod spectral;
 pub mod treatment;
-pub mod observe;
-pub mod output;
-pub mod plot;
-pub mod run;
-pub mod cli;

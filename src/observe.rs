@@ -123,7 +123,13 @@ pub fn observe(w: &World) -> Row {
         })
         .collect();
     let t = tallies.into_iter().fold(Tally::default(), Tally::merge);
-    let per = |x: f64| if t.tissue == 0 { 0.0 } else { x / t.tissue as f64 };
+    let per = |x: f64| {
+        if t.tissue == 0 {
+            0.0
+        } else {
+            x / t.tissue as f64
+        }
+    };
     let o = |k: Origin| t.origins[k as usize];
     Row {
         time_h: now,
@@ -202,7 +208,11 @@ pub fn summarise(w: &World, rows: &[Row]) -> Summary {
         final_sa_beta_gal_fraction: last.sa_beta_gal_fraction,
         auc_senescent_fraction_days: trapezoid(rows, |r| r.senescent_fraction),
         auc_sa_beta_gal_fraction_days: trapezoid(rows, |r| r.sa_beta_gal_fraction),
-        mean_sasp: if rows.is_empty() { 0.0 } else { rows.iter().map(|r| r.sasp_mean).sum::<f64>() / rows.len() as f64 },
+        mean_sasp: if rows.is_empty() {
+            0.0
+        } else {
+            rows.iter().map(|r| r.sasp_mean).sum::<f64>() / rows.len() as f64
+        },
         final_proliferation_index: last.proliferation_index,
         final_transformed: last.transformed,
         max_transformed: rows.iter().map(|r| r.transformed).max().unwrap_or(0),

@@ -22,26 +22,46 @@ fn ensure_font() {
 }
 
 fn perr(path: &Path) -> impl Fn(String) -> OutputError + '_ {
-    move |message| OutputError::Encode { path: path.to_path_buf(), message }
+    move |message| OutputError::Encode {
+        path: path.to_path_buf(),
+        message,
+    }
 }
 
 /// Renders into a hidden temporary PNG and renames it into place.
-fn render_atomic(path: &Path, size: (u32, u32), draw: impl FnOnce(&DrawingArea<BitMapBackend, plotters::coord::Shift>) -> Result<(), String>) -> Result<(), OutputError> {
+fn render_atomic(
+    path: &Path,
+    size: (u32, u32),
+    draw: impl FnOnce(&DrawingArea<BitMapBackend, plotters::coord::Shift>) -> Result<(), String>,
+) -> Result<(), OutputError> {
     ensure_font();
-    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let tmp = path.with_file_name(format!(".{stem}.partial.png"));
     {
         let root = BitMapBackend::new(&tmp, size).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| e.to_string()).map_err(perr(path))?;
+        root.fill(&WHITE)
+            .map_err(|e| e.to_string())
+            .map_err(perr(path))?;
         draw(&root).map_err(perr(path))?;
-        root.present().map_err(|e| e.to_string()).map_err(perr(path))?;
+        root.present()
+            .map_err(|e| e.to_string())
+            .map_err(perr(path))?;
     }
     std::fs::rename(&tmp, path).map_err(OutputError::io(path))
 }
 
 type Series<'a> = (&'a str, RGBColor, Box<dyn Fn(&Row) -> f64 + 'a>);
 
-fn panel(area: &DrawingArea<BitMapBackend, plotters::coord::Shift>, rows: &[Row], title: &str, ylabel: &str, series: Vec<Series>) -> Result<(), String> {
+fn panel(
+    area: &DrawingArea<BitMapBackend, plotters::coord::Shift>,
+    rows: &[Row],
+    title: &str,
+    ylabel: &str,
+    series: Vec<Series>,
+) -> Result<(), String> {
     let days: Vec<f64> = rows.iter().map(|r| r.time_h / 24.0).collect();
     let x_max = days.last().copied().unwrap_or(1.0).max(1e-9);
     let y_max = series
@@ -65,7 +85,12 @@ fn panel(area: &DrawingArea<BitMapBackend, plotters::coord::Shift>, rows: &[Row]
         .draw()
         .map_err(|e| e.to_string())?;
     for (name, color, f) in &series {
-        let pts: Vec<(f64, f64)> = rows.iter().zip(&days).map(|(r, &d)| (d, f(r))).filter(|p| p.1.is_finite()).collect();
+        let pts: Vec<(f64, f64)> = rows
+            .iter()
+            .zip(&days)
+            .map(|(r, &d)| (d, f(r)))
+            .filter(|p| p.1.is_finite())
+            .collect();
         let c = *color;
         chart
             .draw_series(LineSeries::new(pts, c.stroke_width(2)))
@@ -93,29 +118,77 @@ const PURPLE_: RGBColor = RGBColor(148, 103, 189);
 /// (or EV field totals when there is no wound).
 pub fn timeseries_png(path: &Path, rows: &[Row], title: &str) -> Result<(), OutputError> {
     render_atomic(path, (1400, 1000), |root| {
-        let root = root.titled(title, ("sans-serif", 26)).map_err(|e| e.to_string())?;
+        let root = root
+            .titled(title, ("sans-serif", 26))
+            .map_err(|e| e.to_string())?;
         let areas = root.split_evenly((2, 2));
-        panel(&areas[0], rows, "Senescence markers", "fraction of tissue cells", vec![
-            ("SA-β-gal+ (arrested + deep)", RED_, Box::new(|r: &Row| r.sa_beta_gal_fraction)),
-            ("deep senescent", ORANGE_, Box::new(|r: &Row| r.senescent_fraction)),
-            ("proliferation index (24 h)", GREEN_, Box::new(|r: &Row| r.proliferation_index)),
-        ])?;
-        panel(&areas[1], rows, "Damage and p16", "mean per tissue cell", vec![
-            ("damage", PURPLE_, Box::new(|r: &Row| r.mean_damage)),
-            ("p16 proxy", RED_, Box::new(|r: &Row| r.p16_mean)),
-        ])?;
-        panel(&areas[2], rows, "SASP (IL-6 proxy)", "mean sasp (au)", vec![("sasp", ORANGE_, Box::new(|r: &Row| r.sasp_mean))])?;
+        panel(
+            &areas[0],
+            rows,
+            "Senescence markers",
+            "fraction of tissue cells",
+            vec![
+                (
+                    "SA-β-gal+ (arrested + deep)",
+                    RED_,
+                    Box::new(|r: &Row| r.sa_beta_gal_fraction),
+                ),
+                (
+                    "deep senescent",
+                    ORANGE_,
+                    Box::new(|r: &Row| r.senescent_fraction),
+                ),
+                (
+                    "proliferation index (24 h)",
+                    GREEN_,
+                    Box::new(|r: &Row| r.proliferation_index),
+                ),
+            ],
+        )?;
+        panel(
+            &areas[1],
+            rows,
+            "Damage and p16",
+            "mean per tissue cell",
+            vec![
+                ("damage", PURPLE_, Box::new(|r: &Row| r.mean_damage)),
+                ("p16 proxy", RED_, Box::new(|r: &Row| r.p16_mean)),
+            ],
+        )?;
+        panel(
+            &areas[2],
+            rows,
+            "SASP (IL-6 proxy)",
+            "mean sasp (au)",
+            vec![("sasp", ORANGE_, Box::new(|r: &Row| r.sasp_mean))],
+        )?;
         if rows.iter().any(|r| r.wound_closure.is_some()) {
-            panel(&areas[3], rows, "Wound closure", "fraction of wound re-occupied", vec![(
-                "closure",
-                BLUE_,
-                Box::new(|r: &Row| r.wound_closure.unwrap_or(f64::NAN)),
-            )])
+            panel(
+                &areas[3],
+                rows,
+                "Wound closure",
+                "fraction of wound re-occupied",
+                vec![(
+                    "closure",
+                    BLUE_,
+                    Box::new(|r: &Row| r.wound_closure.unwrap_or(f64::NAN)),
+                )],
+            )
         } else {
-            panel(&areas[3], rows, "EV in tissue", "field total (au)", vec![
-                ("young EV", GREEN_, Box::new(|r: &Row| r.ev_young_total)),
-                ("senescent EV", RED_, Box::new(|r: &Row| r.ev_senescent_total)),
-            ])
+            panel(
+                &areas[3],
+                rows,
+                "EV in tissue",
+                "field total (au)",
+                vec![
+                    ("young EV", GREEN_, Box::new(|r: &Row| r.ev_young_total)),
+                    (
+                        "senescent EV",
+                        RED_,
+                        Box::new(|r: &Row| r.ev_senescent_total),
+                    ),
+                ],
+            )
         }
     })
 }
@@ -134,19 +207,34 @@ pub fn site_colour(kind: u8, phenotype: u8) -> RGBColor {
 }
 
 /// A map of the lattice coloured by phenotype, with a legend.
-pub fn phenotype_map_png(path: &Path, nx: usize, ny: usize, kind: &[u8], phenotype: &[u8], title: &str) -> Result<(), OutputError> {
+pub fn phenotype_map_png(
+    path: &Path,
+    nx: usize,
+    ny: usize,
+    kind: &[u8],
+    phenotype: &[u8],
+    title: &str,
+) -> Result<(), OutputError> {
     let scale = (800 / nx.max(ny)).max(1) as u32;
     let (w, h) = (nx as u32 * scale, ny as u32 * scale);
     render_atomic(path, (w + 260, h.max(300) + 60), |root| {
         let (map, legend) = root.split_horizontally(w + 20);
-        let map = map.titled(title, ("sans-serif", 18)).map_err(|e| e.to_string())?;
+        let map = map
+            .titled(title, ("sans-serif", 18))
+            .map_err(|e| e.to_string())?;
         for y in 0..ny {
             for x in 0..nx {
                 let i = y * nx + x;
                 let c = site_colour(kind[i], phenotype[i]);
-                let (px, py) = (10 + (x as u32 * scale) as i32, 10 + (y as u32 * scale) as i32);
-                map.draw(&Rectangle::new([(px, py), (px + scale as i32, py + scale as i32)], c.filled()))
-                    .map_err(|e| e.to_string())?;
+                let (px, py) = (
+                    10 + (x as u32 * scale) as i32,
+                    10 + (y as u32 * scale) as i32,
+                );
+                map.draw(&Rectangle::new(
+                    [(px, py), (px + scale as i32, py + scale as i32)],
+                    c.filled(),
+                ))
+                .map_err(|e| e.to_string())?;
             }
         }
         let items = [
@@ -160,8 +248,15 @@ pub fn phenotype_map_png(path: &Path, nx: usize, ny: usize, kind: &[u8], phenoty
         ];
         for (k, (name, c)) in items.iter().enumerate() {
             let y = 50 + 30 * k as i32;
-            legend.draw(&Rectangle::new([(10, y), (30, y + 20)], c.filled())).map_err(|e| e.to_string())?;
-            legend.draw(&Rectangle::new([(10, y), (30, y + 20)], BLACK.stroke_width(1))).map_err(|e| e.to_string())?;
+            legend
+                .draw(&Rectangle::new([(10, y), (30, y + 20)], c.filled()))
+                .map_err(|e| e.to_string())?;
+            legend
+                .draw(&Rectangle::new(
+                    [(10, y), (30, y + 20)],
+                    BLACK.stroke_width(1),
+                ))
+                .map_err(|e| e.to_string())?;
             legend
                 .draw(&Text::new(*name, (40, y + 2), ("sans-serif", 16)))
                 .map_err(|e| e.to_string())?;

@@ -70,12 +70,20 @@ impl Batch {
 pub fn make_batch(p: &Product, m: &SecretomeParams, seed: u64, stream: u64, attempt: u64) -> Batch {
     let (potency0, _) = source_preset(p.source);
     let f0 = producer_senescent_fraction(p, m);
-    let potency = potency0 * lognormal_unit_mean(normal(seed, stream, attempt, Purpose::BatchPotency), p.batch_cv);
-    let f = (f0 * lognormal_unit_mean(normal(seed, stream, attempt, Purpose::BatchSenescent), p.batch_senescent_cv)).min(1.0);
-    let measured = p
-        .qc
-        .as_ref()
-        .map(|q| (f + q.assay_sd * normal(seed, stream, attempt, Purpose::BatchAssay)).clamp(0.0, 1.0));
+    let potency = potency0
+        * lognormal_unit_mean(
+            normal(seed, stream, attempt, Purpose::BatchPotency),
+            p.batch_cv,
+        );
+    let f = (f0
+        * lognormal_unit_mean(
+            normal(seed, stream, attempt, Purpose::BatchSenescent),
+            p.batch_senescent_cv,
+        ))
+    .min(1.0);
+    let measured = p.qc.as_ref().map(|q| {
+        (f + q.assay_sd * normal(seed, stream, attempt, Purpose::BatchAssay)).clamp(0.0, 1.0)
+    });
     Batch {
         potency,
         senescent_fraction: f,
@@ -97,7 +105,13 @@ pub struct BatchLedger {
 
 /// Releases a batch for use: makes batches until one passes QC (or the
 /// product is unscreened). None if every attempt failed.
-pub fn release(p: &Product, m: &SecretomeParams, seed: u64, stream: u64, ledger: &mut BatchLedger) -> Option<Batch> {
+pub fn release(
+    p: &Product,
+    m: &SecretomeParams,
+    seed: u64,
+    stream: u64,
+    ledger: &mut BatchLedger,
+) -> Option<Batch> {
     let attempts = p.qc.as_ref().map_or(1, |q| q.max_batches as u64);
     for attempt in 0..attempts {
         let b = make_batch(p, m, seed, stream, attempt);
@@ -179,7 +193,11 @@ mod tests {
         for s in 0..400 {
             release(&p, &m, 9, s, &mut unscreened).unwrap();
         }
-        p.qc = Some(Qc { assay_sd: 0.02, release_threshold: 0.4, max_batches: 50 });
+        p.qc = Some(Qc {
+            assay_sd: 0.02,
+            release_threshold: 0.4,
+            max_batches: 50,
+        });
         let mut screened = BatchLedger::default();
         for s in 0..400 {
             release(&p, &m, 9, s, &mut screened);
@@ -188,9 +206,14 @@ mod tests {
         assert_eq!(unscreened.tested, 0);
         assert!(screened.rejected > 0);
         assert_eq!(screened.tested, screened.rejected + screened.used);
-        assert!(mean(&screened.used_senescent_fractions) < mean(&unscreened.used_senescent_fractions));
+        assert!(
+            mean(&screened.used_senescent_fractions) < mean(&unscreened.used_senescent_fractions)
+        );
         // With small assay noise no used batch is far above the threshold.
-        assert!(screened.used_senescent_fractions.iter().all(|&f| f < 0.4 + 5.0 * 0.02));
+        assert!(screened
+            .used_senescent_fractions
+            .iter()
+            .all(|&f| f < 0.4 + 5.0 * 0.02));
     }
 
     #[test]
@@ -198,7 +221,9 @@ mod tests {
         let m = model();
         let mut p = product(TissueSource::BoneMarrow, 30.0, 5);
         p.batch_cv = 0.3;
-        let pot: Vec<f64> = (0..4000).map(|s| make_batch(&p, &m, 1, s, 0).potency).collect();
+        let pot: Vec<f64> = (0..4000)
+            .map(|s| make_batch(&p, &m, 1, s, 0).potency)
+            .collect();
         let mean = pot.iter().sum::<f64>() / pot.len() as f64;
         let sd = (pot.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / pot.len() as f64).sqrt();
         assert!((mean - 1.0).abs() < 0.03, "mean {mean}");

@@ -123,10 +123,7 @@ mod tests {
                 hash(11, 0, i, Purpose::Onset)
             );
         }
-        assert_ne!(
-            hash(1, 2, 3, Purpose::Onset),
-            hash(1, 2, 3, Purpose::Death)
-        );
+        assert_ne!(hash(1, 2, 3, Purpose::Onset), hash(1, 2, 3, Purpose::Death));
         assert_ne!(hash(1, 2, 3, Purpose::Onset), hash(1, 3, 2, Purpose::Onset));
     }
 

@@ -88,7 +88,11 @@ pub fn young_signal(cell: &Cell, env: &Env, p: &CellParams) -> f64 {
 /// SASP signal (Hill) from the local field plus soluble senescent CM.
 #[inline]
 pub fn sasp_signal(env: &Env, p: &CellParams) -> f64 {
-    hill(env.sasp + env.cm_senescent, p.sasp_half_saturation, p.sasp_damage_hill)
+    hill(
+        env.sasp + env.cm_senescent,
+        p.sasp_half_saturation,
+        p.sasp_damage_hill,
+    )
 }
 
 /// Damage-driven arrest hazard (1/h), Hill in total damage (MODEL.md §5.2).
@@ -128,15 +132,25 @@ pub fn update_cell(cell: &mut Cell, site: usize, env: &Env, ctx: &Ctx) -> Events
     // 1. Damage: inputs by source, one repair rate (raised by young cargo).
     let repair = ctx.tissue.repair_per_h + p.young_repair_per_h * hy;
     let d = &mut cell.damage;
-    d.intrinsic = relax(d.intrinsic, ctx.tissue.basal_damage_per_h + env.stress_per_h, repair, dt);
+    d.intrinsic = relax(
+        d.intrinsic,
+        ctx.tissue.basal_damage_per_h + env.stress_per_h,
+        repair,
+        dt,
+    );
     d.sasp = relax(d.sasp, p.sasp_damage_per_h * hs, repair, dt);
     d.ev = relax(d.ev, p.ev_damage_per_h * he, repair, dt);
     let damage = d.total();
 
     // 9. Death: basal apoptosis, steeply more above a damage threshold.
     let death = match cell.kind {
-        Kind::Msc => ctx.grafts.get(cell.graft as usize).map_or(0.0, |g| g.death_per_day / 24.0),
-        _ => p.apoptosis_per_h + p.damage_death_per_h * (damage - p.damage_death_threshold).max(0.0),
+        Kind::Msc => ctx
+            .grafts
+            .get(cell.graft as usize)
+            .map_or(0.0, |g| g.death_per_day / 24.0),
+        _ => {
+            p.apoptosis_per_h + p.damage_death_per_h * (damage - p.damage_death_threshold).max(0.0)
+        }
     };
     if draw(Purpose::Death) < hazard_prob(death, dt) {
         *cell = Cell::EMPTY;
@@ -163,7 +177,9 @@ pub fn update_cell(cell: &mut Cell, site: usize, env: &Env, ctx: &Ctx) -> Events
                 ev.onsets += 1;
             }
         }
-        (Kind::Tissue, _) | (Kind::Msc, Phenotype::Senescent) | (Kind::Msc, Phenotype::Arrested) => {
+        (Kind::Tissue, _)
+        | (Kind::Msc, Phenotype::Senescent)
+        | (Kind::Msc, Phenotype::Arrested) => {
             // 6. Clearance, saturating in the tissue's senescent load.
             if draw(Purpose::Clearance) < hazard_prob(ctx.clearance_per_h, dt) {
                 *cell = Cell::EMPTY;
@@ -174,11 +190,17 @@ pub fn update_cell(cell: &mut Cell, site: usize, env: &Env, ctx: &Ctx) -> Events
                 return ev;
             }
             // 3. Commitment: arrested cells become deep senescent.
-            if cell.phenotype == Phenotype::Arrested && ctx.now_h + dt - cell.onset_h >= p.commitment_h {
+            if cell.phenotype == Phenotype::Arrested
+                && ctx.now_h + dt - cell.onset_h >= p.commitment_h
+            {
                 cell.phenotype = Phenotype::Senescent;
             }
             // 5. Rejuvenation by young cargo; 7. transformation risk.
-            let factor = if cell.phenotype == Phenotype::Senescent { p.deep_reversion_factor } else { 1.0 };
+            let factor = if cell.phenotype == Phenotype::Senescent {
+                p.deep_reversion_factor
+            } else {
+                1.0
+            };
             let h_rev = p.reversion_max_per_h * hy * factor;
             if draw(Purpose::Reversion) < hazard_prob(h_rev, dt) {
                 let risky = damage > p.transform_damage_threshold;
@@ -194,7 +216,10 @@ pub fn update_cell(cell: &mut Cell, site: usize, env: &Env, ctx: &Ctx) -> Events
         }
         (Kind::Msc, Phenotype::Proliferative) => {
             // Grafted MSCs senesce over weeks (MODEL.md §6.3).
-            let h = ctx.grafts.get(cell.graft as usize).map_or(0.0, |g| g.senescence_per_day / 24.0);
+            let h = ctx
+                .grafts
+                .get(cell.graft as usize)
+                .map_or(0.0, |g| g.senescence_per_day / 24.0);
             if draw(Purpose::MscSenescence) < hazard_prob(h, dt) {
                 cell.phenotype = Phenotype::Senescent;
                 cell.origin = Origin::Primary;
@@ -214,7 +239,11 @@ pub fn sasp_secretion(cell: &Cell, now_h: f64, p: &CellParams) -> f64 {
     if !cell.is_senescent_like() || cell.kind == Kind::Transformed {
         return 0.0;
     }
-    let f = if cell.origin.is_secondary() { p.secondary_sasp_factor } else { 1.0 };
+    let f = if cell.origin.is_secondary() {
+        p.secondary_sasp_factor
+    } else {
+        1.0
+    };
     p.sasp_secretion_per_h * f * cell.maturity(now_h, p.sasp_maturation_h)
 }
 
@@ -234,7 +263,16 @@ mod tests {
         c
     }
     fn ctx<'a>(p: &'a CellParams, t: &'a TissueParams, step: u64) -> Ctx<'a> {
-        Ctx { cells: p, tissue: t, grafts: &[], seed: 5, step, now_h: step as f64, dt: 1.0, clearance_per_h: 0.0 }
+        Ctx {
+            cells: p,
+            tissue: t,
+            grafts: &[],
+            seed: 5,
+            step,
+            now_h: step as f64,
+            dt: 1.0,
+            clearance_per_h: 0.0,
+        }
     }
 
     #[test]
@@ -247,7 +285,11 @@ mod tests {
             update_cell(&mut c, 0, &Env::default(), &ctx(&p, &t, s));
         }
         let expect = t.basal_damage_per_h / t.repair_per_h;
-        assert!((c.damage.total() - expect).abs() < 1e-9, "{} vs {expect}", c.damage.total());
+        assert!(
+            (c.damage.total() - expect).abs() < 1e-9,
+            "{} vs {expect}",
+            c.damage.total()
+        );
     }
 
     #[test]
@@ -264,8 +306,20 @@ mod tests {
             c.damage
         };
         let base = run(Env::default(), 0.0);
-        let sasp = run(Env { sasp: 1.0, ..Env::default() }, 0.0);
-        let young = run(Env { sasp: 1.0, ..Env::default() }, 5.0);
+        let sasp = run(
+            Env {
+                sasp: 1.0,
+                ..Env::default()
+            },
+            0.0,
+        );
+        let young = run(
+            Env {
+                sasp: 1.0,
+                ..Env::default()
+            },
+            5.0,
+        );
         assert!(sasp.total() > base.total() + 0.3);
         assert_eq!(sasp.dominant_origin(), Origin::Paracrine);
         assert!(young.total() < sasp.total() * 0.8);
@@ -292,7 +346,10 @@ mod tests {
         }
         let expect = hazard_prob(p.onset_max_per_h / 2.0, 1.0) * n as f64;
         let sd = expect.sqrt();
-        assert!((count as f64 - expect).abs() < 4.0 * sd, "{count} vs {expect}");
+        assert!(
+            (count as f64 - expect).abs() < 4.0 * sd,
+            "{count} vs {expect}"
+        );
     }
 
     #[test]
@@ -303,7 +360,10 @@ mod tests {
         let mut n_jux = 0;
         for site in 0..2000 {
             let mut c = tissue_cell();
-            let env = Env { deep_neighbours: 4, ..Env::default() };
+            let env = Env {
+                deep_neighbours: 4,
+                ..Env::default()
+            };
             if update_cell(&mut c, site, &env, &ctx(&p, &t, 0)).onsets == 1 {
                 assert_eq!(c.origin, Origin::Juxtacrine);
                 n_jux += 1;
@@ -324,7 +384,11 @@ mod tests {
         for s in 0..(p.commitment_h as u64 + 1) {
             update_cell(&mut c, 0, &Env::default(), &ctx(&p, &t, s));
         }
-        assert_eq!(c.phenotype, Phenotype::Senescent, "no cargo: no reversion, commitment happens");
+        assert_eq!(
+            c.phenotype,
+            Phenotype::Senescent,
+            "no cargo: no reversion, commitment happens"
+        );
         // Saturating young cargo reverts arrested cells at ≈ reversion_max.
         p.reversion_max_per_h = 0.2;
         let mut rev = 0;
@@ -339,7 +403,10 @@ mod tests {
             }
         }
         let expect = hazard_prob(0.2, 1.0) * 5000.0;
-        assert!((rev as f64 - expect).abs() < 4.0 * expect.sqrt(), "{rev} vs {expect}");
+        assert!(
+            (rev as f64 - expect).abs() < 4.0 * expect.sqrt(),
+            "{rev} vs {expect}"
+        );
     }
 
     #[test]

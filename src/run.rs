@@ -81,7 +81,10 @@ pub fn with_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> Re
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
-        .map_err(|e| RunError::Threads { threads, message: e.to_string() })?;
+        .map_err(|e| RunError::Threads {
+            threads,
+            message: e.to_string(),
+        })?;
     Ok(pool.install(f))
 }
 
@@ -152,11 +155,22 @@ pub fn run_to_dir(loaded: &Loaded, opts: &RunOptions) -> Result<Summary, RunErro
         completed,
         steps_done,
         steps_total: s.steps(),
-        outputs: vec!["timeseries.csv", "summary.json", "snapshots/", "timeseries.png", "final_state.png"],
+        outputs: vec![
+            "timeseries.csv",
+            "summary.json",
+            "snapshots/",
+            "timeseries.png",
+            "final_state.png",
+        ],
         scenario: s,
     };
     // Clear outputs of an earlier run in this folder so none is mistaken for this one's.
-    for stale in ["timeseries.csv", "summary.json", "timeseries.png", "final_state.png"] {
+    for stale in [
+        "timeseries.csv",
+        "summary.json",
+        "timeseries.png",
+        "final_state.png",
+    ] {
         let _ = std::fs::remove_file(dir.join(stale));
     }
     write_json(&dir.join("manifest.json"), &manifest(false, 0))?;
@@ -165,27 +179,34 @@ pub fn run_to_dir(loaded: &Loaded, opts: &RunOptions) -> Result<Summary, RunErro
     let bar = (opts.progress && std::io::stderr().is_terminal()).then(|| {
         let b = indicatif::ProgressBar::new(s.steps());
         b.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} h-steps (eta {eta})")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            indicatif::ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} h-steps (eta {eta})",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
         b
     });
-    let mut sink = DirSink { dir: dir.clone(), ts: Some(TimeseriesWriter::create(dir)?), bar };
+    let mut sink = DirSink {
+        dir: dir.clone(),
+        ts: Some(TimeseriesWriter::create(dir)?),
+        bar,
+    };
     let scenario = s.clone();
-    let (rows, summary, final_state, steps) = with_threads(opts.threads, move || -> Result<_, OutputError> {
-        let mut w = World::new(scenario);
-        let rows = drive(&mut w, &mut sink)?;
-        if let Some(b) = &sink.bar {
-            b.finish_and_clear();
-        }
-        if let Some(t) = sink.ts.take() {
-            t.finish()?;
-        }
-        let summary = summarise(&w, &rows);
-        let kinds: Vec<u8> = w.cells.iter().map(|c| c.kind as u8).collect();
-        let phen: Vec<u8> = w.cells.iter().map(|c| c.phenotype as u8).collect();
-        Ok((rows, summary, (kinds, phen), w.step))
-    })??;
+    let (rows, summary, final_state, steps) =
+        with_threads(opts.threads, move || -> Result<_, OutputError> {
+            let mut w = World::new(scenario);
+            let rows = drive(&mut w, &mut sink)?;
+            if let Some(b) = &sink.bar {
+                b.finish_and_clear();
+            }
+            if let Some(t) = sink.ts.take() {
+                t.finish()?;
+            }
+            let summary = summarise(&w, &rows);
+            let kinds: Vec<u8> = w.cells.iter().map(|c| c.kind as u8).collect();
+            let phen: Vec<u8> = w.cells.iter().map(|c| c.phenotype as u8).collect();
+            Ok((rows, summary, (kinds, phen), w.step))
+        })??;
     write_json(&dir.join("summary.json"), &summary)?;
     plot::timeseries_png(&dir.join("timeseries.png"), &rows, &s.name)?;
     plot::phenotype_map_png(

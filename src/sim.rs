@@ -88,7 +88,37 @@ impl World {
             }
         }
         w.closure.last = (0.0, w.wound_closure().unwrap_or(0.0));
+        // The SASP field of the initial tissue, so that t = 0 reports it.
+        let src = w.sasp_sources();
+        w.sasp.solve_steady(&mut w.spectral, &src);
         w
+    }
+
+    /// SASP secretion of every site at the current time, plus the wound's
+    /// inflammatory pulse averaged over the coming step.
+    fn sasp_sources(&self) -> Vec<f64> {
+        let s = &self.scenario;
+        let (dt, now, nx) = (s.run.dt_h, self.now_h(), self.grid.nx);
+        let mut src = vec![0.0; self.grid.len()];
+        src.par_chunks_mut(nx)
+            .zip(self.cells.par_chunks(nx))
+            .for_each(|(sa, row)| {
+                for (x, c) in sa.iter_mut().zip(row) {
+                    *x = sasp_secretion(c, now, &s.cells);
+                }
+            });
+        if let (Some(w), Some(mask)) = (&s.wound, &self.wound_mask) {
+            // Mean of amp·e^{−t/τ} over the step.
+            let tau = w.inflammation_tau_h;
+            let mean =
+                w.inflammation_per_h * tau / dt * ((-now / tau).exp() - (-(now + dt) / tau).exp());
+            for (x, &m) in src.iter_mut().zip(mask) {
+                if m {
+                    *x += mean;
+                }
+            }
+        }
+        src
     }
 
     pub fn dt(&self) -> f64 {
@@ -113,7 +143,11 @@ impl World {
                 filled += c.is_occupied() as usize;
             }
         }
-        Some(if inside == 0 { 1.0 } else { filled as f64 / inside as f64 })
+        Some(if inside == 0 {
+            1.0
+        } else {
+            filled as f64 / inside as f64
+        })
     }
 
     /// SA-β-gal+ fraction of tissue cells (X in the clearance law).
@@ -123,7 +157,10 @@ impl World {
             .par_chunks(self.grid.nx)
             .map(|row| {
                 row.iter().fold((0u64, 0u64), |(t, s), c| {
-                    (t + c.is_tissue() as u64, s + (c.is_tissue() && c.is_senescent_like()) as u64)
+                    (
+                        t + c.is_tissue() as u64,
+                        s + (c.is_tissue() && c.is_senescent_like()) as u64,
+                    )
                 })
             })
             .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
@@ -140,7 +177,8 @@ impl World {
             if step_of(g.time_h, s.run.dt_h) != self.step {
                 continue;
             }
-            let f_sen = crate::product::producer_senescent_fraction(&s.products[&g.product], &s.secretome);
+            let f_sen =
+                crate::product::producer_senescent_fraction(&s.products[&g.product], &s.secretome);
             let mask = g.region.mask(&self.grid);
             let now = self.now_h();
             for (i, &m) in mask.iter().enumerate() {
@@ -195,19 +233,17 @@ impl World {
         }
         // 2. Sources at t.
         let n = self.grid.len();
-        let mut sasp_src = vec![0.0; n];
+        let sasp_src = self.sasp_sources();
         let mut evy_src = vec![0.0; n];
         let mut evs_src = vec![0.0; n];
         let p = &s.cells;
         let sen_out = s.secretome.senescent_ev_output;
-        sasp_src
+        evy_src
             .par_chunks_mut(nx)
-            .zip(evy_src.par_chunks_mut(nx))
             .zip(evs_src.par_chunks_mut(nx))
             .zip(self.cells.par_chunks(nx))
-            .for_each(|(((sa, ey), es), row)| {
+            .for_each(|((ey, es), row)| {
                 for (k, c) in row.iter().enumerate() {
-                    sa[k] = sasp_secretion(c, now, p);
                     if c.kind == Kind::Msc {
                         let rate = s.grafts.get(c.graft as usize).map_or(0.0, |g| g.ev_per_h);
                         if c.phenotype == Phenotype::Proliferative {
@@ -218,16 +254,6 @@ impl World {
                     }
                 }
             });
-        if let (Some(w), Some(mask)) = (&s.wound, &self.wound_mask) {
-            // Mean of amp·e^{−t/τ} over the step.
-            let tau = w.inflammation_tau_h;
-            let mean = w.inflammation_per_h * tau / dt * ((-now / tau).exp() - (-(now + dt) / tau).exp());
-            for (x, &m) in sasp_src.iter_mut().zip(mask) {
-                if m {
-                    *x += mean;
-                }
-            }
-        }
         // 3. SASP steady state.
         self.sasp.solve_steady(&mut self.spectral, &sasp_src);
         // 4. Time-dependent fields; uptake into cargo pools.
@@ -235,10 +261,14 @@ impl World {
         let mut taken_y = vec![0.0; n];
         let mut taken_s = vec![0.0; n];
         let mut none = vec![0.0; n];
-        self.ev_young.advance(&mut self.spectral, &evy_src, &occupied, &mut taken_y, dt);
-        self.ev_senescent.advance(&mut self.spectral, &evs_src, &occupied, &mut taken_s, dt);
-        self.cm_young.advance(&mut self.spectral, &self.zeros, &occupied, &mut none, dt);
-        self.cm_senescent.advance(&mut self.spectral, &self.zeros, &occupied, &mut none, dt);
+        self.ev_young
+            .advance(&mut self.spectral, &evy_src, &occupied, &mut taken_y, dt);
+        self.ev_senescent
+            .advance(&mut self.spectral, &evs_src, &occupied, &mut taken_s, dt);
+        self.cm_young
+            .advance(&mut self.spectral, &self.zeros, &occupied, &mut none, dt);
+        self.cm_senescent
+            .advance(&mut self.spectral, &self.zeros, &occupied, &mut none, dt);
         self.cells
             .par_iter_mut()
             .zip(taken_y.par_iter().zip(taken_s.par_iter()))
@@ -253,7 +283,10 @@ impl World {
             .into_par_iter()
             .map(|i| {
                 grid.moore(i)
-                    .filter(|&(_, j)| cells_ro[j].kind == Kind::Tissue && cells_ro[j].phenotype == Phenotype::Senescent)
+                    .filter(|&(_, j)| {
+                        cells_ro[j].kind == Kind::Tissue
+                            && cells_ro[j].phenotype == Phenotype::Senescent
+                    })
                     .count() as u8
             })
             .collect();
@@ -296,8 +329,19 @@ impl World {
             self.events += e;
         }
         // 7. Division and migration.
-        let sig = Signals { sasp, cm_young: cmy, cm_senescent: cms };
-        let key = StepKey { seed: s.run.seed, step: self.step, now_h: now, dt };
+        let sig = Signals {
+            division_factor: t.division_factor,
+            migration_factor: t.migration_factor,
+            sasp,
+            cm_young: cmy,
+            cm_senescent: cms,
+        };
+        let key = StepKey {
+            seed: s.run.seed,
+            step: self.step,
+            now_h: now,
+            dt,
+        };
         let m = divide_and_migrate(&grid, &mut self.cells, &sig, p, &key);
         self.moves.divisions += m.divisions;
         self.moves.migrations += m.migrations;
@@ -307,11 +351,14 @@ impl World {
     }
 
     fn track_closure(&mut self) {
-        let Some(c) = self.wound_closure() else { return };
+        let Some(c) = self.wound_closure() else {
+            return;
+        };
         let t = self.now_h();
         let (t_prev, c_prev) = self.closure.last;
         let cross = |level: f64| -> Option<f64> {
-            (c_prev < level && c >= level).then(|| t_prev + (level - c_prev) / (c - c_prev) * (t - t_prev))
+            (c_prev < level && c >= level)
+                .then(|| t_prev + (level - c_prev) / (c - c_prev) * (t - t_prev))
         };
         if self.closure.t50_h.is_none() {
             self.closure.t50_h = cross(0.5);
@@ -330,7 +377,11 @@ pub fn initial_cells(s: &Scenario, grid: &Grid) -> Vec<Cell> {
     let seed = s.run.seed;
     let x0 = t.initial_senescent_fraction;
     let clear_h = (t.clearance_beta_per_day / (t.clearance_kappa + x0) / 24.0).max(1e-6);
-    let d_basal = if t.repair_per_h > 0.0 { t.basal_damage_per_h / t.repair_per_h } else { 0.0 };
+    let d_basal = if t.repair_per_h > 0.0 {
+        t.basal_damage_per_h / t.repair_per_h
+    } else {
+        0.0
+    };
     (0..grid.len())
         .into_par_iter()
         .map(|i| {
@@ -340,13 +391,15 @@ pub fn initial_cells(s: &Scenario, grid: &Grid) -> Vec<Cell> {
             }
             let mut c = Cell::EMPTY;
             c.kind = Kind::Tissue;
-            let limit = (p.replicative_limit_mean + p.replicative_limit_sd * normal(seed, 0, i64_, Purpose::InitLimit))
-                .round()
-                .clamp(1.0, u16::MAX as f64);
+            let limit = (p.replicative_limit_mean
+                + p.replicative_limit_sd * normal(seed, 0, i64_, Purpose::InitLimit))
+            .round()
+            .clamp(1.0, u16::MAX as f64);
             c.limit = limit as u16;
-            let div = (t.initial_divisions_mean + t.initial_divisions_sd * normal(seed, 0, i64_, Purpose::InitDivisions))
-                .round()
-                .clamp(0.0, limit - 1.0);
+            let div = (t.initial_divisions_mean
+                + t.initial_divisions_sd * normal(seed, 0, i64_, Purpose::InitDivisions))
+            .round()
+            .clamp(0.0, limit - 1.0);
             c.divisions = div as u16;
             c.damage.intrinsic = d_basal;
             if uniform(seed, 0, i64_, Purpose::InitSenescent) < x0 {
@@ -355,7 +408,11 @@ pub fn initial_cells(s: &Scenario, grid: &Grid) -> Vec<Cell> {
                 let u = uniform(seed, 0, i64_, Purpose::InitDamage);
                 let age_h = (-(1.0 - u).ln() / clear_h).min(60.0 * 24.0);
                 c.onset_h = -age_h;
-                c.phenotype = if age_h < p.commitment_h { Phenotype::Arrested } else { Phenotype::Senescent };
+                c.phenotype = if age_h < p.commitment_h {
+                    Phenotype::Arrested
+                } else {
+                    Phenotype::Senescent
+                };
                 c.origin = Origin::Primary;
                 c.damage.intrinsic = p.onset_half_damage;
             }

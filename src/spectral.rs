@@ -81,14 +81,18 @@ fn transpose<T: Copy + Send + Sync>(src: &[T], dst: &mut [T], rows: usize, cols:
 
 fn rows_dct2(data: &mut [f64], len: usize, plan: &Arc<dyn Dct2<f64>>) {
     let scratch = plan.get_scratch_len();
-    data.par_chunks_mut(len)
-        .for_each_init(|| vec![0.0; scratch], |s, row| plan.process_dct2_with_scratch(row, s));
+    data.par_chunks_mut(len).for_each_init(
+        || vec![0.0; scratch],
+        |s, row| plan.process_dct2_with_scratch(row, s),
+    );
 }
 
 fn rows_dct3(data: &mut [f64], len: usize, plan: &Arc<dyn Dct3<f64>>) {
     let scratch = plan.get_scratch_len();
-    data.par_chunks_mut(len)
-        .for_each_init(|| vec![0.0; scratch], |s, row| plan.process_dct3_with_scratch(row, s));
+    data.par_chunks_mut(len).for_each_init(
+        || vec![0.0; scratch],
+        |s, row| plan.process_dct3_with_scratch(row, s),
+    );
 }
 
 fn rows_fft(data: &mut [Complex<f64>], len: usize, plan: &Arc<dyn Fft<f64>>) {
@@ -136,7 +140,11 @@ impl Spectral {
             grid,
             plans,
             mu,
-            rt: if complex { Vec::new() } else { vec![0.0; nx * ny] },
+            rt: if complex {
+                Vec::new()
+            } else {
+                vec![0.0; nx * ny]
+            },
             ct: vec![Complex::new(0.0, 0.0); n],
             cb: vec![Complex::new(0.0, 0.0); n],
         }
@@ -157,7 +165,12 @@ impl Spectral {
         let (nx, ny) = (self.grid.nx, self.grid.ny);
         assert_eq!(c.len(), nx * ny);
         match &self.plans {
-            Plans::Cosine { fwd_x, inv_x, fwd_y, inv_y } => {
+            Plans::Cosine {
+                fwd_x,
+                inv_x,
+                fwd_y,
+                inv_y,
+            } => {
                 // Forward transform of c and, if given, s (into a second buffer).
                 let mut sbuf = s.map(|s| s.to_vec());
                 rows_dct2(c, nx, fwd_x);
@@ -191,11 +204,19 @@ impl Spectral {
                 transpose(&self.rt, c, nx, ny);
                 rows_dct3(c, nx, inv_x);
             }
-            Plans::Fourier { fwd_x, inv_x, fwd_y, inv_y } => {
+            Plans::Fourier {
+                fwd_x,
+                inv_x,
+                fwd_y,
+                inv_y,
+            } => {
                 let to_c = |v: &[f64]| -> Vec<Complex<f64>> {
                     v.iter().map(|&x| Complex::new(x, 0.0)).collect()
                 };
-                self.cb.iter_mut().zip(c.iter()).for_each(|(z, &x)| *z = Complex::new(x, 0.0));
+                self.cb
+                    .iter_mut()
+                    .zip(c.iter())
+                    .for_each(|(z, &x)| *z = Complex::new(x, 0.0));
                 rows_fft(&mut self.cb, nx, fwd_x);
                 transpose(&self.cb, &mut self.ct, ny, nx);
                 rows_fft(&mut self.ct, ny, fwd_y);
@@ -228,7 +249,9 @@ impl Spectral {
                 rows_fft(&mut self.ct, ny, inv_y);
                 transpose(&self.ct, &mut self.cb, nx, ny);
                 rows_fft(&mut self.cb, nx, inv_x);
-                c.iter_mut().zip(self.cb.iter()).for_each(|(x, z)| *x = z.re);
+                c.iter_mut()
+                    .zip(self.cb.iter())
+                    .for_each(|(x, z)| *x = z.re);
             }
         }
     }
@@ -242,12 +265,23 @@ impl Spectral {
     }
 
     /// Advances c over `dt` hours under ∂c/∂t = D∇²c − λc + s, s constant.
-    pub fn advance(&mut self, c: &mut [f64], s: Option<&[f64]>, diffusion: f64, lambda: f64, dt: f64) {
+    pub fn advance(
+        &mut self,
+        c: &mut [f64],
+        s: Option<&[f64]>,
+        diffusion: f64,
+        lambda: f64,
+        dt: f64,
+    ) {
         self.apply(c, s, |mu, cc, ss| {
             let a = diffusion * mu + lambda;
             let decay = (-a * dt).exp();
             // (1 − e^{−aΔt})/a, continuous at a = 0.
-            let phi = if a * dt > 1e-12 { -(-a * dt).exp_m1() / a } else { dt };
+            let phi = if a * dt > 1e-12 {
+                -(-a * dt).exp_m1() / a
+            } else {
+                dt
+            };
             decay * cc + phi * ss
         });
         clamp_roundoff(c);

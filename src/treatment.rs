@@ -37,7 +37,10 @@ pub fn dose_times(t: &Treatment, end_h: f64) -> Vec<f64> {
         Some(every) => {
             let max = t.count.map_or(u64::MAX, u64::from);
             // By index, never by repeated addition.
-            (0..max).map(|k| start + k as f64 * every).take_while(|&x| x < end_h).collect()
+            (0..max)
+                .map(|k| start + k as f64 * every)
+                .take_while(|&x| x < end_h)
+                .collect()
         }
     }
 }
@@ -52,12 +55,19 @@ pub fn delivery_weights(d: &Delivery, grid: &Grid) -> Vec<f64> {
     let n = grid.len();
     match d {
         Delivery::Uniform { au_per_site } => vec![*au_per_site; n],
-        Delivery::Region { au_per_site, region } => region
+        Delivery::Region {
+            au_per_site,
+            region,
+        } => region
             .mask(grid)
             .into_iter()
             .map(|m| if m { *au_per_site } else { 0.0 })
             .collect(),
-        Delivery::Injection { au_per_point, radius, points } => {
+        Delivery::Injection {
+            au_per_point,
+            radius,
+            points,
+        } => {
             let mut w = vec![0.0; n];
             for p in points {
                 let mut g = vec![];
@@ -128,7 +138,11 @@ impl Plan {
         Plan {
             doses,
             next: 0,
-            weights: s.treatments.iter().map(|t| delivery_weights(&t.delivery, grid)).collect(),
+            weights: s
+                .treatments
+                .iter()
+                .map(|t| delivery_weights(&t.delivery, grid))
+                .collect(),
             batch: vec![None; k],
             doses_from_batch: vec![0; k],
             releases: vec![0; k],
@@ -148,7 +162,8 @@ impl Plan {
             if self.batch[i].is_none() || self.doses_from_batch[i] >= product.doses_per_batch {
                 let stream = ((i as u64) << 32) | self.releases[i];
                 self.releases[i] += 1;
-                self.batch[i] = release(product, &s.secretome, s.run.seed, stream, &mut self.ledger);
+                self.batch[i] =
+                    release(product, &s.secretome, s.run.seed, stream, &mut self.ledger);
                 self.doses_from_batch[i] = 0;
             }
             let Some(batch) = &self.batch[i] else {
@@ -186,7 +201,12 @@ mod tests {
     use super::*;
     use crate::geometry::Region;
 
-    fn treatment(times: Option<Vec<f64>>, start: Option<f64>, every: Option<f64>, count: Option<u32>) -> Treatment {
+    fn treatment(
+        times: Option<Vec<f64>>,
+        start: Option<f64>,
+        every: Option<f64>,
+        count: Option<u32>,
+    ) -> Treatment {
         Treatment {
             product: "p".into(),
             times_h: times,
@@ -199,9 +219,21 @@ mod tests {
 
     #[test]
     fn schedules_by_times_or_by_interval() {
-        assert_eq!(dose_times(&treatment(Some(vec![0.0, 50.0, 500.0]), None, None, None), 100.0), vec![0.0, 50.0]);
-        assert_eq!(dose_times(&treatment(None, Some(10.0), Some(24.0), None), 100.0), vec![10.0, 34.0, 58.0, 82.0]);
-        assert_eq!(dose_times(&treatment(None, Some(0.0), Some(24.0), Some(2)), 100.0), vec![0.0, 24.0]);
+        assert_eq!(
+            dose_times(
+                &treatment(Some(vec![0.0, 50.0, 500.0]), None, None, None),
+                100.0
+            ),
+            vec![0.0, 50.0]
+        );
+        assert_eq!(
+            dose_times(&treatment(None, Some(10.0), Some(24.0), None), 100.0),
+            vec![10.0, 34.0, 58.0, 82.0]
+        );
+        assert_eq!(
+            dose_times(&treatment(None, Some(0.0), Some(24.0), Some(2)), 100.0),
+            vec![0.0, 24.0]
+        );
         // By index: 1000 doses at 0.1 h land exactly on k·0.1.
         let t = dose_times(&treatment(None, Some(0.0), Some(0.1), Some(1000)), 1e6);
         assert_eq!(t[999], 999.0 * 0.1);
@@ -210,7 +242,11 @@ mod tests {
     #[test]
     fn injection_delivers_exactly_its_amount_even_at_an_edge() {
         let g = Grid::new(32, 32, Boundary::NoFlux);
-        let d = Delivery::Injection { au_per_point: 100.0, radius: 3.0, points: vec![[1.0, 1.0], [16.0, 16.0]] };
+        let d = Delivery::Injection {
+            au_per_point: 100.0,
+            radius: 3.0,
+            points: vec![[1.0, 1.0], [16.0, 16.0]],
+        };
         let w = delivery_weights(&d, &g);
         let total: f64 = w.iter().sum();
         assert!((total - 200.0).abs() < 1e-9);
@@ -226,8 +262,19 @@ mod tests {
     #[test]
     fn region_delivery_is_confined_to_its_region() {
         let g = Grid::new(20, 20, Boundary::NoFlux);
-        let r = Region::Rect { x0: 0.0, y0: 0.0, x1: 5.0, y1: 4.0 };
-        let w = delivery_weights(&Delivery::Region { au_per_site: 2.0, region: r }, &g);
+        let r = Region::Rect {
+            x0: 0.0,
+            y0: 0.0,
+            x1: 5.0,
+            y1: 4.0,
+        };
+        let w = delivery_weights(
+            &Delivery::Region {
+                au_per_site: 2.0,
+                region: r,
+            },
+            &g,
+        );
         assert_eq!(w.iter().filter(|&&x| x > 0.0).count(), 20);
         assert_eq!(w.iter().sum::<f64>(), 40.0);
     }

@@ -10,7 +10,13 @@ fn refused(file_text: &str, expect: &[&str]) -> String {
     let t = Temp::new();
     let sc = t.write("bad.toml", file_text);
     let out = t.path().join("out");
-    let o = senesim(&["run", sc.to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet"]);
+    let o = senesim(&[
+        "run",
+        sc.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("bad.toml"), "names the file: {err}");
@@ -18,7 +24,10 @@ fn refused(file_text: &str, expect: &[&str]) -> String {
         assert!(err.contains(e), "expected `{e}` in: {err}");
     }
     assert!(!err.contains("panicked"), "{err}");
-    assert!(!out.exists(), "a refused scenario must not create its output folder");
+    assert!(
+        !out.exists(),
+        "a refused scenario must not create its output folder"
+    );
     err
 }
 
@@ -29,21 +38,39 @@ fn malformed_toml_names_file_and_line() {
 
 #[test]
 fn unknown_key_is_named_with_its_value() {
-    refused("[tissue]\ncolour = \"red\"\n", &["tissue.colour = \"red\"", "unknown key"]);
-    refused("[fields.sasp]\ndifusion = 10.0\n", &["fields.sasp.difusion = 10.0", "unknown key"]);
+    refused(
+        "[tissue]\ncolour = \"red\"\n",
+        &["tissue.colour = \"red\"", "unknown key"],
+    );
+    refused(
+        "[fields.sasp]\ndifusion = 10.0\n",
+        &["fields.sasp.difusion = 10.0", "unknown key"],
+    );
 }
 
 #[test]
 fn negative_diffusion_is_refused_with_the_rule() {
-    refused("[fields.sasp]\ndiffusion = -3.0\n", &["fields.sasp.diffusion = -3", "must be > 0", "sites²/h"]);
-    refused("[fields.ev_young]\ndiffusion = -0.5\n", &["fields.ev_young.diffusion = -0.5", "must be > 0"]);
+    refused(
+        "[fields.sasp]\ndiffusion = -3.0\n",
+        &["fields.sasp.diffusion = -3", "must be > 0", "sites²/h"],
+    );
+    refused(
+        "[fields.ev_young]\ndiffusion = -0.5\n",
+        &["fields.ev_young.diffusion = -0.5", "must be > 0"],
+    );
 }
 
 #[test]
 fn grid_too_large_for_memory_is_refused() {
-    refused("[grid]\nnx = 1000000\nny = 1000000\n", &["grid = 1000000 × 1000000", "memory"]);
+    refused(
+        "[grid]\nnx = 1000000\nny = 1000000\n",
+        &["grid = 1000000 × 1000000", "memory"],
+    );
     // Overflowing sizes too.
-    refused("[grid]\nnx = 9223372036854775807\nny = 4\n", &["grid = 9223372036854775807 × 4", "memory"]);
+    refused(
+        "[grid]\nnx = 9223372036854775807\nny = 4\n",
+        &["grid = 9223372036854775807 × 4", "memory"],
+    );
 }
 
 #[test]
@@ -56,15 +83,30 @@ fn wound_outside_the_grid_is_refused() {
 
 #[test]
 fn wrong_types_enum_values_and_missing_products_are_refused() {
-    refused("[tissue]\nage = \"middle\"\n", &["tissue.age = \"middle\"", "unknown variant"]);
-    refused("[grid]\nnx = \"big\"\n", &["grid.nx = \"big\"", "invalid type"]);
+    refused(
+        "[tissue]\nage = \"middle\"\n",
+        &["tissue.age = \"middle\"", "unknown variant"],
+    );
+    refused(
+        "[grid]\nnx = \"big\"\n",
+        &["grid.nx = \"big\"", "invalid type"],
+    );
     refused(
         "[[treatments]]\nproduct = \"nope\"\nstart_h = 0.0\ndelivery = { mode = \"uniform\", au_per_site = 1.0 }\n",
         &["treatments[0].product = \"nope\"", "no such product"],
     );
-    refused("[run]\ndt_h = 0.7\n", &["run.output_every_h = 24", "whole number"]);
-    refused("[run]\ndays = 1.01\n", &["run.days = 1.01", "whole number of steps"]);
-    refused("[tissue]\ndensity = 1.5\n", &["tissue.density = 1.5", "[0, 1]"]);
+    refused(
+        "[run]\ndt_h = 0.7\n",
+        &["run.output_every_h = 24", "whole number"],
+    );
+    refused(
+        "[run]\ndays = 1.01\n",
+        &["run.days = 1.01", "whole number of steps"],
+    );
+    refused(
+        "[tissue]\ndensity = 1.5\n",
+        &["tissue.density = 1.5", "[0, 1]"],
+    );
 }
 
 #[test]
@@ -75,41 +117,74 @@ fn extends_cycle_is_detected() {
     let o = senesim(&["check", t.path().join("a.toml").to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
-    assert!(err.contains("cycle") && err.contains("a.toml -> ") && err.contains("b.toml"), "{err}");
+    assert!(
+        err.contains("cycle") && err.contains("a.toml -> ") && err.contains("b.toml"),
+        "{err}"
+    );
 }
 
 #[test]
 fn error_in_a_base_file_names_the_base_file() {
     let t = Temp::new();
     t.write("base.toml", "[cells]\ncommitment_h = -1.0\n");
-    let child = t.write("child.toml", "extends = \"base.toml\"\n[grid]\nnx = 32\nny = 32\n");
+    let child = t.write(
+        "child.toml",
+        "extends = \"base.toml\"\n[grid]\nnx = 32\nny = 32\n",
+    );
     let o = senesim(&["check", child.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
-    assert!(err.contains("base.toml: cells.commitment_h = -1: must be > 0"), "{err}");
+    assert!(
+        err.contains("base.toml: cells.commitment_h = -1: must be > 0"),
+        "{err}"
+    );
 }
 
 #[test]
 fn bad_set_overrides_are_refused() {
-    let o = senesim(&["check", "scenarios/default.toml", "--set", "fields.sasp.decay=-1"]);
+    let o = senesim(&[
+        "check",
+        "scenarios/default.toml",
+        "--set",
+        "fields.sasp.decay=-1",
+    ]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("--set: fields.sasp.decay = -1: must be ≥ 0"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("--set: fields.sasp.decay = -1: must be ≥ 0"),
+        "{}",
+        stderr(&o)
+    );
     let o = senesim(&["check", "scenarios/default.toml", "--set", "grid.nx"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("expected key.path=value"));
-    let o = senesim(&["check", "scenarios/default.toml", "--set", "treatments.5.every_h=3"]);
+    let o = senesim(&[
+        "check",
+        "scenarios/default.toml",
+        "--set",
+        "treatments.5.every_h=3",
+    ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("index 5 is past"), "{}", stderr(&o));
 }
 
 #[test]
 fn check_prints_the_resolved_scenario_with_overrides() {
-    let o = senesim(&["check", "scenarios/default.toml", "--set", "tissue.age=young", "--set", "treatments.0.every_h=72"]);
+    let o = senesim(&[
+        "check",
+        "scenarios/default.toml",
+        "--set",
+        "tissue.age=young",
+        "--set",
+        "treatments.0.every_h=72",
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let text = String::from_utf8_lossy(&o.stdout);
     let v: toml::Table = text.parse().expect("check prints TOML");
     // The young preset's clearance replaced the aged default.
-    assert_eq!(v["tissue"]["clearance_beta_per_day"].as_float(), Some(0.024));
+    assert_eq!(
+        v["tissue"]["clearance_beta_per_day"].as_float(),
+        Some(0.024)
+    );
     assert_eq!(v["treatments"][0]["every_h"].as_float(), Some(72.0));
     // Every section is resolved, including keys the file never set.
     assert!(v["fields"]["sasp"]["diffusion"].as_float().is_some());
@@ -120,21 +195,43 @@ fn run_writes_a_complete_folder() {
     let t = Temp::new();
     let out = t.path().join("run");
     let o = senesim(&[
-        "run", "--out", out.to_str().unwrap(), "--quiet", "--threads", "2",
-        "--set", "grid.nx=32", "--set", "grid.ny=32", "--set", "run.days=3",
-        "--set", "run.snapshot_every_h=24",
+        "run",
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+        "--threads",
+        "2",
+        "--set",
+        "grid.nx=32",
+        "--set",
+        "grid.ny=32",
+        "--set",
+        "run.days=3",
+        "--set",
+        "run.snapshot_every_h=24",
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    for f in ["timeseries.csv", "summary.json", "manifest.json", "timeseries.png", "final_state.png", "snapshots/snapshot_0000072h.vti"] {
+    for f in [
+        "timeseries.csv",
+        "summary.json",
+        "manifest.json",
+        "timeseries.png",
+        "final_state.png",
+        "snapshots/snapshot_0000072h.vti",
+    ] {
         assert!(out.join(f).is_file(), "missing {f}");
     }
     // No temporary files are left behind.
-    let leftovers: Vec<_> = std::fs::read_dir(&out).unwrap().filter_map(|e| {
-        let n = e.unwrap().file_name().to_string_lossy().into_owned();
-        n.contains("partial").then_some(n)
-    }).collect();
+    let leftovers: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .filter_map(|e| {
+            let n = e.unwrap().file_name().to_string_lossy().into_owned();
+            n.contains("partial").then_some(n)
+        })
+        .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
-    let m: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(m["completed"], true);
     assert_eq!(m["threads"], 2);
     assert_eq!(m["seed"], 1);
@@ -144,12 +241,29 @@ fn run_writes_a_complete_folder() {
     // One row per output interval: t = 0, 24, 48, 72 h.
     let mut r = csv::Reader::from_path(out.join("timeseries.csv")).unwrap();
     let headers = r.headers().unwrap().clone();
-    for col in ["time_h", "tissue_cells", "proliferative", "arrested", "senescent", "empty", "transformed",
-                "senescent_fraction", "sa_beta_gal_fraction", "proliferation_index", "mean_damage", "sasp_mean",
-                "ev_young_total", "ev_senescent_total", "wound_closure"] {
+    for col in [
+        "time_h",
+        "tissue_cells",
+        "proliferative",
+        "arrested",
+        "senescent",
+        "empty",
+        "transformed",
+        "senescent_fraction",
+        "sa_beta_gal_fraction",
+        "proliferation_index",
+        "mean_damage",
+        "sasp_mean",
+        "ev_young_total",
+        "ev_senescent_total",
+        "wound_closure",
+    ] {
         assert!(headers.iter().any(|h| h == col), "missing column {col}");
     }
-    let times: Vec<f64> = r.records().map(|rec| rec.unwrap()[0].parse().unwrap()).collect();
+    let times: Vec<f64> = r
+        .records()
+        .map(|rec| rec.unwrap()[0].parse().unwrap())
+        .collect();
     assert_eq!(times, vec![0.0, 24.0, 48.0, 72.0]);
     // PNGs are real images.
     let png = std::fs::read(out.join("timeseries.png")).unwrap();
@@ -160,7 +274,16 @@ fn run_writes_a_complete_folder() {
 fn an_unwritable_output_folder_is_a_clean_error() {
     let t = Temp::new();
     let blocker = t.write("file", "not a folder");
-    let o = senesim(&["run", "--out", blocker.join("sub").to_str().unwrap(), "--quiet", "--set", "grid.nx=16", "--set", "grid.ny=16"]);
+    let o = senesim(&[
+        "run",
+        "--out",
+        blocker.join("sub").to_str().unwrap(),
+        "--quiet",
+        "--set",
+        "grid.nx=16",
+        "--set",
+        "grid.ny=16",
+    ]);
     assert_eq!(o.status.code(), Some(1));
     let err = stderr(&o);
     assert!(err.contains("error:") && !err.contains("panicked"), "{err}");

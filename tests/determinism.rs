@@ -36,19 +36,36 @@ fn outputs_are_bit_identical_at_one_two_and_three_threads() {
     let mut runs = vec![];
     for threads in ["1", "2", "3"] {
         let out = t.path().join(format!("out{threads}"));
-        let o = senesim(&["run", sc.to_str().unwrap(), "--out", out.to_str().unwrap(), "--threads", threads, "--quiet"]);
+        let o = senesim(&[
+            "run",
+            sc.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--threads",
+            threads,
+            "--quiet",
+        ]);
         assert!(o.status.success(), "{}", stderr(&o));
         runs.push(files(&out));
     }
     let names: Vec<&String> = runs[0].keys().collect();
-    assert!(names.iter().any(|n| n.starts_with("snapshots/")), "{names:?}");
+    assert!(
+        names.iter().any(|n| n.starts_with("snapshots/")),
+        "{names:?}"
+    );
     for other in &runs[1..] {
-        assert_eq!(runs[0].keys().collect::<Vec<_>>(), other.keys().collect::<Vec<_>>());
+        assert_eq!(
+            runs[0].keys().collect::<Vec<_>>(),
+            other.keys().collect::<Vec<_>>()
+        );
         for (name, bytes) in &runs[0] {
             if name == "manifest.json" {
                 assert_eq!(manifest_core(bytes), manifest_core(&other[name]));
             } else {
-                assert!(bytes == &other[name], "{name} differs between thread counts");
+                assert!(
+                    bytes == &other[name],
+                    "{name} differs between thread counts"
+                );
             }
         }
     }
@@ -66,8 +83,19 @@ fn a_different_seed_gives_a_different_run() {
     let a = t.path().join("a");
     let b = t.path().join("b");
     for (dir, seed) in [(&a, "1"), (&b, "2")] {
-        let o = senesim(&["run", sc.to_str().unwrap(), "--out", dir.to_str().unwrap(), "--seed", seed, "--quiet"]);
+        let o = senesim(&[
+            "run",
+            sc.to_str().unwrap(),
+            "--out",
+            dir.to_str().unwrap(),
+            "--seed",
+            seed,
+            "--quiet",
+        ]);
         assert!(o.status.success(), "{}", stderr(&o));
     }
-    assert_ne!(std::fs::read(a.join("timeseries.csv")).unwrap(), std::fs::read(b.join("timeseries.csv")).unwrap());
+    assert_ne!(
+        std::fs::read(a.join("timeseries.csv")).unwrap(),
+        std::fs::read(b.join("timeseries.csv")).unwrap()
+    );
 }

@@ -10,14 +10,23 @@ fn bessel_k0(x: f64) -> f64 {
     if x <= 2.0 {
         let t = x / 3.75;
         let t2 = t * t;
-        let i0 = 1.0 + t2 * (3.5156229 + t2 * (3.0899424 + t2 * (1.2067492 + t2 * (0.2659732 + t2 * (0.0360768 + t2 * 0.0045813)))));
+        let i0 = 1.0
+            + t2 * (3.5156229
+                + t2 * (3.0899424
+                    + t2 * (1.2067492 + t2 * (0.2659732 + t2 * (0.0360768 + t2 * 0.0045813)))));
         let y = x * x / 4.0;
         -(x / 2.0).ln() * i0 - 0.57721566
-            + y * (0.42278420 + y * (0.23069756 + y * (0.03488590 + y * (0.00262698 + y * (0.00010750 + y * 0.0000074)))))
+            + y * (0.42278420
+                + y * (0.23069756
+                    + y * (0.03488590 + y * (0.00262698 + y * (0.00010750 + y * 0.0000074)))))
     } else {
         let y = 2.0 / x;
         (-x).exp() / x.sqrt()
-            * (1.25331414 + y * (-0.07832358 + y * (0.02189568 + y * (-0.01062446 + y * (0.00587872 + y * (-0.00251540 + y * 0.00053208))))))
+            * (1.25331414
+                + y * (-0.07832358
+                    + y * (0.02189568
+                        + y * (-0.01062446
+                            + y * (0.00587872 + y * (-0.00251540 + y * 0.00053208))))))
     }
 }
 
@@ -46,7 +55,14 @@ fn steady_point_source_matches_k0_to_one_percent() {
         sp.steady(&src, &mut c, d, lambda);
         let mut worst: f64 = 0.0;
         for r in 4..=60usize {
-            for (dx, dy) in [(r as i64, 0i64), (0, -(r as i64)), ((r as f64 / 2f64.sqrt()) as i64, (r as f64 / 2f64.sqrt()) as i64)] {
+            for (dx, dy) in [
+                (r as i64, 0i64),
+                (0, -(r as i64)),
+                (
+                    (r as f64 / 2f64.sqrt()) as i64,
+                    (r as f64 / 2f64.sqrt()) as i64,
+                ),
+            ] {
                 let (x, y) = ((c0 as i64 + dx) as usize, (c0 as i64 + dy) as usize);
                 let rr = ((dx * dx + dy * dy) as f64).sqrt();
                 let exact = q / (2.0 * std::f64::consts::PI * d) * bessel_k0(rr / l);
@@ -57,7 +73,10 @@ fn steady_point_source_matches_k0_to_one_percent() {
         assert!(worst < 0.01, "{boundary:?}: worst relative error {worst}");
         // Mass balance of the steady state: secretion = (decay + uptake)·total.
         let total = ordered_sum(&c, n);
-        assert!((total * lambda - q).abs() / q < 1e-9, "{boundary:?}: total {total}");
+        assert!(
+            (total * lambda - q).abs() / q < 1e-9,
+            "{boundary:?}: total {total}"
+        );
     }
 }
 
@@ -121,8 +140,15 @@ fn stable_and_non_negative_at_large_steps() {
     // And it relaxes to the steady state of the same operator.
     let mut st = vec![0.0; n * n];
     sp.steady(&s, &mut st, 3600.0, 0.5);
-    let max_err = c.iter().zip(&st).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
-    assert!(max_err < 1e-9 * st.iter().cloned().fold(0.0, f64::max), "{max_err}");
+    let max_err = c
+        .iter()
+        .zip(&st)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
+    assert!(
+        max_err < 1e-9 * st.iter().cloned().fold(0.0, f64::max),
+        "{max_err}"
+    );
 }
 
 /// Mass balance of a time-dependent field with secretion, doses, decay and
@@ -133,21 +159,32 @@ fn mass_balance_closes_to_1e9() {
         let (nx, ny) = (96, 64);
         let grid = Grid::new(nx, ny, boundary);
         let mut sp = Spectral::new(grid);
-        let params = FieldParams { diffusion: 10.0, decay: 0.03, uptake: 0.1 };
+        let params = FieldParams {
+            diffusion: 10.0,
+            decay: 0.03,
+            uptake: 0.1,
+        };
         let mut f = Field::new("ev_young", params, nx, nx * ny);
         let occupied: Vec<bool> = (0..nx * ny).map(|i| (i * 7919) % 13 != 0).collect();
-        let src: Vec<f64> = (0..nx * ny).map(|i| if i % 97 == 0 { 2.5 } else { 0.0 }).collect();
+        let src: Vec<f64> = (0..nx * ny)
+            .map(|i| if i % 97 == 0 { 2.5 } else { 0.0 })
+            .collect();
         let mut taken = vec![0.0; nx * ny];
         for step in 0..200 {
             if step % 50 == 0 {
-                let dose: Vec<f64> = (0..nx * ny).map(|i| ((i % nx) as f64 / nx as f64) * 3.0).collect();
+                let dose: Vec<f64> = (0..nx * ny)
+                    .map(|i| ((i % nx) as f64 / nx as f64) * 3.0)
+                    .collect();
                 f.deliver(&dose);
             }
             f.advance(&mut sp, &src, &occupied, &mut taken, 1.0);
             let total = f.total();
             let scale = f.balance.secreted + f.balance.delivered;
             let err = (total - f.balance.expected_total()).abs() / scale;
-            assert!(err < 1e-9, "{boundary:?} step {step}: relative imbalance {err}");
+            assert!(
+                err < 1e-9,
+                "{boundary:?} step {step}: relative imbalance {err}"
+            );
             assert!(f.c.iter().all(|v| v.is_finite() && *v >= 0.0));
         }
         // Uptake went only to occupied sites and equals what the books say.

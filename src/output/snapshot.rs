@@ -20,8 +20,16 @@ use crate::sim::World;
 use std::fmt::Write as _;
 use std::io::Write;
 
-fn data_array<T: std::fmt::Display>(out: &mut String, name: &str, ty: &str, vals: impl Iterator<Item = T>) {
-    let _ = write!(out, "        <DataArray type=\"{ty}\" Name=\"{name}\" format=\"ascii\">\n          ");
+fn data_array<T: std::fmt::Display>(
+    out: &mut String,
+    name: &str,
+    ty: &str,
+    vals: impl Iterator<Item = T>,
+) {
+    let _ = write!(
+        out,
+        "        <DataArray type=\"{ty}\" Name=\"{name}\" format=\"ascii\">\n          "
+    );
     for (k, v) in vals.enumerate() {
         if k > 0 {
             out.push(if k % 16 == 0 { '\n' } else { ' ' });
@@ -38,7 +46,10 @@ pub fn write_vti<W: Write>(mut w: W, world: &World) -> std::io::Result<()> {
     let mut s = String::with_capacity(nx * ny * 64);
     let _ = writeln!(s, "<?xml version=\"1.0\"?>");
     let _ = writeln!(s, "<!-- senesim snapshot: time_h = {} -->", world.now_h());
-    let _ = writeln!(s, "<VTKFile type=\"ImageData\" version=\"1.0\" byte_order=\"LittleEndian\">");
+    let _ = writeln!(
+        s,
+        "<VTKFile type=\"ImageData\" version=\"1.0\" byte_order=\"LittleEndian\">"
+    );
     let _ = writeln!(
         s,
         "  <ImageData WholeExtent=\"0 {nx} 0 {ny} 0 0\" Origin=\"0 0 0\" Spacing=\"{h} {h} {h}\">"
@@ -50,15 +61,40 @@ pub fn write_vti<W: Write>(mut w: W, world: &World) -> std::io::Result<()> {
     let _ = writeln!(s, "      <CellData Scalars=\"phenotype\">");
     let c = &world.cells;
     data_array(&mut s, "kind", "UInt8", c.iter().map(|c| c.kind as u8));
-    data_array(&mut s, "phenotype", "UInt8", c.iter().map(|c| c.phenotype as u8));
+    data_array(
+        &mut s,
+        "phenotype",
+        "UInt8",
+        c.iter().map(|c| c.phenotype as u8),
+    );
     data_array(&mut s, "origin", "UInt8", c.iter().map(|c| c.origin as u8));
-    data_array(&mut s, "damage", "Float64", c.iter().map(|c| c.damage.total()));
+    data_array(
+        &mut s,
+        "damage",
+        "Float64",
+        c.iter().map(|c| c.damage.total()),
+    );
     data_array(&mut s, "divisions", "UInt16", c.iter().map(|c| c.divisions));
-    data_array(&mut s, "cargo_young", "Float64", c.iter().map(|c| c.cargo_young));
-    data_array(&mut s, "cargo_senescent", "Float64", c.iter().map(|c| c.cargo_senescent));
+    data_array(
+        &mut s,
+        "cargo_young",
+        "Float64",
+        c.iter().map(|c| c.cargo_young),
+    );
+    data_array(
+        &mut s,
+        "cargo_senescent",
+        "Float64",
+        c.iter().map(|c| c.cargo_senescent),
+    );
     data_array(&mut s, "sasp", "Float64", world.sasp.c.iter());
     data_array(&mut s, "ev_young", "Float64", world.ev_young.c.iter());
-    data_array(&mut s, "ev_senescent", "Float64", world.ev_senescent.c.iter());
+    data_array(
+        &mut s,
+        "ev_senescent",
+        "Float64",
+        world.ev_senescent.c.iter(),
+    );
     let _ = writeln!(s, "      </CellData>");
     let _ = writeln!(s, "    </Piece>");
     let _ = writeln!(s, "  </ImageData>");

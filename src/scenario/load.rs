@@ -165,7 +165,9 @@ pub fn apply_set(table: &mut Table, arg: &str, origins: &mut Origins) -> Result<
         Ok(mut t) => t.remove("v").unwrap_or(Value::String(String::new())),
         Err(_)
             if !raw.is_empty()
-                && raw.chars().all(|c| c.is_alphanumeric() || "_-./".contains(c)) =>
+                && raw
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || "_-./".contains(c)) =>
         {
             Value::String(raw.to_string())
         }
@@ -227,7 +229,10 @@ fn preset_layer(presets: &Table, group: &str, name: Option<&str>) -> Option<Tabl
 pub fn load(path: Option<&Path>, sets: &[String]) -> Result<Loaded, ScenarioError> {
     let mut origins = Origins::default();
     let (mut user, source) = match path {
-        Some(p) => (read_chain(p, &mut Vec::new(), &mut origins)?, p.display().to_string()),
+        Some(p) => (
+            read_chain(p, &mut Vec::new(), &mut origins)?,
+            p.display().to_string(),
+        ),
         None => {
             let mut t = parse(BUILTIN, Path::new(BUILTIN_NAME))?;
             t.remove("extends");
@@ -284,7 +289,12 @@ pub fn load(path: Option<&Path>, sets: &[String]) -> Result<Loaded, ScenarioErro
 fn describe_serde_error(path: &str, msg: &str) -> (String, String) {
     // toml appends "\nin `path`" (the path we report already); drop it.
     let msg = msg.split("\nin `").next().unwrap_or(msg);
-    let msg = msg.split(" at line").next().unwrap_or(msg).trim().to_string();
+    let msg = msg
+        .split(" at line")
+        .next()
+        .unwrap_or(msg)
+        .trim()
+        .to_string();
     if let Some(rest) = msg.strip_prefix("unknown field `") {
         if let Some((field, tail)) = rest.split_once('`') {
             let key = if path == "." || path.is_empty() {
@@ -301,7 +311,11 @@ fn describe_serde_error(path: &str, msg: &str) -> (String, String) {
             return (key, format!("unknown key ({expected})"));
         }
     }
-    let key = if path == "." { String::new() } else { path.to_string() };
+    let key = if path == "." {
+        String::new()
+    } else {
+        path.to_string()
+    };
     (key, msg)
 }
 

@@ -29,7 +29,8 @@ impl Scenario {
     }
     /// Steps between snapshots (None: only the final state).
     pub fn snapshot_stride(&self) -> Option<u64> {
-        (self.run.snapshot_every_h > 0.0).then(|| (self.run.snapshot_every_h / self.run.dt_h).round().max(1.0) as u64)
+        (self.run.snapshot_every_h > 0.0)
+            .then(|| (self.run.snapshot_every_h / self.run.dt_h).round().max(1.0) as u64)
     }
     /// The same scenario with every treatment and graft removed: the untreated
     /// control arm. Same tissue, same seed, so every shared draw is shared.

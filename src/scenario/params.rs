@@ -80,6 +80,10 @@ pub struct TissueParams {
     pub clearance_kappa: f64,
     pub initial_divisions_mean: f64,
     pub initial_divisions_sd: f64,
+    /// Multiplies `cells.division_per_h` (tissue age effect).
+    pub division_factor: f64,
+    /// Multiplies `cells.migration_per_h` (tissue age effect).
+    pub migration_factor: f64,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -16,7 +16,12 @@ struct Check<'a> {
 }
 
 impl Check<'_> {
-    fn fail(&self, key: &str, value: impl std::fmt::Display, rule: impl Into<String>) -> ScenarioError {
+    fn fail(
+        &self,
+        key: &str,
+        value: impl std::fmt::Display,
+        rule: impl Into<String>,
+    ) -> ScenarioError {
         ScenarioError::Invalid {
             origin: self.origins.of(key),
             key: key.to_string(),
@@ -64,7 +69,10 @@ impl Check<'_> {
 }
 
 fn region_text(r: &Region) -> String {
-    toml::to_string(r).map_or_else(|_| format!("{r:?}"), |s| format!("{{ {} }}", s.trim().replace('\n', ", ")))
+    toml::to_string(r).map_or_else(
+        |_| format!("{r:?}"),
+        |s| format!("{{ {} }}", s.trim().replace('\n', ", ")),
+    )
 }
 
 /// Memory available to this process, in bytes (MemAvailable on Linux).
@@ -83,16 +91,33 @@ pub fn validate(s: &Scenario, origins: &Origins) -> Result<(), ScenarioError> {
     validate_with_memory(s, origins, available_memory())
 }
 
-pub fn validate_with_memory(s: &Scenario, origins: &Origins, memory: u64) -> Result<(), ScenarioError> {
+pub fn validate_with_memory(
+    s: &Scenario,
+    origins: &Origins,
+    memory: u64,
+) -> Result<(), ScenarioError> {
     let c = Check { origins };
     // Run and time.
     c.positive("run.days", s.run.days, "days")?;
     c.positive("run.dt_h", s.run.dt_h, "h")?;
     if s.run.dt_h > 24.0 {
-        return Err(c.fail("run.dt_h", s.run.dt_h, "must be ≤ 24 h: hazards are drawn once per step"));
+        return Err(c.fail(
+            "run.dt_h",
+            s.run.dt_h,
+            "must be ≤ 24 h: hazards are drawn once per step",
+        ));
     }
     c.multiple_of_dt("run.days", s.run.days * 24.0, s.run.dt_h)
-        .map_err(|_| c.fail("run.days", s.run.days, format!("must span a whole number of steps of run.dt_h = {} h", s.run.dt_h)))?;
+        .map_err(|_| {
+            c.fail(
+                "run.days",
+                s.run.days,
+                format!(
+                    "must span a whole number of steps of run.dt_h = {} h",
+                    s.run.dt_h
+                ),
+            )
+        })?;
     c.multiple_of_dt("run.output_every_h", s.run.output_every_h, s.run.dt_h)?;
     if s.run.snapshot_every_h != 0.0 {
         c.multiple_of_dt("run.snapshot_every_h", s.run.snapshot_every_h, s.run.dt_h)?;
@@ -124,17 +149,46 @@ pub fn validate_with_memory(s: &Scenario, origins: &Origins, memory: u64) -> Res
     // Tissue.
     let t = &s.tissue;
     c.fraction("tissue.density", t.density)?;
-    c.fraction("tissue.initial_senescent_fraction", t.initial_senescent_fraction)?;
+    c.fraction(
+        "tissue.initial_senescent_fraction",
+        t.initial_senescent_fraction,
+    )?;
     c.nonneg("tissue.basal_damage_per_h", t.basal_damage_per_h, "1/h")?;
     c.nonneg("tissue.repair_per_h", t.repair_per_h, "1/h")?;
-    c.nonneg("tissue.clearance_beta_per_day", t.clearance_beta_per_day, "1/day")?;
-    c.positive("tissue.clearance_kappa", t.clearance_kappa, "senescent fraction")?;
-    c.nonneg("tissue.initial_divisions_mean", t.initial_divisions_mean, "doublings")?;
-    c.nonneg("tissue.initial_divisions_sd", t.initial_divisions_sd, "doublings")?;
+    c.nonneg(
+        "tissue.clearance_beta_per_day",
+        t.clearance_beta_per_day,
+        "1/day",
+    )?;
+    c.positive(
+        "tissue.clearance_kappa",
+        t.clearance_kappa,
+        "senescent fraction",
+    )?;
+    c.nonneg(
+        "tissue.initial_divisions_mean",
+        t.initial_divisions_mean,
+        "doublings",
+    )?;
+    c.nonneg(
+        "tissue.initial_divisions_sd",
+        t.initial_divisions_sd,
+        "doublings",
+    )?;
+    c.nonneg("tissue.division_factor", t.division_factor, "dimensionless")?;
+    c.nonneg(
+        "tissue.migration_factor",
+        t.migration_factor,
+        "dimensionless",
+    )?;
     // Cells.
     let p = &s.cells;
     for (k, v, unit) in [
-        ("replicative_limit_mean", p.replicative_limit_mean, "doublings"),
+        (
+            "replicative_limit_mean",
+            p.replicative_limit_mean,
+            "doublings",
+        ),
         ("onset_half_damage", p.onset_half_damage, "damage units"),
         ("onset_hill", p.onset_hill, "dimensionless"),
         ("commitment_h", p.commitment_h, "h"),
@@ -157,15 +211,39 @@ pub fn validate_with_memory(s: &Scenario, origins: &Origins, memory: u64) -> Res
         ("young_repair_per_h", p.young_repair_per_h, "1/h"),
         ("cm_young_weight", p.cm_young_weight, "dimensionless"),
         ("reversion_max_per_h", p.reversion_max_per_h, "1/h"),
-        ("transform_damage_threshold", p.transform_damage_threshold, "damage units"),
-        ("transformed_division_factor", p.transformed_division_factor, "dimensionless"),
-        ("transformed_ev_stimulation", p.transformed_ev_stimulation, "dimensionless"),
+        (
+            "transform_damage_threshold",
+            p.transform_damage_threshold,
+            "damage units",
+        ),
+        (
+            "transformed_division_factor",
+            p.transformed_division_factor,
+            "dimensionless",
+        ),
+        (
+            "transformed_ev_stimulation",
+            p.transformed_ev_stimulation,
+            "dimensionless",
+        ),
         ("division_per_h", p.division_per_h, "1/h"),
-        ("young_division_boost", p.young_division_boost, "dimensionless"),
-        ("sasp_division_boost", p.sasp_division_boost, "dimensionless"),
+        (
+            "young_division_boost",
+            p.young_division_boost,
+            "dimensionless",
+        ),
+        (
+            "sasp_division_boost",
+            p.sasp_division_boost,
+            "dimensionless",
+        ),
         ("migration_per_h", p.migration_per_h, "1/h"),
         ("apoptosis_per_h", p.apoptosis_per_h, "1/h"),
-        ("damage_death_threshold", p.damage_death_threshold, "damage units"),
+        (
+            "damage_death_threshold",
+            p.damage_death_threshold,
+            "damage units",
+        ),
         ("damage_death_per_h", p.damage_death_per_h, "1/h"),
     ] {
         c.nonneg(&format!("cells.{k}"), v, unit)?;
@@ -187,7 +265,11 @@ pub fn validate_with_memory(s: &Scenario, origins: &Origins, memory: u64) -> Res
         ("cm_young", &f.cm_young),
         ("cm_senescent", &f.cm_senescent),
     ] {
-        c.positive(&format!("fields.{name}.diffusion"), fp.diffusion, "sites²/h")?;
+        c.positive(
+            &format!("fields.{name}.diffusion"),
+            fp.diffusion,
+            "sites²/h",
+        )?;
         c.nonneg(&format!("fields.{name}.decay"), fp.decay, "1/h")?;
         c.nonneg(&format!("fields.{name}.uptake"), fp.uptake, "1/h")?;
     }
@@ -205,7 +287,11 @@ pub fn validate_with_memory(s: &Scenario, origins: &Origins, memory: u64) -> Res
     c.nonneg("secretome.passage_scale", m.passage_scale, "dimensionless")?;
     c.positive("secretome.passage_tau", m.passage_tau, "passages")?;
     c.nonneg("secretome.cryo_per_cycle", m.cryo_per_cycle, "per cycle")?;
-    c.nonneg("secretome.senescent_ev_output", m.senescent_ev_output, "dimensionless")?;
+    c.nonneg(
+        "secretome.senescent_ev_output",
+        m.senescent_ev_output,
+        "dimensionless",
+    )?;
     c.fraction("secretome.cm_vesicular_fraction", m.cm_vesicular_fraction)?;
     validate_events(s, &c)
 }
@@ -215,7 +301,11 @@ fn validate_events(s: &Scenario, c: &Check) -> Result<(), ScenarioError> {
     let end_h = s.run.days * 24.0;
     if let Some(w) = &s.wound {
         c.region("wound.region", &w.region, nx, ny)?;
-        c.nonneg("wound.inflammation_per_h", w.inflammation_per_h, "au/h per site")?;
+        c.nonneg(
+            "wound.inflammation_per_h",
+            w.inflammation_per_h,
+            "au/h per site",
+        )?;
         c.positive("wound.inflammation_tau_h", w.inflammation_tau_h, "h")?;
     }
     for (i, st) in s.stress.iter().enumerate() {
@@ -229,13 +319,25 @@ fn validate_events(s: &Scenario, c: &Check) -> Result<(), ScenarioError> {
         let k = |f: &str| format!("products.{name}.{f}");
         c.nonneg(&k("donor_age_years"), pr.donor_age_years, "years")?;
         if pr.donor_age_years > 120.0 {
-            return Err(c.fail(&k("donor_age_years"), pr.donor_age_years, "must be ≤ 120 years"));
+            return Err(c.fail(
+                &k("donor_age_years"),
+                pr.donor_age_years,
+                "must be ≤ 120 years",
+            ));
         }
         if pr.passage > 60 {
-            return Err(c.fail(&k("passage"), pr.passage, "must be ≤ 60 (MSCs stop dividing long before)"));
+            return Err(c.fail(
+                &k("passage"),
+                pr.passage,
+                "must be ≤ 60 (MSCs stop dividing long before)",
+            ));
         }
         c.nonneg(&k("batch_cv"), pr.batch_cv, "coefficient of variation")?;
-        c.nonneg(&k("batch_senescent_cv"), pr.batch_senescent_cv, "coefficient of variation")?;
+        c.nonneg(
+            &k("batch_senescent_cv"),
+            pr.batch_senescent_cv,
+            "coefficient of variation",
+        )?;
         if pr.doses_per_batch == 0 {
             return Err(c.fail(&k("doses_per_batch"), 0, "must be ≥ 1"));
         }
@@ -255,7 +357,14 @@ fn validate_events(s: &Scenario, c: &Check) -> Result<(), ScenarioError> {
             Err(c.fail(
                 &key,
                 format!("\"{prod}\""),
-                format!("no such product: define [products.{prod}] (defined: {})", if names.is_empty() { "none".into() } else { names.join(", ") }),
+                format!(
+                    "no such product: define [products.{prod}] (defined: {})",
+                    if names.is_empty() {
+                        "none".into()
+                    } else {
+                        names.join(", ")
+                    }
+                ),
             ))
         }
     };
@@ -269,13 +378,21 @@ fn validate_events(s: &Scenario, c: &Check) -> Result<(), ScenarioError> {
                 }
                 for &tt in times {
                     if !(0.0..end_h).contains(&tt) {
-                        return Err(c.fail(&k("times_h"), tt, format!("each time must be in [0, {end_h}) h, the run's span")));
+                        return Err(c.fail(
+                            &k("times_h"),
+                            tt,
+                            format!("each time must be in [0, {end_h}) h, the run's span"),
+                        ));
                     }
                 }
             }
             (None, Some(start), Some(every)) => {
                 if !(0.0..end_h).contains(&start) {
-                    return Err(c.fail(&k("start_h"), start, format!("must be in [0, {end_h}) h, the run's span")));
+                    return Err(c.fail(
+                        &k("start_h"),
+                        start,
+                        format!("must be in [0, {end_h}) h, the run's span"),
+                    ));
                 }
                 c.positive(&k("every_h"), every, "h")?;
                 if t.count == Some(0) {
@@ -284,7 +401,11 @@ fn validate_events(s: &Scenario, c: &Check) -> Result<(), ScenarioError> {
             }
             (None, Some(start), None) if t.count.is_none() => {
                 if !(0.0..end_h).contains(&start) {
-                    return Err(c.fail(&k("start_h"), start, format!("must be in [0, {end_h}) h, the run's span")));
+                    return Err(c.fail(
+                        &k("start_h"),
+                        start,
+                        format!("must be in [0, {end_h}) h, the run's span"),
+                    ));
                 }
             }
             _ => {
@@ -296,16 +417,29 @@ fn validate_events(s: &Scenario, c: &Check) -> Result<(), ScenarioError> {
             }
         }
         match &t.delivery {
-            Delivery::Uniform { au_per_site } => c.nonneg(&k("delivery.au_per_site"), *au_per_site, "au per site")?,
-            Delivery::Region { au_per_site, region } => {
+            Delivery::Uniform { au_per_site } => {
+                c.nonneg(&k("delivery.au_per_site"), *au_per_site, "au per site")?
+            }
+            Delivery::Region {
+                au_per_site,
+                region,
+            } => {
                 c.nonneg(&k("delivery.au_per_site"), *au_per_site, "au per site")?;
                 c.region(&k("delivery.region"), region, nx, ny)?;
             }
-            Delivery::Injection { au_per_point, radius, points } => {
+            Delivery::Injection {
+                au_per_point,
+                radius,
+                points,
+            } => {
                 c.nonneg(&k("delivery.au_per_point"), *au_per_point, "au")?;
                 c.positive(&k("delivery.radius"), *radius, "sites")?;
                 if points.is_empty() {
-                    return Err(c.fail(&k("delivery.points"), "[]", "must list at least one [x, y] point"));
+                    return Err(c.fail(
+                        &k("delivery.points"),
+                        "[]",
+                        "must list at least one [x, y] point",
+                    ));
                 }
                 for (j, p) in points.iter().enumerate() {
                     if !(p[0] >= 0.0 && p[0] < nx as f64 && p[1] >= 0.0 && p[1] < ny as f64) {
@@ -323,7 +457,11 @@ fn validate_events(s: &Scenario, c: &Check) -> Result<(), ScenarioError> {
         let k = |f: &str| format!("grafts[{i}].{f}");
         known(k("product"), &g.product)?;
         if !(0.0..end_h).contains(&g.time_h) {
-            return Err(c.fail(&k("time_h"), g.time_h, format!("must be in [0, {end_h}) h, the run's span")));
+            return Err(c.fail(
+                &k("time_h"),
+                g.time_h,
+                format!("must be in [0, {end_h}) h, the run's span"),
+            ));
         }
         c.region(&k("region"), &g.region, nx, ny)?;
         c.fraction(&k("fill"), g.fill)?;

@@ -70,7 +70,9 @@ pub struct Temp {
 
 impl Temp {
     pub fn new() -> Temp {
-        Temp { dir: tempfile::tempdir().expect("temp dir") }
+        Temp {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
     }
     pub fn path(&self) -> &Path {
         self.dir.path()

@@ -1,0 +1,299 @@
+//! The model's qualitative behaviours (MODEL.md §1, §5, §8), on small grids,
+//! over fixed seeds with paired (common-random-number) controls.
+
+mod common;
+use common::*;
+use senesim::observe::{Row, Summary};
+use senesim::run::simulate;
+use senesim::scenario::{resolve, Scenario};
+use senesim::sim::World;
+
+fn scenario(text: &str, sets: &[&str]) -> Scenario {
+    let t = Temp::new();
+    let p = t.write("s.toml", text);
+    let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+    resolve(Some(&p), &sets)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .scenario
+}
+
+fn with_seed(s: &Scenario, seed: u64) -> Scenario {
+    let mut s = s.clone();
+    s.run.seed = seed;
+    s
+}
+
+const AGED_PATCH: &str = r#"
+[run]
+days = 21.0
+snapshot_every_h = 0.0
+[grid]
+nx = 48
+ny = 48
+[tissue]
+age = "aged"
+[products.young]
+source = "umbilical_cord"
+donor_age_years = 25.0
+passage = 3
+[products.old]
+source = "bone_marrow"
+donor_age_years = 70.0
+passage = 15
+cryo_cycles = 2
+[[treatments]]
+product = "PRODUCT"
+start_h = 24.0
+every_h = 168.0
+delivery = { mode = "uniform", au_per_site = 4.0 }
+"#;
+
+fn paired(product: &str, seeds: std::ops::Range<u64>) -> Vec<(Summary, Summary)> {
+    let s = scenario(&AGED_PATCH.replace("PRODUCT", product), &[]);
+    seeds
+        .map(|seed| {
+            let treated = with_seed(&s, seed);
+            (simulate(&treated.untreated()).1, simulate(&treated).1)
+        })
+        .collect()
+}
+
+#[test]
+fn young_msc_evs_rejuvenate_aged_tissue_against_paired_controls() {
+    for (control, treated) in paired("young", 1..4) {
+        // Measured: control 0.10-0.13, treated 0.03-0.045 at day 21 (difference ≥ 0.067).
+        assert!(
+            treated.final_sa_beta_gal_fraction < control.final_sa_beta_gal_fraction - 0.04,
+            "control {} treated {}",
+            control.final_sa_beta_gal_fraction,
+            treated.final_sa_beta_gal_fraction
+        );
+        assert!(treated.reversions > 0);
+        assert_eq!(control.reversions, 0, "no young cargo, no reversion");
+    }
+}
+
+#[test]
+fn aged_high_passage_evs_drive_senescent_drift() {
+    for (control, treated) in paired("old", 1..4) {
+        assert!(
+            // Measured: control 0.10-0.13, treated 0.71-0.75.
+            treated.final_sa_beta_gal_fraction > control.final_sa_beta_gal_fraction + 0.3,
+            "control {} treated {}",
+            control.final_sa_beta_gal_fraction,
+            treated.final_sa_beta_gal_fraction
+        );
+        assert!(treated.auc_sa_beta_gal_fraction_days > control.auc_sa_beta_gal_fraction_days);
+    }
+}
+
+#[test]
+fn treated_arm_and_control_share_every_draw_before_the_first_dose() {
+    let s = scenario(&AGED_PATCH.replace("PRODUCT", "young"), &[]);
+    let (control, _) = simulate(&s.untreated());
+    let (treated, _) = simulate(&s);
+    // Rows at t = 0 and 24 h precede the dose delivered in the step starting at 24 h.
+    assert_eq!(control[..2], treated[..2]);
+    assert_ne!(control[3], treated[3]);
+}
+
+/// MODEL.md §5.3, §8: a lesion of primary senescent cells keeps spreading
+/// when secondary SASP equals primary, and is contained when it is blunted
+/// (Teo et al. 2019; Martin 2024). No background damage or clearance, as in
+/// the Senescence_Spread model.
+#[test]
+fn uniform_secondary_sasp_spreads_blunted_is_contained() {
+    let lesion = r#"
+[run]
+days = 48.0
+snapshot_every_h = 0.0
+[grid]
+nx = 96
+ny = 96
+boundary = "periodic"
+[tissue]
+age = "young"
+initial_senescent_fraction = 0.0
+clearance_beta_per_day = 0.0
+basal_damage_per_h = 0.0
+[cells]
+juxtacrine_per_h = 0.0
+[[stress]]
+time_h = 0.0
+damage = 2.5
+region = { shape = "circle", cx = 48.0, cy = 48.0, r = 18.0 }
+"#;
+    let secondary = |factor: &str, seed: u64| -> Vec<u64> {
+        let s = with_seed(
+            &scenario(lesion, &[&format!("cells.secondary_sasp_factor={factor}")]),
+            seed,
+        );
+        simulate(&s).0.iter().map(|r| r.origin_paracrine).collect()
+    };
+    for seed in [1, 2] {
+        let uniform = secondary("1.0", seed);
+        let blunted = secondary("0.2", seed);
+        let (u_end, b_end) = (*uniform.last().unwrap(), *blunted.last().unwrap());
+        let (u_mid, b_mid) = (
+            uniform[uniform.len() * 2 / 3],
+            blunted[blunted.len() * 2 / 3],
+        );
+        // Uniform: more secondary cells, and still growing over the last third.
+        // Measured (seeds 1, 2): uniform 272, 253; blunted 181, 169 at day 48.
+        assert!(
+            u_end as f64 > 1.25 * b_end as f64,
+            "uniform {uniform:?}\nblunted {blunted:?}"
+        );
+        assert!(
+            u_end - u_mid > 2 * (b_end - b_mid).max(1),
+            "uniform {uniform:?}\nblunted {blunted:?}"
+        );
+    }
+}
+
+const WOUND: &str = r#"
+[run]
+days = 14.0
+output_every_h = 12.0
+snapshot_every_h = 0.0
+[grid]
+nx = 64
+ny = 64
+[tissue]
+cell_type = "keratinocyte"
+[wound]
+region = { shape = "circle", cx = 32.0, cy = 32.0, r = 16.0 }
+"#;
+
+#[test]
+fn wounds_close_and_aged_tissue_closes_slower() {
+    let t50 = |age: &str, seed: u64| {
+        let s = with_seed(&scenario(WOUND, &[&format!("tissue.age={age}")]), seed);
+        let (rows, sum) = simulate(&s);
+        assert_eq!(rows[0].wound_closure, Some(0.0));
+        let closure: Vec<f64> = rows.iter().map(|r| r.wound_closure.unwrap()).collect();
+        assert!(
+            closure.windows(2).filter(|w| w[1] < w[0] - 0.05).count() == 0,
+            "closure does not collapse: {closure:?}"
+        );
+        sum.wound_closure_90_h
+            .unwrap_or_else(|| panic!("{age} wound did not close: {closure:?}"))
+    };
+    let young: f64 = (1..=3).map(|s| t50("young", s)).sum::<f64>() / 3.0;
+    let aged: f64 = (1..=3).map(|s| t50("aged", s)).sum::<f64>() / 3.0;
+    // Measured (seeds 1-3): young 67 h, aged 86 h.
+    assert!(
+        aged > 1.15 * young,
+        "90% closure: young {young} h, aged {aged} h"
+    );
+}
+
+#[test]
+fn a_stress_pulse_makes_cells_senescent_over_days() {
+    let dish = r#"
+[run]
+days = 10.0
+snapshot_every_h = 0.0
+[grid]
+nx = 40
+ny = 40
+[tissue]
+age = "young"
+[[stress]]
+kind = "h2o2"
+time_h = 0.0
+damage = 1.5
+duration_h = 2.0
+"#;
+    let s = scenario(dish, &[]);
+    let (rows, _) = simulate(&s);
+    let (control, _) = simulate(&Scenario {
+        stress: vec![],
+        ..s.clone()
+    });
+    let last = rows.last().unwrap();
+    // Measured 0.89 at day 10 (control 0.02).
+    assert!(
+        last.sa_beta_gal_fraction > 0.5,
+        "{}",
+        last.sa_beta_gal_fraction
+    );
+    assert!(control.last().unwrap().sa_beta_gal_fraction < 0.05);
+    assert!(last.origin_primary > last.origin_paracrine);
+}
+
+#[test]
+fn field_books_balance_over_a_whole_run_with_every_mechanism() {
+    let s = scenario(FULL, &[]);
+    let mut w = World::new(s);
+    while !w.is_done() {
+        w.step();
+        for f in [&w.ev_young, &w.ev_senescent, &w.cm_young, &w.cm_senescent] {
+            let b = f.balance;
+            let scale = (b.secreted + b.delivered).max(1e-300);
+            let err = (f.total() - b.expected_total()).abs() / scale;
+            assert!(err < 1e-9, "{} at step {}: {err}", f.name, w.step);
+        }
+    }
+    assert!(w.ev_young.balance.delivered > 0.0 && w.ev_senescent.balance.secreted > 0.0);
+    assert!(w.cm_senescent.balance.delivered > 0.0);
+}
+
+#[test]
+fn grafted_msc_senesce_and_switch_to_senescent_cargo() {
+    let graft = r#"
+[run]
+days = 30.0
+snapshot_every_h = 0.0
+[grid]
+nx = 40
+ny = 40
+[products.msc]
+source = "bone_marrow"
+donor_age_years = 30.0
+passage = 4
+[[grafts]]
+product = "msc"
+region = { shape = "circle", cx = 20.0, cy = 20.0, r = 6.0 }
+senescence_per_day = 0.1
+death_per_day = 0.0
+"#;
+    let (rows, _) = simulate(&scenario(graft, &[]));
+    let frac = |r: &Row| r.msc_senescent as f64 / r.msc as f64;
+    assert!(rows[1].msc > 50);
+    assert!(frac(&rows[1]) < 0.2);
+    // Hazard 0.1/day: 1 − e^{−3} = 95% by day 30.
+    assert!(
+        frac(rows.last().unwrap()) > 0.85,
+        "{}",
+        frac(rows.last().unwrap())
+    );
+}
+
+#[test]
+fn qc_screening_rejects_batches_and_reduces_drift() {
+    let base = AGED_PATCH.replace("PRODUCT", "old").replace(
+        "cryo_cycles = 2",
+        "cryo_cycles = 0\npassage = 8\nbatch_senescent_cv = 0.8",
+    );
+    // passage appears twice in [products.old] otherwise: keep the later one only.
+    let base = base.replacen("passage = 15\n", "", 1);
+    let screened =
+        format!("{base}\n[products.old.qc]\nassay_sd = 0.03\nrelease_threshold = 0.45\n");
+    let mut drift = (0.0, 0.0);
+    for seed in 1..4 {
+        let u = simulate(&with_seed(&scenario(&base, &[]), seed)).1;
+        let q = simulate(&with_seed(&scenario(&screened, &[]), seed)).1;
+        assert_eq!(u.batches.tested, 0);
+        assert!(q.batches.tested >= q.batches.used && q.batches.used > 0);
+        drift.0 += u.final_sa_beta_gal_fraction;
+        drift.1 += q.final_sa_beta_gal_fraction;
+    }
+    // Measured: unscreened 0.21-0.26, screened 0.14-0.23 (mean difference 0.06).
+    assert!(
+        drift.1 < drift.0 - 0.06,
+        "unscreened {} screened {}",
+        drift.0 / 3.0,
+        drift.1 / 3.0
+    );
+}
