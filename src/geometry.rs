@@ -136,7 +136,7 @@ impl Region {
         match *self {
             Region::All => Ok(()),
             Region::Circle { cx, cy, r } => {
-                if !(r > 0.0) || !r.is_finite() {
+                if r.is_nan() || r <= 0.0 || r.is_infinite() {
                     return Err(format!("radius r = {r} must be > 0 (sites)"));
                 }
                 if cx - r < 0.0 || cy - r < 0.0 || cx + r > w || cy + r > h {

@@ -445,7 +445,6 @@ mod tests {
         }
         let expect = hazard_prob(0.1, 1.0) * 5000.0;
         assert!((cleared as f64 - expect).abs() < 4.0 * expect.sqrt());
-        p.apoptosis_per_h = 0.0;
     }
 
     #[test]
