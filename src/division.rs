@@ -77,76 +77,106 @@ pub fn rates(cell: &Cell, env: &Env, p: &CellParams, age: (f64, f64)) -> Option<
     }
 }
 
+/// Workspace of the three phases, allocated once per world.
+pub struct Scratch {
+    intents: Vec<u64>,
+    winners: Vec<u64>,
+}
+
+impl Scratch {
+    pub fn new(n: usize) -> Scratch {
+        Scratch {
+            intents: vec![NONE; n],
+            winners: vec![NONE; n],
+        }
+    }
+}
+
+/// Phase A for site i: NONE, or the target site << 1 | divide.
+fn intent(
+    i: usize,
+    grid: &Grid,
+    cells: &[Cell],
+    sig: &Signals,
+    p: &CellParams,
+    key: &StepKey,
+) -> u64 {
+    let env = Env {
+        sasp: sig.sasp[i],
+        cm_young: sig.cm_young[i],
+        cm_senescent: sig.cm_senescent[i],
+        ..Env::default()
+    };
+    let Some((k_div, k_mig)) = rates(
+        &cells[i],
+        &env,
+        p,
+        (sig.division_factor, sig.migration_factor),
+    ) else {
+        return NONE;
+    };
+    let total = k_div + k_mig;
+    let u = uniform(key.seed, key.step, i as u64, Purpose::Action);
+    let p_act = hazard_prob(total, key.dt);
+    if u >= p_act {
+        return NONE;
+    }
+    let mut empty = [0usize; 8];
+    let mut m = 0;
+    for (_, j) in grid.moore(i) {
+        if cells[j].is_empty() {
+            empty[m] = j;
+            m += 1;
+        }
+    }
+    if m == 0 {
+        return NONE;
+    }
+    let pick = (uniform(key.seed, key.step, i as u64, Purpose::ActionTarget) * m as f64) as usize;
+    let divide = u < p_act * k_div / total;
+    ((empty[pick.min(m - 1)] as u64) << 1) | divide as u64
+}
+
+/// Phase B for site i: the neighbour whose intent on i has the lowest keyed
+/// priority, or NONE.
+fn winner(i: usize, grid: &Grid, cells: &[Cell], intents: &[u64], key: &StepKey) -> u64 {
+    if !cells[i].is_empty() {
+        return NONE;
+    }
+    let mut best = NONE;
+    let mut best_pri = u64::MAX;
+    for (_, j) in grid.moore(i) {
+        let it = intents[j];
+        if it != NONE && (it >> 1) as usize == i {
+            let pri = hash(key.seed, key.step, j as u64, Purpose::ActionPriority);
+            if pri < best_pri || (pri == best_pri && (j as u64) < best) {
+                best_pri = pri;
+                best = j as u64;
+            }
+        }
+    }
+    best
+}
+
 pub fn divide_and_migrate(
     grid: &Grid,
     cells: &mut [Cell],
     sig: &Signals,
     p: &CellParams,
     key: &StepKey,
+    scratch: &mut Scratch,
 ) -> Moves {
-    let n = grid.len();
-    // Phase A: intents, encoded as target << 1 | divide.
+    let Scratch { intents, winners } = scratch;
     let cells_ro: &[Cell] = cells;
-    let intents: Vec<u64> = (0..n)
-        .into_par_iter()
-        .map(|i| {
-            let c = &cells_ro[i];
-            let env = Env {
-                sasp: sig.sasp[i],
-                cm_young: sig.cm_young[i],
-                cm_senescent: sig.cm_senescent[i],
-                ..Env::default()
-            };
-            let Some((k_div, k_mig)) =
-                rates(c, &env, p, (sig.division_factor, sig.migration_factor))
-            else {
-                return NONE;
-            };
-            let total = k_div + k_mig;
-            let u = uniform(key.seed, key.step, i as u64, Purpose::Action);
-            let p_act = hazard_prob(total, key.dt);
-            if u >= p_act {
-                return NONE;
-            }
-            let mut empty = [0usize; 8];
-            let mut m = 0;
-            for (_, j) in grid.moore(i) {
-                if cells_ro[j].is_empty() {
-                    empty[m] = j;
-                    m += 1;
-                }
-            }
-            if m == 0 {
-                return NONE;
-            }
-            let pick =
-                (uniform(key.seed, key.step, i as u64, Purpose::ActionTarget) * m as f64) as usize;
-            let divide = u < p_act * k_div / total;
-            ((empty[pick.min(m - 1)] as u64) << 1) | divide as u64
-        })
-        .collect();
-    // Phase B: each empty site picks its winner.
-    let winners: Vec<u64> = (0..n)
-        .into_par_iter()
-        .map(|i| {
-            if !cells_ro[i].is_empty() {
-                return NONE;
-            }
-            let mut best = NONE;
-            let mut best_pri = u64::MAX;
-            for (_, j) in grid.moore(i) {
-                let it = intents[j];
-                if it != NONE && (it >> 1) as usize == i {
-                    let pri = hash(key.seed, key.step, j as u64, Purpose::ActionPriority);
-                    if pri < best_pri || (pri == best_pri && (j as u64) < best) {
-                        best_pri = pri;
-                        best = j as u64;
-                    }
-                }
-            }
-            best
-        })
-        .collect();
+    intents
+        .par_iter_mut()
+        .enumerate()
+        .for_each(|(i, out)| *out = intent(i, grid, cells_ro, sig, p, key));
+    let intents: &[u64] = intents;
+    winners
+        .par_iter_mut()
+        .enumerate()
+        .for_each(|(i, out)| *out = winner(i, grid, cells_ro, intents, key));
     // Phase C: apply in site order.
     let mut moves = Moves::default();
     let t_new = key.now_h + key.dt;
@@ -194,6 +224,9 @@ mod tests {
             p,
         )
     }
+    fn dm(g: &Grid, cells: &mut [Cell], sig: &Signals, p: &CellParams, key: &StepKey) -> Moves {
+        divide_and_migrate(g, cells, sig, p, key, &mut Scratch::new(g.len()))
+    }
     fn prolif() -> Cell {
         let mut c = Cell::EMPTY;
         c.kind = Kind::Tissue;
@@ -214,7 +247,7 @@ mod tests {
             cm_senescent: &z,
         };
         for step in 0..200 {
-            let m = divide_and_migrate(
+            let m = dm(
                 &g,
                 &mut cells,
                 &sig,
@@ -248,7 +281,7 @@ mod tests {
             let mut cells = vec![Cell::EMPTY; 81];
             cells[40] = prolif();
             cells[40].cargo_young = 2.0;
-            let m = divide_and_migrate(
+            let m = dm(
                 &g,
                 &mut cells,
                 &sig,
@@ -297,7 +330,7 @@ mod tests {
             cm_senescent: &z,
         };
         let before = cells.iter().filter(|c| c.is_occupied()).count();
-        let m = divide_and_migrate(
+        let m = dm(
             &g,
             &mut cells,
             &sig,
@@ -330,7 +363,7 @@ mod tests {
         let mut cells = vec![Cell::EMPTY; 25];
         cells[12] = prolif();
         cells[12].divisions = 49;
-        let m = divide_and_migrate(
+        let m = dm(
             &g,
             &mut cells,
             &sig,

@@ -51,7 +51,39 @@ pub struct World {
     pub closure: Closure,
     pub wound_mask: Option<Vec<bool>>,
     spectral: Spectral,
+    scratch: Scratch,
+}
+
+/// Per-step workspace, allocated once (a fresh allocation per step costs
+/// page faults on large grids).
+struct Scratch {
     zeros: Vec<f64>,
+    sasp_src: Vec<f64>,
+    evy_src: Vec<f64>,
+    evs_src: Vec<f64>,
+    taken_y: Vec<f64>,
+    taken_s: Vec<f64>,
+    taken_none: Vec<f64>,
+    occupied: Vec<bool>,
+    deep: Vec<u8>,
+    division: crate::division::Scratch,
+}
+
+impl Scratch {
+    fn new(n: usize) -> Scratch {
+        Scratch {
+            zeros: vec![0.0; n],
+            sasp_src: vec![0.0; n],
+            evy_src: vec![0.0; n],
+            evs_src: vec![0.0; n],
+            taken_y: vec![0.0; n],
+            taken_s: vec![0.0; n],
+            taken_none: vec![0.0; n],
+            occupied: vec![false; n],
+            deep: vec![0; n],
+            division: crate::division::Scratch::new(n),
+        }
+    }
 }
 
 impl World {
@@ -70,7 +102,7 @@ impl World {
             cm_young: Field::new("cm_young", f.cm_young, grid.nx, n),
             cm_senescent: Field::new("cm_senescent", f.cm_senescent, grid.nx, n),
             spectral: Spectral::new(grid),
-            zeros: vec![0.0; n],
+            scratch: Scratch::new(n),
             cells,
             grid,
             scenario,
@@ -89,17 +121,18 @@ impl World {
         }
         w.closure.last = (0.0, w.wound_closure().unwrap_or(0.0));
         // The SASP field of the initial tissue, so that t = 0 reports it.
-        let src = w.sasp_sources();
+        let mut src = std::mem::take(&mut w.scratch.sasp_src);
+        w.sasp_sources(&mut src);
         w.sasp.solve_steady(&mut w.spectral, &src);
+        w.scratch.sasp_src = src;
         w
     }
 
     /// SASP secretion of every site at the current time, plus the wound's
     /// inflammatory pulse averaged over the coming step.
-    fn sasp_sources(&self) -> Vec<f64> {
+    fn sasp_sources(&self, src: &mut [f64]) {
         let s = &self.scenario;
         let (dt, now, nx) = (s.run.dt_h, self.now_h(), self.grid.nx);
-        let mut src = vec![0.0; self.grid.len()];
         src.par_chunks_mut(nx)
             .zip(self.cells.par_chunks(nx))
             .for_each(|(sa, row)| {
@@ -118,7 +151,6 @@ impl World {
                 }
             }
         }
-        src
     }
 
     pub fn dt(&self) -> f64 {
@@ -232,18 +264,18 @@ impl World {
             self.cm_senescent.deliver(&d.cm_senescent);
         }
         // 2. Sources at t.
-        let n = self.grid.len();
-        let sasp_src = self.sasp_sources();
-        let mut evy_src = vec![0.0; n];
-        let mut evs_src = vec![0.0; n];
+        let mut sc = std::mem::replace(&mut self.scratch, Scratch::new(0));
+        self.sasp_sources(&mut sc.sasp_src);
+        let s = &self.scenario;
         let p = &s.cells;
         let sen_out = s.secretome.senescent_ev_output;
-        evy_src
+        sc.evy_src
             .par_chunks_mut(nx)
-            .zip(evs_src.par_chunks_mut(nx))
+            .zip(sc.evs_src.par_chunks_mut(nx))
             .zip(self.cells.par_chunks(nx))
             .for_each(|((ey, es), row)| {
                 for (k, c) in row.iter().enumerate() {
+                    (ey[k], es[k]) = (0.0, 0.0);
                     if c.kind == Kind::Msc {
                         let rate = s.grafts.get(c.graft as usize).map_or(0.0, |g| g.ev_per_h);
                         if c.phenotype == Phenotype::Proliferative {
@@ -255,23 +287,46 @@ impl World {
                 }
             });
         // 3. SASP steady state.
-        self.sasp.solve_steady(&mut self.spectral, &sasp_src);
+        self.sasp.solve_steady(&mut self.spectral, &sc.sasp_src);
         // 4. Time-dependent fields; uptake into cargo pools.
-        let occupied: Vec<bool> = self.cells.par_iter().map(Cell::is_occupied).collect();
-        let mut taken_y = vec![0.0; n];
-        let mut taken_s = vec![0.0; n];
-        let mut none = vec![0.0; n];
-        self.ev_young
-            .advance(&mut self.spectral, &evy_src, &occupied, &mut taken_y, dt);
-        self.ev_senescent
-            .advance(&mut self.spectral, &evs_src, &occupied, &mut taken_s, dt);
-        self.cm_young
-            .advance(&mut self.spectral, &self.zeros, &occupied, &mut none, dt);
-        self.cm_senescent
-            .advance(&mut self.spectral, &self.zeros, &occupied, &mut none, dt);
+        sc.occupied
+            .par_iter_mut()
+            .zip(self.cells.par_iter())
+            .for_each(|(o, c)| *o = c.is_occupied());
+        for t in [&mut sc.taken_y, &mut sc.taken_s, &mut sc.taken_none] {
+            t.par_iter_mut().for_each(|x| *x = 0.0);
+        }
+        self.ev_young.advance(
+            &mut self.spectral,
+            &sc.evy_src,
+            &sc.occupied,
+            &mut sc.taken_y,
+            dt,
+        );
+        self.ev_senescent.advance(
+            &mut self.spectral,
+            &sc.evs_src,
+            &sc.occupied,
+            &mut sc.taken_s,
+            dt,
+        );
+        self.cm_young.advance(
+            &mut self.spectral,
+            &sc.zeros,
+            &sc.occupied,
+            &mut sc.taken_none,
+            dt,
+        );
+        self.cm_senescent.advance(
+            &mut self.spectral,
+            &sc.zeros,
+            &sc.occupied,
+            &mut sc.taken_none,
+            dt,
+        );
         self.cells
             .par_iter_mut()
-            .zip(taken_y.par_iter().zip(taken_s.par_iter()))
+            .zip(sc.taken_y.par_iter().zip(sc.taken_s.par_iter()))
             .for_each(|(c, (&y, &z))| {
                 c.cargo_young += y;
                 c.cargo_senescent += z;
@@ -279,17 +334,16 @@ impl World {
         // 5. Juxtacrine: deep-senescent Moore neighbours at t.
         let grid = self.grid;
         let cells_ro = &self.cells;
-        let deep: Vec<u8> = (0..n)
-            .into_par_iter()
-            .map(|i| {
-                grid.moore(i)
-                    .filter(|&(_, j)| {
-                        cells_ro[j].kind == Kind::Tissue
-                            && cells_ro[j].phenotype == Phenotype::Senescent
-                    })
-                    .count() as u8
-            })
-            .collect();
+        sc.deep.par_iter_mut().enumerate().for_each(|(i, d)| {
+            *d = grid
+                .moore(i)
+                .filter(|&(_, j)| {
+                    cells_ro[j].kind == Kind::Tissue
+                        && cells_ro[j].phenotype == Phenotype::Senescent
+                })
+                .count() as u8;
+        });
+        let deep = &sc.deep;
         // 6. Intracellular rules.
         let x = self.senescent_load();
         let t = &s.tissue;
@@ -342,10 +396,11 @@ impl World {
             now_h: now,
             dt,
         };
-        let m = divide_and_migrate(&grid, &mut self.cells, &sig, p, &key);
+        let m = divide_and_migrate(&grid, &mut self.cells, &sig, p, &key, &mut sc.division);
         self.moves.divisions += m.divisions;
         self.moves.migrations += m.migrations;
         self.moves.replicative_arrests += m.replicative_arrests;
+        self.scratch = sc;
         self.step += 1;
         self.track_closure();
     }

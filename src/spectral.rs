@@ -53,9 +53,15 @@ pub struct Spectral {
     /// Laplacian eigenvalues μx(kx) + μy(ky), in the transposed layout
     /// `kx * ny + ky` that the spectral coefficients are held in.
     mu: Vec<f64>,
+    // Workspace, allocated once: transposed field, and the source's copy and
+    // transpose (real for cosine, complex for Fourier).
     rt: Vec<f64>,
+    sr: Vec<f64>,
+    srt: Vec<f64>,
     ct: Vec<Complex<f64>>,
     cb: Vec<Complex<f64>>,
+    sc: Vec<Complex<f64>>,
+    sct: Vec<Complex<f64>>,
 }
 
 fn lattice_eigen(n: usize, boundary: Boundary) -> Vec<f64> {
@@ -135,18 +141,19 @@ impl Spectral {
             }
         }
         let complex = matches!(plans, Plans::Fourier { .. });
-        let n = if complex { nx * ny } else { 0 };
+        let (nc, nr) = if complex { (nx * ny, 0) } else { (0, nx * ny) };
+        let zc = Complex::new(0.0, 0.0);
         Spectral {
             grid,
             plans,
             mu,
-            rt: if complex {
-                Vec::new()
-            } else {
-                vec![0.0; nx * ny]
-            },
-            ct: vec![Complex::new(0.0, 0.0); n],
-            cb: vec![Complex::new(0.0, 0.0); n],
+            rt: vec![0.0; nr],
+            sr: vec![0.0; nr],
+            srt: vec![0.0; nr],
+            ct: vec![zc; nc],
+            cb: vec![zc; nc],
+            sc: vec![zc; nc],
+            sct: vec![zc; nc],
         }
     }
 
@@ -171,23 +178,24 @@ impl Spectral {
                 fwd_y,
                 inv_y,
             } => {
-                // Forward transform of c and, if given, s (into a second buffer).
-                let mut sbuf = s.map(|s| s.to_vec());
+                // Forward transform of c and, if given, s (into the workspace).
                 rows_dct2(c, nx, fwd_x);
                 transpose(c, &mut self.rt, ny, nx);
                 rows_dct2(&mut self.rt, ny, fwd_y);
-                let mut st = None;
-                if let Some(sb) = sbuf.as_mut() {
-                    rows_dct2(sb, nx, fwd_x);
-                    let mut t = vec![0.0; nx * ny];
-                    transpose(sb, &mut t, ny, nx);
-                    rows_dct2(&mut t, ny, fwd_y);
-                    st = Some(t);
-                }
+                let st = match s {
+                    Some(s) => {
+                        self.sr.copy_from_slice(s);
+                        rows_dct2(&mut self.sr, nx, fwd_x);
+                        transpose(&self.sr, &mut self.srt, ny, nx);
+                        rows_dct2(&mut self.srt, ny, fwd_y);
+                        Some(&self.srt)
+                    }
+                    None => None,
+                };
                 // DCT3∘DCT2 = N/2 per axis.
                 let norm = 4.0 / (nx as f64 * ny as f64);
                 let mu = &self.mu;
-                match &st {
+                match st {
                     Some(st) => self
                         .rt
                         .par_iter_mut()
@@ -210,9 +218,6 @@ impl Spectral {
                 fwd_y,
                 inv_y,
             } => {
-                let to_c = |v: &[f64]| -> Vec<Complex<f64>> {
-                    v.iter().map(|&x| Complex::new(x, 0.0)).collect()
-                };
                 self.cb
                     .iter_mut()
                     .zip(c.iter())
@@ -220,20 +225,25 @@ impl Spectral {
                 rows_fft(&mut self.cb, nx, fwd_x);
                 transpose(&self.cb, &mut self.ct, ny, nx);
                 rows_fft(&mut self.ct, ny, fwd_y);
-                let st = s.map(|s| {
-                    let mut b = to_c(s);
-                    rows_fft(&mut b, nx, fwd_x);
-                    let mut t = vec![Complex::new(0.0, 0.0); nx * ny];
-                    transpose(&b, &mut t, ny, nx);
-                    rows_fft(&mut t, ny, fwd_y);
-                    t
-                });
+                let st = match s {
+                    Some(s) => {
+                        self.sc
+                            .iter_mut()
+                            .zip(s)
+                            .for_each(|(z, &x)| *z = Complex::new(x, 0.0));
+                        rows_fft(&mut self.sc, nx, fwd_x);
+                        transpose(&self.sc, &mut self.sct, ny, nx);
+                        rows_fft(&mut self.sct, ny, fwd_y);
+                        Some(&self.sct)
+                    }
+                    None => None,
+                };
                 let norm = 1.0 / (nx as f64 * ny as f64);
                 let mu = &self.mu;
                 let apply_c = |cc: &mut Complex<f64>, ss: Complex<f64>, m: f64| {
                     *cc = Complex::new(norm * f(m, cc.re, ss.re), norm * f(m, cc.im, ss.im));
                 };
-                match &st {
+                match st {
                     Some(st) => self
                         .ct
                         .par_iter_mut()
