@@ -15,7 +15,7 @@
 //! nothing). The `sasp` field is instead solved to steady state each step.
 
 use crate::scenario::FieldParams;
-use crate::spectral::{decayed_over_step, Spectral};
+use crate::spectral::{decayed_over_step, Spectral, StepFactors};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -59,6 +59,8 @@ pub struct Field {
     /// False until anything is secreted or delivered: an all-zero field stays
     /// zero and needs no solve.
     active: bool,
+    /// Spectral factors of the last step length used.
+    factors: Option<StepFactors>,
 }
 
 impl Field {
@@ -70,6 +72,7 @@ impl Field {
             balance: Balance::default(),
             nx,
             active: false,
+            factors: None,
         }
     }
 
@@ -143,7 +146,15 @@ impl Field {
             diffusion, decay, ..
         } = self.params;
         let source = (s_total > 0.0).then_some(src);
-        sp.advance(&mut self.c, source, diffusion, decay, dt);
+        if !self
+            .factors
+            .as_ref()
+            .is_some_and(|f| f.matches(diffusion, decay, dt))
+        {
+            self.factors = Some(sp.step_factors(diffusion, decay, dt));
+        }
+        let factors = self.factors.as_ref().expect("factors were just set");
+        sp.advance_with(&mut self.c, source, factors);
         self.balance.secreted += s_total * dt;
         self.balance.decayed += decayed_over_step(m0, s_total, decay, dt);
         up += self.uptake(occupied, taken, 0.5 * dt);

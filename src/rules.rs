@@ -45,6 +45,38 @@ pub struct Ctx<'a> {
     pub dt: f64,
     /// Immune clearance hazard of a senescent cell this step (1/h): β/(κ+X).
     pub clearance_per_h: f64,
+    /// Per-step constants derived from the above (see `Ctx::new`).
+    p_clear: f64,
+    p_apoptosis: f64,
+    cargo_keep: f64,
+}
+
+impl<'a> Ctx<'a> {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        cells: &'a CellParams,
+        tissue: &'a TissueParams,
+        grafts: &'a [Graft],
+        seed: u64,
+        step: u64,
+        now_h: f64,
+        dt: f64,
+        clearance_per_h: f64,
+    ) -> Ctx<'a> {
+        Ctx {
+            cells,
+            tissue,
+            grafts,
+            seed,
+            step,
+            now_h,
+            dt,
+            clearance_per_h,
+            p_clear: hazard_prob(clearance_per_h, dt),
+            p_apoptosis: hazard_prob(cells.apoptosis_per_h, dt),
+            cargo_keep: (-cells.cargo_degradation_per_h * dt).exp(),
+        }
+    }
 }
 
 /// What happened to a cell this step, for the run's event counters.
@@ -67,12 +99,19 @@ impl std::ops::AddAssign for Events {
     }
 }
 
+/// xⁿ/(kⁿ + xⁿ). Integer n (the usual case) uses repeated multiplication,
+/// several times faster than `powf` on the per-cell hot path.
 #[inline]
 fn hill(x: f64, k: f64, n: f64) -> f64 {
     if x <= 0.0 {
         0.0
     } else {
-        let xn = (x / k).powf(n);
+        let r = x / k;
+        let xn = if n == n.trunc() && n.abs() <= 16.0 {
+            r.powi(n as i32)
+        } else {
+            r.powf(n)
+        };
         xn / (1.0 + xn)
     }
 }
@@ -101,14 +140,15 @@ pub fn onset_hazard(damage: f64, p: &CellParams) -> f64 {
     p.onset_max_per_h * hill(damage, p.onset_half_damage, p.onset_hill)
 }
 
-/// x(t+Δt) for dx/dt = input − rate·x, exact for constant input and rate.
+/// For dx/dt = input − rate·x over Δt, exact for constant input and rate:
+/// x(t+Δt) = x·e + input·g with e = e^{−rateΔt}, g = (1 − e)/rate.
 #[inline]
-fn relax(x: f64, input: f64, rate: f64, dt: f64) -> f64 {
+fn relax_factors(rate: f64, dt: f64) -> (f64, f64) {
     if rate * dt < 1e-12 {
-        x + input * dt
+        (1.0, dt)
     } else {
         let e = (-rate * dt).exp();
-        x * e + input * (1.0 - e) / rate
+        (e, (1.0 - e) / rate)
     }
 }
 
@@ -125,34 +165,34 @@ pub fn update_cell(cell: &mut Cell, site: usize, env: &Env, ctx: &Ctx) -> Events
     let hy = young_signal(cell, env, p);
     let he = cell.cargo_senescent / (p.ev_half_saturation + cell.cargo_senescent);
     let hs = sasp_signal(env, p);
-    let keep = (-p.cargo_degradation_per_h * dt).exp();
-    cell.cargo_young *= keep;
-    cell.cargo_senescent *= keep;
+    cell.cargo_young *= ctx.cargo_keep;
+    cell.cargo_senescent *= ctx.cargo_keep;
 
     // 1. Damage: inputs by source, one repair rate (raised by young cargo).
     let repair = ctx.tissue.repair_per_h + p.young_repair_per_h * hy;
+    let (e, g) = relax_factors(repair, dt);
     let d = &mut cell.damage;
-    d.intrinsic = relax(
-        d.intrinsic,
-        ctx.tissue.basal_damage_per_h + env.stress_per_h,
-        repair,
-        dt,
-    );
-    d.sasp = relax(d.sasp, p.sasp_damage_per_h * hs, repair, dt);
-    d.ev = relax(d.ev, p.ev_damage_per_h * he, repair, dt);
+    d.intrinsic = d.intrinsic * e + (ctx.tissue.basal_damage_per_h + env.stress_per_h) * g;
+    d.sasp = d.sasp * e + p.sasp_damage_per_h * hs * g;
+    d.ev = d.ev * e + p.ev_damage_per_h * he * g;
     let damage = d.total();
 
     // 9. Death: basal apoptosis, steeply more above a damage threshold.
-    let death = match cell.kind {
-        Kind::Msc => ctx
-            .grafts
-            .get(cell.graft as usize)
-            .map_or(0.0, |g| g.death_per_day / 24.0),
-        _ => {
-            p.apoptosis_per_h + p.damage_death_per_h * (damage - p.damage_death_threshold).max(0.0)
+    let p_death = match cell.kind {
+        Kind::Msc => {
+            let h = ctx
+                .grafts
+                .get(cell.graft as usize)
+                .map_or(0.0, |g| g.death_per_day / 24.0);
+            hazard_prob(h, dt)
         }
+        _ if damage <= p.damage_death_threshold => ctx.p_apoptosis,
+        _ => hazard_prob(
+            p.apoptosis_per_h + p.damage_death_per_h * (damage - p.damage_death_threshold),
+            dt,
+        ),
     };
-    if draw(Purpose::Death) < hazard_prob(death, dt) {
+    if draw(Purpose::Death) < p_death {
         *cell = Cell::EMPTY;
         ev.deaths += 1;
         return ev;
@@ -181,7 +221,7 @@ pub fn update_cell(cell: &mut Cell, site: usize, env: &Env, ctx: &Ctx) -> Events
         | (Kind::Msc, Phenotype::Senescent)
         | (Kind::Msc, Phenotype::Arrested) => {
             // 6. Clearance, saturating in the tissue's senescent load.
-            if draw(Purpose::Clearance) < hazard_prob(ctx.clearance_per_h, dt) {
+            if draw(Purpose::Clearance) < ctx.p_clear {
                 *cell = Cell::EMPTY;
                 ev.cleared += 1;
                 return ev;
@@ -263,16 +303,7 @@ mod tests {
         c
     }
     fn ctx<'a>(p: &'a CellParams, t: &'a TissueParams, step: u64) -> Ctx<'a> {
-        Ctx {
-            cells: p,
-            tissue: t,
-            grafts: &[],
-            seed: 5,
-            step,
-            now_h: step as f64,
-            dt: 1.0,
-            clearance_per_h: 0.0,
-        }
+        Ctx::new(p, t, &[], 5, step, step as f64, 1.0, 0.0)
     }
 
     #[test]
@@ -435,8 +466,7 @@ mod tests {
     fn clearance_removes_senescent_cells_at_its_rate() {
         let (mut p, t) = params();
         p.apoptosis_per_h = 0.0;
-        let mut c = ctx(&p, &t, 0);
-        c.clearance_per_h = 0.1;
+        let c = Ctx::new(&p, &t, &[], 5, 0, 0.0, 1.0, 0.1);
         let mut cleared = 0;
         for site in 0..5000 {
             let mut cell = tissue_cell();

@@ -347,16 +347,16 @@ impl World {
         // 6. Intracellular rules.
         let x = self.senescent_load();
         let t = &s.tissue;
-        let ctx = Ctx {
-            cells: p,
-            tissue: t,
-            grafts: &s.grafts,
-            seed: s.run.seed,
-            step: self.step,
-            now_h: now,
+        let ctx = Ctx::new(
+            p,
+            t,
+            &s.grafts,
+            s.run.seed,
+            self.step,
+            now,
             dt,
-            clearance_per_h: t.clearance_beta_per_day / (t.clearance_kappa + x) / 24.0,
-        };
+            t.clearance_beta_per_day / (t.clearance_kappa + x) / 24.0,
+        );
         let stress = self.stress_rates();
         let (sasp, cmy, cms) = (&self.sasp.c, &self.cm_young.c, &self.cm_senescent.c);
         let row_events: Vec<Events> = self

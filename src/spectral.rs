@@ -161,13 +161,13 @@ impl Spectral {
         &self.grid
     }
 
-    /// Applies the diagonal spectral operator `f(mu, coeff_c, coeff_s)` to the
-    /// pair (c, s) and writes the result into `c`. `s` may be None (zero).
-    /// `f` receives the Laplacian eigenvalue and the two coefficients and
-    /// returns the new coefficient of c.
+    /// Applies the diagonal spectral operator `f(k, mu, coeff_c, coeff_s)` to
+    /// the pair (c, s) and writes the result into `c`. `s` may be None (zero).
+    /// `f` receives the mode index, its Laplacian eigenvalue and the two
+    /// coefficients, and returns the new coefficient of c.
     fn apply<F>(&mut self, c: &mut [f64], s: Option<&[f64]>, f: F)
     where
-        F: Fn(f64, f64, f64) -> f64 + Sync,
+        F: Fn(usize, f64, f64, f64) -> f64 + Sync,
     {
         let (nx, ny) = (self.grid.nx, self.grid.ny);
         assert_eq!(c.len(), nx * ny);
@@ -201,12 +201,14 @@ impl Spectral {
                         .par_iter_mut()
                         .zip(st.par_iter())
                         .zip(mu.par_iter())
-                        .for_each(|((cc, &ss), &m)| *cc = norm * f(m, *cc, ss)),
+                        .enumerate()
+                        .for_each(|(k, ((cc, &ss), &m))| *cc = norm * f(k, m, *cc, ss)),
                     None => self
                         .rt
                         .par_iter_mut()
                         .zip(mu.par_iter())
-                        .for_each(|(cc, &m)| *cc = norm * f(m, *cc, 0.0)),
+                        .enumerate()
+                        .for_each(|(k, (cc, &m))| *cc = norm * f(k, m, *cc, 0.0)),
                 }
                 rows_dct3(&mut self.rt, ny, inv_y);
                 transpose(&self.rt, c, nx, ny);
@@ -240,8 +242,8 @@ impl Spectral {
                 };
                 let norm = 1.0 / (nx as f64 * ny as f64);
                 let mu = &self.mu;
-                let apply_c = |cc: &mut Complex<f64>, ss: Complex<f64>, m: f64| {
-                    *cc = Complex::new(norm * f(m, cc.re, ss.re), norm * f(m, cc.im, ss.im));
+                let apply_c = |k: usize, cc: &mut Complex<f64>, ss: Complex<f64>, m: f64| {
+                    *cc = Complex::new(norm * f(k, m, cc.re, ss.re), norm * f(k, m, cc.im, ss.im));
                 };
                 match st {
                     Some(st) => self
@@ -249,12 +251,14 @@ impl Spectral {
                         .par_iter_mut()
                         .zip(st.par_iter())
                         .zip(mu.par_iter())
-                        .for_each(|((cc, &ss), &m)| apply_c(cc, ss, m)),
+                        .enumerate()
+                        .for_each(|(k, ((cc, &ss), &m))| apply_c(k, cc, ss, m)),
                     None => self
                         .ct
                         .par_iter_mut()
                         .zip(mu.par_iter())
-                        .for_each(|(cc, &m)| apply_c(cc, Complex::new(0.0, 0.0), m)),
+                        .enumerate()
+                        .for_each(|(k, (cc, &m))| apply_c(k, cc, Complex::new(0.0, 0.0), m)),
                 }
                 rows_fft(&mut self.ct, ny, inv_y);
                 transpose(&self.ct, &mut self.cb, nx, ny);
@@ -270,8 +274,34 @@ impl Spectral {
     pub fn steady(&mut self, s: &[f64], out: &mut [f64], diffusion: f64, lambda: f64) {
         debug_assert!(lambda > 0.0);
         out.copy_from_slice(s);
-        self.apply(out, None, |mu, cs, _| cs / (diffusion * mu + lambda));
+        self.apply(out, None, |_, mu, cs, _| cs / (diffusion * mu + lambda));
         clamp_roundoff(out);
+    }
+
+    /// The per-mode factors of one step of length `dt` (reuse them while D,
+    /// λ and Δt are unchanged: computing them costs two exponentials a mode).
+    pub fn step_factors(&self, diffusion: f64, lambda: f64, dt: f64) -> StepFactors {
+        let (decay, phi) = self
+            .mu
+            .par_iter()
+            .map(|&mu| {
+                let a = diffusion * mu + lambda;
+                // (1 − e^{−aΔt})/a, continuous at a = 0.
+                let phi = if a * dt > 1e-12 {
+                    -(-a * dt).exp_m1() / a
+                } else {
+                    dt
+                };
+                ((-a * dt).exp(), phi)
+            })
+            .unzip();
+        StepFactors {
+            diffusion,
+            lambda,
+            dt,
+            decay,
+            phi,
+        }
     }
 
     /// Advances c over `dt` hours under ∂c/∂t = D∇²c − λc + s, s constant.
@@ -283,18 +313,34 @@ impl Spectral {
         lambda: f64,
         dt: f64,
     ) {
-        self.apply(c, s, |mu, cc, ss| {
-            let a = diffusion * mu + lambda;
-            let decay = (-a * dt).exp();
-            // (1 − e^{−aΔt})/a, continuous at a = 0.
-            let phi = if a * dt > 1e-12 {
-                -(-a * dt).exp_m1() / a
-            } else {
-                dt
-            };
-            decay * cc + phi * ss
-        });
+        let f = self.step_factors(diffusion, lambda, dt);
+        self.advance_with(c, s, &f);
+    }
+
+    /// `advance` with precomputed factors.
+    pub fn advance_with(&mut self, c: &mut [f64], s: Option<&[f64]>, f: &StepFactors) {
+        assert_eq!(
+            f.decay.len(),
+            self.mu.len(),
+            "step factors are for another grid"
+        );
+        self.apply(c, s, |k, _, cc, ss| f.decay[k] * cc + f.phi[k] * ss);
         clamp_roundoff(c);
+    }
+}
+
+/// e^{−aΔt} and (1 − e^{−aΔt})/a for every mode, for one (D, λ, Δt).
+pub struct StepFactors {
+    pub diffusion: f64,
+    pub lambda: f64,
+    pub dt: f64,
+    decay: Vec<f64>,
+    phi: Vec<f64>,
+}
+
+impl StepFactors {
+    pub fn matches(&self, diffusion: f64, lambda: f64, dt: f64) -> bool {
+        self.diffusion == diffusion && self.lambda == lambda && self.dt == dt
     }
 }
 
