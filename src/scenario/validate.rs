@@ -54,6 +54,14 @@ impl Check<'_> {
         r.check_inside(nx, ny)
             .map_err(|rule| self.fail(key, region_text(r), rule))
     }
+    /// A time (h) within the run, [0, end_h).
+    fn within_run(&self, key: &str, t: f64, end_h: f64) -> Result<(), ScenarioError> {
+        if (0.0..end_h).contains(&t) {
+            Ok(())
+        } else {
+            Err(self.fail(key, t, format!("must be in [0, {end_h}) h, the run's span")))
+        }
+    }
     /// `every` must be a whole number of steps of `dt`.
     fn multiple_of_dt(&self, key: &str, every: f64, dt: f64) -> Result<(), ScenarioError> {
         let k = every / dt;
@@ -310,7 +318,7 @@ fn validate_events(s: &Scenario, c: &Check) -> Result<(), ScenarioError> {
     }
     for (i, st) in s.stress.iter().enumerate() {
         let k = |f: &str| format!("stress[{i}].{f}");
-        c.nonneg(&k("time_h"), st.time_h, "h")?;
+        c.within_run(&k("time_h"), st.time_h, end_h)?;
         c.nonneg(&k("damage"), st.damage, "damage units")?;
         c.positive(&k("duration_h"), st.duration_h, "h")?;
         c.region(&k("region"), &st.region, nx, ny)?;
@@ -377,36 +385,18 @@ fn validate_events(s: &Scenario, c: &Check) -> Result<(), ScenarioError> {
                     return Err(c.fail(&k("times_h"), "[]", "must list at least one time (h)"));
                 }
                 for &tt in times {
-                    if !(0.0..end_h).contains(&tt) {
-                        return Err(c.fail(
-                            &k("times_h"),
-                            tt,
-                            format!("each time must be in [0, {end_h}) h, the run's span"),
-                        ));
-                    }
+                    c.within_run(&k("times_h"), tt, end_h)?;
                 }
             }
             (None, Some(start), Some(every)) => {
-                if !(0.0..end_h).contains(&start) {
-                    return Err(c.fail(
-                        &k("start_h"),
-                        start,
-                        format!("must be in [0, {end_h}) h, the run's span"),
-                    ));
-                }
+                c.within_run(&k("start_h"), start, end_h)?;
                 c.positive(&k("every_h"), every, "h")?;
                 if t.count == Some(0) {
                     return Err(c.fail(&k("count"), 0, "must be ≥ 1"));
                 }
             }
             (None, Some(start), None) if t.count.is_none() => {
-                if !(0.0..end_h).contains(&start) {
-                    return Err(c.fail(
-                        &k("start_h"),
-                        start,
-                        format!("must be in [0, {end_h}) h, the run's span"),
-                    ));
-                }
+                c.within_run(&k("start_h"), start, end_h)?;
             }
             _ => {
                 return Err(c.fail(
@@ -456,13 +446,7 @@ fn validate_events(s: &Scenario, c: &Check) -> Result<(), ScenarioError> {
     for (i, g) in s.grafts.iter().enumerate() {
         let k = |f: &str| format!("grafts[{i}].{f}");
         known(k("product"), &g.product)?;
-        if !(0.0..end_h).contains(&g.time_h) {
-            return Err(c.fail(
-                &k("time_h"),
-                g.time_h,
-                format!("must be in [0, {end_h}) h, the run's span"),
-            ));
-        }
+        c.within_run(&k("time_h"), g.time_h, end_h)?;
         c.region(&k("region"), &g.region, nx, ny)?;
         c.fraction(&k("fill"), g.fill)?;
         c.nonneg(&k("ev_per_h"), g.ev_per_h, "au/h")?;
