@@ -132,9 +132,9 @@ pub fn main_with(cli: Cli) -> i32 {
             {
                 Ok(s) => {
                     eprintln!(
-                        "done: final SA-β-gal+ {:.1}%, deep senescent {:.1}%, transformed {}{}",
-                        100.0 * s.final_sa_beta_gal_fraction,
+                        "done: final senescent (SA-β-gal+) {:.1}%, deep senescent {:.1}%, transformed {}{}",
                         100.0 * s.final_senescent_fraction,
+                        100.0 * s.final_deep_senescent_fraction,
                         s.final_transformed,
                         s.wound_closure_90_h.map_or(String::new(), |t| format!(
                             ", 90% wound closure at day {:.1}",

@@ -1,10 +1,11 @@
 //! What a run reports per output interval and per run (MODEL.md §7).
 //!
 //! Fractions are of tissue cells (tissue kind plus transformed; grafted MSCs
-//! are counted apart). `senescent_fraction` counts deep-senescent cells;
-//! `sa_beta_gal_fraction` counts arrested + deep (the marker-positive cells
-//! that the calibration data measure). The p16 proxy of a cell rises from 0
-//! at onset to 1 at SASP maturity. The proliferation index is the fraction of
+//! are counted apart). `senescent_fraction` counts arrested + deep senescent
+//! cells: the marker-positive (SA-β-gal+, p16/p21+) cells that the
+//! calibration data of MODEL.md §8 measure, so it equals
+//! `sa_beta_gal_fraction`; `deep_senescent_fraction` counts committed cells
+//! only. The p16 proxy of a cell rises from 0 at onset to 1 at SASP maturity. The proliferation index is the fraction of
 //! tissue cells that divided in the last 24 h (an EdU-like label that both
 //! daughters carry).
 
@@ -31,6 +32,7 @@ pub struct Row {
     pub origin_juxtacrine: u64,
     pub origin_ev_induced: u64,
     pub senescent_fraction: f64,
+    pub deep_senescent_fraction: f64,
     pub sa_beta_gal_fraction: f64,
     pub p16_mean: f64,
     pub proliferation_index: f64,
@@ -146,7 +148,8 @@ pub fn observe(w: &World) -> Row {
         origin_paracrine: o(Origin::Paracrine),
         origin_juxtacrine: o(Origin::Juxtacrine),
         origin_ev_induced: o(Origin::EvInduced),
-        senescent_fraction: per(t.senescent as f64),
+        senescent_fraction: per((t.arrested + t.senescent) as f64),
+        deep_senescent_fraction: per(t.senescent as f64),
         sa_beta_gal_fraction: per((t.arrested + t.senescent) as f64),
         p16_mean: per(t.p16),
         proliferation_index: per(t.labelled as f64),
@@ -166,12 +169,11 @@ pub fn observe(w: &World) -> Row {
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct Summary {
     pub final_time_h: f64,
+    /// Arrested + deep senescent, of tissue cells.
     pub final_senescent_fraction: f64,
-    pub final_sa_beta_gal_fraction: f64,
+    pub final_deep_senescent_fraction: f64,
     /// ∫ senescent fraction dt over the run (fraction·days), trapezoid over rows.
     pub auc_senescent_fraction_days: f64,
-    /// ∫ SA-β-gal+ fraction dt (fraction·days).
-    pub auc_sa_beta_gal_fraction_days: f64,
     pub mean_sasp: f64,
     pub final_proliferation_index: f64,
     pub final_transformed: u64,
@@ -205,9 +207,8 @@ pub fn summarise(w: &World, rows: &[Row]) -> Summary {
     Summary {
         final_time_h: last.time_h,
         final_senescent_fraction: last.senescent_fraction,
-        final_sa_beta_gal_fraction: last.sa_beta_gal_fraction,
+        final_deep_senescent_fraction: last.deep_senescent_fraction,
         auc_senescent_fraction_days: trapezoid(rows, |r| r.senescent_fraction),
-        auc_sa_beta_gal_fraction_days: trapezoid(rows, |r| r.sa_beta_gal_fraction),
         mean_sasp: if rows.is_empty() {
             0.0
         } else {

@@ -63,10 +63,10 @@ fn young_msc_evs_rejuvenate_aged_tissue_against_paired_controls() {
     for (control, treated) in paired("young", 1..4) {
         // Measured: control 0.10-0.13, treated 0.03-0.045 at day 21 (difference ≥ 0.067).
         assert!(
-            treated.final_sa_beta_gal_fraction < control.final_sa_beta_gal_fraction - 0.04,
+            treated.final_senescent_fraction < control.final_senescent_fraction - 0.04,
             "control {} treated {}",
-            control.final_sa_beta_gal_fraction,
-            treated.final_sa_beta_gal_fraction
+            control.final_senescent_fraction,
+            treated.final_senescent_fraction
         );
         assert!(treated.reversions > 0);
         assert_eq!(control.reversions, 0, "no young cargo, no reversion");
@@ -78,12 +78,12 @@ fn aged_high_passage_evs_drive_senescent_drift() {
     for (control, treated) in paired("old", 1..4) {
         assert!(
             // Measured: control 0.10-0.13, treated 0.71-0.75.
-            treated.final_sa_beta_gal_fraction > control.final_sa_beta_gal_fraction + 0.3,
+            treated.final_senescent_fraction > control.final_senescent_fraction + 0.3,
             "control {} treated {}",
-            control.final_sa_beta_gal_fraction,
-            treated.final_sa_beta_gal_fraction
+            control.final_senescent_fraction,
+            treated.final_senescent_fraction
         );
-        assert!(treated.auc_sa_beta_gal_fraction_days > control.auc_sa_beta_gal_fraction_days);
+        assert!(treated.auc_senescent_fraction_days > control.auc_senescent_fraction_days);
     }
 }
 
@@ -286,8 +286,8 @@ fn qc_screening_rejects_batches_and_reduces_drift() {
         let q = simulate(&with_seed(&scenario(&screened, &[]), seed)).1;
         assert_eq!(u.batches.tested, 0);
         assert!(q.batches.tested >= q.batches.used && q.batches.used > 0);
-        drift.0 += u.final_sa_beta_gal_fraction;
-        drift.1 += q.final_sa_beta_gal_fraction;
+        drift.0 += u.final_senescent_fraction;
+        drift.1 += q.final_senescent_fraction;
     }
     // Measured: unscreened 0.21-0.26, screened 0.14-0.23 (mean difference 0.06).
     assert!(
