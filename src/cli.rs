@@ -41,6 +41,26 @@ pub enum Command {
         #[arg(long)]
         quiet: bool,
     },
+    /// Compare the treated arm (and any [[arms]]) with the untreated control
+    /// over paired replicates; write comparison.json and print the table.
+    Compare {
+        scenario: PathBuf,
+        /// Replicates per arm (≥ 2 for a confidence interval).
+        #[arg(long, default_value_t = 8)]
+        replicates: u64,
+        /// Worker threads [default: all cores]. Results do not depend on it.
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Output folder [default: runs/<scenario file name>-compare].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Override a key in every arm (repeatable).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        sets: Vec<String>,
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
+    },
     /// Validate a scenario and print it as resolved (every key, with defaults).
     Check {
         scenario: PathBuf,
@@ -66,9 +86,93 @@ fn default_out(path: Option<&Path>) -> PathBuf {
     PathBuf::from("runs").join(stem)
 }
 
+fn threads_or_default(threads: Option<usize>) -> Result<usize, i32> {
+    match threads {
+        Some(0) => {
+            eprintln!("error: --threads 0: must be ≥ 1");
+            Err(EXIT_INPUT)
+        }
+        Some(t) => Ok(t),
+        None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
+    }
+}
+
+fn run_compare(
+    scenario: PathBuf,
+    replicates: u64,
+    threads: Option<usize>,
+    out: Option<PathBuf>,
+    sets: Vec<String>,
+    quiet: bool,
+) -> i32 {
+    use crate::compare::{arms_of, compare, table, write_report, CompareOptions};
+    if !(2..=100_000).contains(&replicates) {
+        eprintln!("error: --replicates {replicates}: must be between 2 and 100000 (a confidence interval needs at least 2)");
+        return EXIT_INPUT;
+    }
+    let threads = match threads_or_default(threads) {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    let arms = match load(Some(&scenario), &sets)
+        .and_then(|l| arms_of(Some(&scenario), &sets, &l).map(|a| (l, a)))
+    {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_INPUT;
+        }
+    };
+    let (loaded, arms) = arms;
+    let out = out.unwrap_or_else(|| {
+        let mut d = default_out(Some(&scenario)).into_os_string();
+        d.push("-compare");
+        PathBuf::from(d)
+    });
+    eprintln!(
+        "senesim compare: {} — {} arms × {} replicates on {} threads → {}",
+        loaded.scenario.name,
+        arms.len(),
+        replicates,
+        threads,
+        out.display()
+    );
+    let opts = CompareOptions {
+        replicates,
+        threads,
+        out: out.clone(),
+        progress: !quiet,
+    };
+    let report = match compare(&loaded, &arms, &opts) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_RUN;
+        }
+    };
+    if let Err(e) = write_report(&out, &report) {
+        eprintln!("error: {e}");
+        return EXIT_RUN;
+    }
+    print!("{}", table(&report));
+    eprintln!(
+        "outputs: {}/{{comparison.json, runs.csv, table.txt}}",
+        out.display()
+    );
+    0
+}
+
 /// Runs a parsed command line; returns the exit status and prints errors.
 pub fn main_with(cli: Cli) -> i32 {
     match cli.command {
+        Command::Compare {
+            scenario,
+            replicates,
+            threads,
+            out,
+            sets,
+            quiet,
+        } => run_compare(scenario, replicates, threads, out, sets, quiet),
         Command::Check { scenario, sets } => match load(Some(&scenario), &sets) {
             Ok(l) => match toml::to_string_pretty(&l.scenario) {
                 Ok(t) => {
@@ -103,13 +207,9 @@ pub fn main_with(cli: Cli) -> i32 {
                     return EXIT_INPUT;
                 }
             };
-            let threads = match threads {
-                Some(0) => {
-                    eprintln!("error: --threads 0: must be ≥ 1");
-                    return EXIT_INPUT;
-                }
-                Some(t) => t,
-                None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            let threads = match threads_or_default(threads) {
+                Ok(t) => t,
+                Err(code) => return code,
             };
             let out = out.unwrap_or_else(|| default_out(scenario.as_deref()));
             let opts = RunOptions {

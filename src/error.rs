@@ -16,6 +16,12 @@ pub enum ScenarioError {
     ExtendsCycle { path: PathBuf, chain: String },
     #[error("--set {arg}: {rule}")]
     Override { arg: String, rule: String },
+    #[error("arms[{index}] \"{name}\": {source}")]
+    Arm {
+        index: usize,
+        name: String,
+        source: Box<ScenarioError>,
+    },
     /// A key whose value breaks a rule. `origin` is the file (or `--set`) that set it.
     #[error("{origin}: {key} = {value}: {rule}")]
     Invalid {

@@ -4,6 +4,7 @@
 
 pub mod cell;
 pub mod cli;
+pub mod compare;
 pub mod division;
 pub mod error;
 pub mod field;
@@ -18,4 +19,5 @@ pub mod run;
 pub mod scenario;
 pub mod sim;
 pub mod spectral;
+pub mod stats;
 pub mod treatment;

@@ -183,6 +183,11 @@ pub struct Summary {
     pub wound_closure_50_h: Option<f64>,
     pub wound_closure_90_h: Option<f64>,
     pub final_wound_closure: Option<f64>,
+    /// Senescent fraction of tissue cells outside the locally treated area
+    /// (region and injection deliveries, grafts) at the end: the spread
+    /// beyond the treated area (the "domino effect"). Null if treatment is
+    /// uniform or absent.
+    pub senescent_fraction_outside_treated: Option<f64>,
     pub batches: BatchLedger,
     pub doses_skipped: u64,
     pub ev_delivered: f64,
@@ -202,7 +207,25 @@ fn trapezoid(rows: &[Row], f: impl Fn(&Row) -> f64) -> f64 {
         .sum()
 }
 
-pub fn summarise(w: &World, rows: &[Row]) -> Summary {
+/// Senescent fraction of tissue cells where `mask` is false.
+pub fn senescent_fraction_outside(cells: &[Cell], mask: &[bool]) -> f64 {
+    let (mut tissue, mut sen) = (0u64, 0u64);
+    for (c, &m) in cells.iter().zip(mask) {
+        if !m && c.is_tissue() {
+            tissue += 1;
+            sen += c.is_senescent_like() as u64;
+        }
+    }
+    if tissue == 0 {
+        0.0
+    } else {
+        sen as f64 / tissue as f64
+    }
+}
+
+/// Per-run metrics. `treated` is the locally treated area (see
+/// `treatment::treated_mask`); a paired control is given its treated arm's.
+pub fn summarise(w: &World, rows: &[Row], treated: Option<&[bool]>) -> Summary {
     let last = rows.last().cloned().unwrap_or_default();
     Summary {
         final_time_h: last.time_h,
@@ -220,6 +243,8 @@ pub fn summarise(w: &World, rows: &[Row]) -> Summary {
         wound_closure_50_h: w.closure.t50_h,
         wound_closure_90_h: w.closure.t90_h,
         final_wound_closure: last.wound_closure,
+        senescent_fraction_outside_treated: treated
+            .map(|m| senescent_fraction_outside(&w.cells, m)),
         batches: w.plan.ledger.clone(),
         doses_skipped: w.plan.skipped,
         ev_delivered: last.ev_delivered,

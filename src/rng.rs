@@ -37,6 +37,7 @@ pub enum Purpose {
     BatchSenescent,
     BatchAssay,
     InjectionSite,
+    Replicate,
 }
 
 #[inline]

@@ -10,6 +10,7 @@ use crate::output::{snapshot::write_vti, write_atomic, write_json, TimeseriesWri
 use crate::plot;
 use crate::scenario::{Loaded, Scenario};
 use crate::sim::World;
+use crate::treatment::treated_mask;
 use serde::Serialize;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -71,8 +72,14 @@ impl Sink for Quiet {}
 /// Runs a scenario in memory on the current rayon pool.
 pub fn simulate(s: &Scenario) -> (Vec<Row>, Summary) {
     let mut w = World::new(s.clone());
-    let rows = drive(&mut w, &mut Quiet).expect("the in-memory sink does not fail");
-    let summary = summarise(&w, &rows);
+    let mask = treated_mask(s, &w.grid);
+    simulate_world(&mut w, mask.as_deref())
+}
+
+/// Runs a world in memory, reporting spread outside `treated`.
+pub fn simulate_world(w: &mut World, treated: Option<&[bool]>) -> (Vec<Row>, Summary) {
+    let rows = drive(w, &mut Quiet).expect("the in-memory sink does not fail");
+    let summary = summarise(w, &rows, treated);
     (rows, summary)
 }
 
@@ -202,7 +209,8 @@ pub fn run_to_dir(loaded: &Loaded, opts: &RunOptions) -> Result<Summary, RunErro
             if let Some(t) = sink.ts.take() {
                 t.finish()?;
             }
-            let summary = summarise(&w, &rows);
+            let mask = treated_mask(&w.scenario, &w.grid);
+            let summary = summarise(&w, &rows, mask.as_deref());
             let kinds: Vec<u8> = w.cells.iter().map(|c| c.kind as u8).collect();
             let phen: Vec<u8> = w.cells.iter().map(|c| c.phenotype as u8).collect();
             Ok((rows, summary, (kinds, phen), w.step))

@@ -106,6 +106,31 @@ pub fn delivery_weights(d: &Delivery, grid: &Grid) -> Vec<f64> {
     }
 }
 
+/// Sites that a scenario treats locally: where a region or injection delivery
+/// reaches (weight above 0.1% of its peak) or a graft is placed. None when
+/// every treatment is uniform (or there is none): then nothing is "outside".
+pub fn treated_mask(s: &Scenario, grid: &Grid) -> Option<Vec<bool>> {
+    let mut mask: Option<Vec<bool>> = None;
+    for t in &s.treatments {
+        if matches!(t.delivery, Delivery::Uniform { .. }) {
+            continue;
+        }
+        let w = delivery_weights(&t.delivery, grid);
+        let peak = w.iter().cloned().fold(0.0, f64::max);
+        let m = mask.get_or_insert_with(|| vec![false; grid.len()]);
+        for (m, &x) in m.iter_mut().zip(&w) {
+            *m |= peak > 0.0 && x > 1e-3 * peak;
+        }
+    }
+    for g in &s.grafts {
+        let m = mask.get_or_insert_with(|| vec![false; grid.len()]);
+        for (m, r) in m.iter_mut().zip(g.region.mask(grid)) {
+            *m |= r;
+        }
+    }
+    mask
+}
+
 /// The doses of a run and the state of their batches.
 pub struct Plan {
     pub doses: Vec<Dose>,

@@ -32,6 +32,21 @@ pub struct Scenario {
     pub treatments: Vec<Treatment>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub grafts: Vec<Graft>,
+    /// Further arms for `senesim compare`, each this scenario with overrides.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub arms: Vec<Arm>,
+}
+
+/// A named variant of the scenario (e.g. CM instead of EV, or with QC):
+/// `set` holds `key.path=value` overrides, as on the command line.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Arm {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub set: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

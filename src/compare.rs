@@ -1,0 +1,391 @@
+//! Paired comparisons: a scenario's treated arm (and any further arms)
+//! against its untreated control, over replicates with common random numbers.
+//!
+//! Replicate r of every arm runs with the same seed, derived from (base seed,
+//! r), so arms differ only by what the treatment changes. For each metric the
+//! paired differences (arm − control) give a mean and a t-based 95%
+//! confidence interval. The verdict on the final senescent fraction:
+//!
+//! ```text
+//!   rejuvenation     the whole CI lies below −MARGIN
+//!   senescent_drift  the whole CI lies above +MARGIN
+//!   neutral          otherwise
+//! ```
+//!
+//! MARGIN = 0.005 (half a percentage point), so that a difference too small
+//! to matter biologically is not called an effect however many replicates run.
+
+use crate::error::{OutputError, ScenarioError};
+use crate::observe::Summary;
+use crate::output::{write_atomic, write_json};
+use crate::rng::{hash, Purpose};
+use crate::run::{simulate_world, with_threads, RunError};
+use crate::scenario::{resolve, Loaded, Scenario};
+use crate::sim::World;
+use crate::stats::{paired, Paired};
+use crate::treatment::treated_mask;
+use rayon::prelude::*;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Smallest paired difference in final senescent fraction called an effect.
+pub const MARGIN: f64 = 0.005;
+
+pub const RULE: &str = "verdict on the paired difference (arm − control) in final senescent fraction: \
+rejuvenation if its whole 95% CI lies below −0.005, senescent_drift if above +0.005, neutral otherwise";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Rejuvenation,
+    SenescentDrift,
+    Neutral,
+}
+
+pub fn verdict(p: &Paired) -> Verdict {
+    if p.ci_high < -MARGIN {
+        Verdict::Rejuvenation
+    } else if p.ci_low > MARGIN {
+        Verdict::SenescentDrift
+    } else {
+        Verdict::Neutral
+    }
+}
+
+/// One arm: a name and a complete scenario.
+#[derive(Clone, Debug)]
+pub struct ArmSpec {
+    pub name: String,
+    pub description: String,
+    pub scenario: Scenario,
+}
+
+/// The arms of a comparison: control (treatments and grafts removed),
+/// treated (the scenario as written), then the scenario's `[[arms]]`, each
+/// resolved from the file with its overrides and validated before any run.
+pub fn arms_of(
+    path: Option<&Path>,
+    sets: &[String],
+    loaded: &Loaded,
+) -> Result<Vec<ArmSpec>, ScenarioError> {
+    let s = &loaded.scenario;
+    let mut arms = vec![
+        ArmSpec {
+            name: "control".into(),
+            description: "treatments and grafts removed".into(),
+            scenario: s.untreated(),
+        },
+        ArmSpec {
+            name: "treated".into(),
+            description: "the scenario as written".into(),
+            scenario: s.clone(),
+        },
+    ];
+    for (index, a) in s.arms.iter().enumerate() {
+        let mut all = sets.to_vec();
+        all.extend(a.set.iter().cloned());
+        let arm = resolve(path, &all).map_err(|e| ScenarioError::Arm {
+            index,
+            name: a.name.clone(),
+            source: Box::new(e),
+        })?;
+        if arms.iter().any(|x| x.name == a.name) {
+            return Err(ScenarioError::Invalid {
+                origin: loaded.source.clone(),
+                key: format!("arms[{index}].name"),
+                value: format!("\"{}\"", a.name),
+                rule: "arm names must be unique and not `control` or `treated`".into(),
+            });
+        }
+        arms.push(ArmSpec {
+            name: a.name.clone(),
+            description: a.description.clone(),
+            scenario: arm.scenario,
+        });
+    }
+    Ok(arms)
+}
+
+/// Seed of replicate r: a hash of (base seed, r), never base + r.
+pub fn replicate_seed(base: u64, r: u64) -> u64 {
+    hash(base, r, 0, Purpose::Replicate)
+}
+
+/// The metrics compared, as (name, value); wound closure only with a wound,
+/// spread outside the treated area only with local treatment.
+fn metrics(s: &Summary, scenario: &Scenario) -> Vec<(&'static str, f64)> {
+    let mut m = vec![
+        ("final_senescent_fraction", s.final_senescent_fraction),
+        ("auc_senescent_fraction_days", s.auc_senescent_fraction_days),
+        ("mean_sasp", s.mean_sasp),
+        ("final_transformed", s.final_transformed as f64),
+    ];
+    if scenario.wound.is_some() {
+        // A wound not 90% closed by the end counts as closing at the end (censored).
+        m.push((
+            "wound_closure_90_h",
+            s.wound_closure_90_h.unwrap_or(scenario.run.days * 24.0),
+        ));
+    }
+    if let Some(x) = s.senescent_fraction_outside_treated {
+        m.push(("senescent_fraction_outside_treated", x));
+    }
+    m
+}
+
+#[derive(Serialize)]
+pub struct RunRecord {
+    pub arm: String,
+    pub replicate: u64,
+    pub seed: u64,
+    pub metrics: BTreeMap<&'static str, f64>,
+    /// Whether the wound reached 90% closure (null without a wound).
+    pub wound_closed_90: Option<bool>,
+}
+
+#[derive(Serialize)]
+pub struct Comparison {
+    pub arm: String,
+    pub against: String,
+    pub verdict: Verdict,
+    pub metrics: BTreeMap<&'static str, Paired>,
+    /// Replicates whose wound had not reached 90% closure, per side.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wound_not_closed: Option<[usize; 2]>,
+}
+
+#[derive(Serialize)]
+pub struct Report {
+    pub senesim_version: &'static str,
+    pub scenario_source: String,
+    pub scenario_name: String,
+    pub base_seed: u64,
+    pub replicates: u64,
+    pub seeds: Vec<u64>,
+    pub threads: usize,
+    pub wall_time_s: f64,
+    pub rule: &'static str,
+    pub arms: Vec<BTreeMap<&'static str, String>>,
+    pub comparisons: Vec<Comparison>,
+    pub runs: Vec<RunRecord>,
+}
+
+pub struct CompareOptions {
+    pub replicates: u64,
+    pub threads: usize,
+    pub out: PathBuf,
+    pub progress: bool,
+}
+
+/// Runs every arm × replicate in parallel and builds the report.
+pub fn compare(
+    loaded: &Loaded,
+    arms: &[ArmSpec],
+    opts: &CompareOptions,
+) -> Result<Report, RunError> {
+    let started = Instant::now();
+    let base = loaded.scenario.run.seed;
+    let seeds: Vec<u64> = (0..opts.replicates)
+        .map(|r| replicate_seed(base, r))
+        .collect();
+    let jobs: Vec<(usize, u64)> = (0..arms.len())
+        .flat_map(|a| (0..opts.replicates).map(move |r| (a, r)))
+        .collect();
+    // Spread outside the treated area is measured on the treated arm's area in every arm.
+    let treated = &arms[1].scenario;
+    use std::io::IsTerminal;
+    let bar = (opts.progress && std::io::stderr().is_terminal()).then(|| {
+        let b = indicatif::ProgressBar::new(jobs.len() as u64);
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} runs (eta {eta})",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        b
+    });
+    let summaries: Vec<Summary> = with_threads(opts.threads, || {
+        jobs.par_iter()
+            .map(|&(a, r)| {
+                let mut s = arms[a].scenario.clone();
+                s.run.seed = seeds[r as usize];
+                let mut w = World::new(s);
+                let mask = treated_mask(treated, &w.grid);
+                let out = simulate_world(&mut w, mask.as_deref()).1;
+                if let Some(b) = &bar {
+                    b.inc(1);
+                }
+                out
+            })
+            .collect()
+    })?;
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let n = opts.replicates as usize;
+    let per_arm: Vec<&[Summary]> = summaries.chunks(n).collect();
+    let values = |a: usize| -> BTreeMap<&'static str, Vec<f64>> {
+        let mut m: BTreeMap<&'static str, Vec<f64>> = BTreeMap::new();
+        for s in per_arm[a] {
+            for (k, v) in metrics(s, &arms[a].scenario) {
+                m.entry(k).or_default().push(v);
+            }
+        }
+        m
+    };
+    let not_closed = |a: usize| {
+        per_arm[a]
+            .iter()
+            .filter(|s| s.wound_closure_90_h.is_none())
+            .count()
+    };
+    let mut pairs = vec![(1usize, 0usize)];
+    for a in 2..arms.len() {
+        pairs.push((a, 0));
+        pairs.push((a, 1));
+    }
+    let comparisons = pairs
+        .into_iter()
+        .map(|(a, b)| {
+            let (va, vb) = (values(a), values(b));
+            let metrics: BTreeMap<&'static str, Paired> = va
+                .iter()
+                .filter_map(|(k, x)| vb.get(k).map(|y| (*k, paired(y, x))))
+                .collect();
+            Comparison {
+                arm: arms[a].name.clone(),
+                against: arms[b].name.clone(),
+                verdict: verdict(&metrics["final_senescent_fraction"]),
+                wound_not_closed: loaded
+                    .scenario
+                    .wound
+                    .as_ref()
+                    .map(|_| [not_closed(a), not_closed(b)]),
+                metrics,
+            }
+        })
+        .collect();
+    let runs = jobs
+        .iter()
+        .zip(&summaries)
+        .map(|(&(a, r), s)| RunRecord {
+            arm: arms[a].name.clone(),
+            replicate: r,
+            seed: seeds[r as usize],
+            metrics: metrics(s, &arms[a].scenario).into_iter().collect(),
+            wound_closed_90: arms[a]
+                .scenario
+                .wound
+                .as_ref()
+                .map(|_| s.wound_closure_90_h.is_some()),
+        })
+        .collect();
+    Ok(Report {
+        senesim_version: env!("CARGO_PKG_VERSION"),
+        scenario_source: loaded.source.clone(),
+        scenario_name: loaded.scenario.name.clone(),
+        base_seed: base,
+        replicates: opts.replicates,
+        seeds,
+        threads: opts.threads,
+        wall_time_s: started.elapsed().as_secs_f64(),
+        rule: RULE,
+        arms: arms
+            .iter()
+            .map(|a| {
+                BTreeMap::from([
+                    ("name", a.name.clone()),
+                    ("description", a.description.clone()),
+                ])
+            })
+            .collect(),
+        comparisons,
+        runs,
+    })
+}
+
+const LABELS: [(&str, &str); 6] = [
+    ("final_senescent_fraction", "final senescent fraction"),
+    (
+        "auc_senescent_fraction_days",
+        "senescent fraction AUC (·days)",
+    ),
+    ("mean_sasp", "mean SASP (au)"),
+    ("wound_closure_90_h", "90% wound closure (h)"),
+    ("final_transformed", "transformed cells"),
+    (
+        "senescent_fraction_outside_treated",
+        "senescent outside treated area",
+    ),
+];
+
+/// The printed table: one block per comparison.
+pub fn table(r: &Report) -> String {
+    let mut out = format!(
+        "{} — {} replicates (paired, common random numbers)\n",
+        r.scenario_name, r.replicates
+    );
+    for c in &r.comparisons {
+        out.push_str(&format!(
+            "\n{} vs {}{:>w$}{:>12}{:>12}   difference [95% CI]\n",
+            c.arm,
+            c.against,
+            "",
+            c.against,
+            c.arm,
+            w = 34usize.saturating_sub(c.arm.len() + c.against.len() + 4)
+        ));
+        for (key, label) in LABELS {
+            if let Some(p) = c.metrics.get(key) {
+                out.push_str(&format!(
+                    "  {label:<32}{:>12.4}{:>12.4}   {:+.4} [{:+.4}, {:+.4}]\n",
+                    p.control_mean, p.arm_mean, p.diff_mean, p.ci_low, p.ci_high
+                ));
+            }
+        }
+        if let Some([a, b]) = c.wound_not_closed {
+            if a + b > 0 {
+                out.push_str(&format!("  (wound not 90% closed by the end: {a} {} and {b} {} runs, counted at the end)\n", c.arm, c.against));
+            }
+        }
+        out.push_str(&format!(
+            "  verdict: {}\n",
+            serde_json::to_value(c.verdict)
+                .map(|v| v.as_str().unwrap_or("").to_string())
+                .unwrap_or_default()
+        ));
+    }
+    out.push_str(&format!("\nrule: {}\n", r.rule));
+    out
+}
+
+/// Writes `comparison.json`, `runs.csv` and `table.txt` into `dir`, atomically.
+pub fn write_report(dir: &Path, r: &Report) -> Result<(), OutputError> {
+    std::fs::create_dir_all(dir).map_err(OutputError::io(dir))?;
+    write_json(&dir.join("comparison.json"), r)?;
+    let mut keys: Vec<&str> = r
+        .runs
+        .iter()
+        .flat_map(|x| x.metrics.keys().copied())
+        .collect();
+    keys.sort();
+    keys.dedup();
+    let mut csv = format!("arm,replicate,seed,{}\n", keys.join(","));
+    for run in &r.runs {
+        let vals: Vec<String> = keys
+            .iter()
+            .map(|k| run.metrics.get(k).map_or(String::new(), |v| v.to_string()))
+            .collect();
+        csv.push_str(&format!(
+            "{},{},{},{}\n",
+            run.arm,
+            run.replicate,
+            run.seed,
+            vals.join(",")
+        ));
+    }
+    write_atomic(&dir.join("runs.csv"), csv.as_bytes())?;
+    write_atomic(&dir.join("table.txt"), table(r).as_bytes())
+}
