@@ -19,7 +19,7 @@
 use crate::cell::{Cell, Kind, Origin, Phenotype};
 use crate::geometry::Grid;
 use crate::rng::{hash, hazard_prob, uniform, Purpose};
-use crate::rules::{sasp_signal, young_signal, Env};
+use crate::rules::{young_signal, Env};
 use crate::scenario::CellParams;
 use rayon::prelude::*;
 
@@ -54,15 +54,22 @@ pub fn rates(cell: &Cell, env: &Env, p: &CellParams, age: (f64, f64)) -> Option<
     if cell.phenotype != Phenotype::Proliferative {
         return None;
     }
-    let hs = sasp_signal(env, p);
+    // Pro-regenerative signal of SASP (PDGF-AA): saturating, below the damaging level.
+    let sasp = env.sasp + env.cm_senescent;
+    let hs = sasp / (p.sasp_division_half_saturation + sasp);
     let hy = young_signal(cell, env, p);
     match cell.kind {
-        Kind::Tissue => Some((
-            age.0
-                * p.division_per_h
-                * (1.0 + p.young_division_boost * hy + p.sasp_division_boost * hs),
-            age.1 * p.migration_per_h * (1.0 + p.sasp_division_boost * hs),
-        )),
+        Kind::Tissue => {
+            let he = cell.cargo_senescent / (p.ev_half_saturation + cell.cargo_senescent);
+            let block = 1.0 - p.senescent_cargo_division_block * he;
+            Some((
+                block
+                    * age.0
+                    * p.division_per_h
+                    * (1.0 + p.young_division_boost * hy + p.sasp_division_boost * hs),
+                block * age.1 * p.migration_per_h * (1.0 + p.sasp_division_boost * hs),
+            ))
+        }
         Kind::Transformed => {
             let cargo = cell.cargo_young + cell.cargo_senescent;
             let stim = cargo / (p.young_half_saturation + cargo);

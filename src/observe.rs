@@ -197,6 +197,7 @@ pub struct Summary {
     pub transformations: u64,
     pub cleared: u64,
     pub deaths: u64,
+    pub senolysed: u64,
     pub divisions: u64,
     pub migrations: u64,
 }
@@ -254,6 +255,7 @@ pub fn summarise(w: &World, rows: &[Row], treated: Option<&[bool]>) -> Summary {
         transformations: w.events.transformations,
         cleared: w.events.cleared,
         deaths: w.events.deaths,
+        senolysed: w.events.senolysed,
         divisions: w.moves.divisions,
         migrations: w.moves.migrations,
     }

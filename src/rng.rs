@@ -38,6 +38,7 @@ pub enum Purpose {
     BatchAssay,
     InjectionSite,
     Replicate,
+    Senolytic,
 }
 
 #[inline]

@@ -87,6 +87,8 @@ pub struct Events {
     pub transformations: u64,
     pub cleared: u64,
     pub deaths: u64,
+    /// Removed by senolytic doses.
+    pub senolysed: u64,
 }
 
 impl std::ops::AddAssign for Events {
@@ -96,6 +98,7 @@ impl std::ops::AddAssign for Events {
         self.transformations += o.transformations;
         self.cleared += o.cleared;
         self.deaths += o.deaths;
+        self.senolysed += o.senolysed;
     }
 }
 

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //!   t = k·Δt
-//!   1. events due in [t, t+Δt): grafts placed, doses delivered into fields
+//!   1. events due in [t, t+Δt): grafts placed, senolytics, doses into fields
 //!   2. sources from cells as they stand at t (SASP, graft EVs) + wound pulse
 //!   3. sasp: steady-state solve
 //!   4. EV and CM fields: advanced over Δt (uptake ½, exact spectral, uptake ½);
@@ -203,6 +203,38 @@ impl World {
         }
     }
 
+    /// Senolytic doses due this step remove senescent tissue cells.
+    fn apply_senolytics(&mut self) {
+        let s = &self.scenario;
+        let end_h = s.run.days * 24.0;
+        for (k, x) in s.senolytics.iter().enumerate() {
+            let due = crate::treatment::schedule_times(
+                x.times_h.as_deref(),
+                x.start_h,
+                x.every_h,
+                x.count,
+                end_h,
+            )
+            .into_iter()
+            .filter(|&t| step_of(t, s.run.dt_h) == self.step)
+            .count();
+            if due == 0 {
+                continue;
+            }
+            let mask = x.region.mask(&self.grid);
+            for (i, (c, &m)) in self.cells.iter_mut().zip(&mask).enumerate() {
+                let key = (k as u64) << 40 | i as u64;
+                if m && c.kind == Kind::Tissue
+                    && c.is_senescent_like()
+                    && uniform(s.run.seed, self.step, key, Purpose::Senolytic) < x.efficacy
+                {
+                    *c = Cell::EMPTY;
+                    self.events.senolysed += 1;
+                }
+            }
+        }
+    }
+
     fn place_grafts(&mut self) {
         let s = &self.scenario;
         for (gi, g) in s.grafts.iter().enumerate() {
@@ -256,6 +288,7 @@ impl World {
         let (dt, now, nx) = (s.run.dt_h, self.now_h(), self.grid.nx);
         // 1. Events.
         self.place_grafts();
+        self.apply_senolytics();
         let s = &self.scenario;
         if let Some(d) = self.plan.due(self.step, s) {
             self.ev_young.deliver(&d.ev_young);

@@ -32,12 +32,13 @@ impl Scenario {
         (self.run.snapshot_every_h > 0.0)
             .then(|| (self.run.snapshot_every_h / self.run.dt_h).round().max(1.0) as u64)
     }
-    /// The same scenario with every treatment and graft removed: the untreated
+    /// The same scenario with every treatment, graft and senolytic removed: the untreated
     /// control arm. Same tissue, same seed, so every shared draw is shared.
     pub fn untreated(&self) -> Scenario {
         let mut s = self.clone();
         s.treatments.clear();
         s.grafts.clear();
+        s.senolytics.clear();
         s
     }
 }

@@ -32,6 +32,8 @@ pub struct Scenario {
     pub treatments: Vec<Treatment>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub grafts: Vec<Graft>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub senolytics: Vec<Senolytic>,
     /// Further arms for `senesim compare`, each this scenario with overrides.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub arms: Vec<Arm>,
@@ -131,8 +133,10 @@ pub struct CellParams {
     pub transformed_division_factor: f64,
     pub transformed_ev_stimulation: f64,
     pub division_per_h: f64,
+    pub senescent_cargo_division_block: f64,
     pub young_division_boost: f64,
     pub sasp_division_boost: f64,
+    pub sasp_division_half_saturation: f64,
     pub migration_per_h: f64,
     pub apoptosis_per_h: f64,
     pub damage_death_threshold: f64,
@@ -316,6 +320,26 @@ pub struct Treatment {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<u32>,
     pub delivery: Delivery,
+}
+
+/// A senolytic (or genetic ablation, as in p16-3MR mice): at each dose, every
+/// senescent (arrested or deep) tissue cell in the region is removed with
+/// probability `efficacy`. Schedule as for treatments.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Senolytic {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub times_h: Option<Vec<f64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_h: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub every_h: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<u32>,
+    /// Probability that a dose removes a given senescent cell.
+    pub efficacy: f64,
+    #[serde(default = "region_all")]
+    pub region: Region,
 }
 
 /// A graft of producer MSCs placed at `time_h`; they secrete EVs continuously

@@ -205,6 +205,11 @@ pub fn validate_with_memory(
         ("sasp_damage_hill", p.sasp_damage_hill, "dimensionless"),
         ("ev_half_saturation", p.ev_half_saturation, "au"),
         ("young_half_saturation", p.young_half_saturation, "au"),
+        (
+            "sasp_division_half_saturation",
+            p.sasp_division_half_saturation,
+            "au",
+        ),
     ] {
         c.positive(&format!("cells.{k}"), v, unit)?;
     }
@@ -259,6 +264,10 @@ pub fn validate_with_memory(
     for (k, v) in [
         ("secondary_sasp_factor", p.secondary_sasp_factor),
         ("deep_reversion_factor", p.deep_reversion_factor),
+        (
+            "senescent_cargo_division_block",
+            p.senescent_cargo_division_block,
+        ),
         ("reversion_damage_factor", p.reversion_damage_factor),
         ("transform_probability", p.transform_probability),
     ] {
@@ -379,33 +388,15 @@ fn validate_events(s: &Scenario, c: &Check) -> Result<(), ScenarioError> {
     for (i, t) in s.treatments.iter().enumerate() {
         let k = |f: &str| format!("treatments[{i}].{f}");
         known(k("product"), &t.product)?;
-        match (&t.times_h, t.start_h, t.every_h) {
-            (Some(times), None, None) => {
-                if times.is_empty() {
-                    return Err(c.fail(&k("times_h"), "[]", "must list at least one time (h)"));
-                }
-                for &tt in times {
-                    c.within_run(&k("times_h"), tt, end_h)?;
-                }
-            }
-            (None, Some(start), Some(every)) => {
-                c.within_run(&k("start_h"), start, end_h)?;
-                c.positive(&k("every_h"), every, "h")?;
-                if t.count == Some(0) {
-                    return Err(c.fail(&k("count"), 0, "must be ≥ 1"));
-                }
-            }
-            (None, Some(start), None) if t.count.is_none() => {
-                c.within_run(&k("start_h"), start, end_h)?;
-            }
-            _ => {
-                return Err(c.fail(
-                    &format!("treatments[{i}]"),
-                    "schedule",
-                    "give either times_h = [...] or start_h (with every_h and optional count)",
-                ))
-            }
-        }
+        schedule(
+            c,
+            &format!("treatments[{i}]"),
+            t.times_h.as_deref(),
+            t.start_h,
+            t.every_h,
+            t.count,
+            end_h,
+        )?;
         match &t.delivery {
             Delivery::Uniform { au_per_site } => {
                 c.nonneg(&k("delivery.au_per_site"), *au_per_site, "au per site")?
@@ -443,6 +434,20 @@ fn validate_events(s: &Scenario, c: &Check) -> Result<(), ScenarioError> {
             }
         }
     }
+    for (i, x) in s.senolytics.iter().enumerate() {
+        let prefix = format!("senolytics[{i}]");
+        schedule(
+            c,
+            &prefix,
+            x.times_h.as_deref(),
+            x.start_h,
+            x.every_h,
+            x.count,
+            end_h,
+        )?;
+        c.fraction(&format!("{prefix}.efficacy"), x.efficacy)?;
+        c.region(&format!("{prefix}.region"), &x.region, nx, ny)?;
+    }
     for (i, g) in s.grafts.iter().enumerate() {
         let k = |f: &str| format!("grafts[{i}].{f}");
         known(k("product"), &g.product)?;
@@ -454,6 +459,44 @@ fn validate_events(s: &Scenario, c: &Check) -> Result<(), ScenarioError> {
         c.nonneg(&k("death_per_day"), g.death_per_day, "1/day")?;
     }
     Ok(())
+}
+
+/// A schedule: `times_h`, or `start_h` (+ `every_h`, + `count`), within the run.
+fn schedule(
+    c: &Check,
+    prefix: &str,
+    times: Option<&[f64]>,
+    start: Option<f64>,
+    every: Option<f64>,
+    count: Option<u32>,
+    end_h: f64,
+) -> Result<(), ScenarioError> {
+    let k = |f: &str| format!("{prefix}.{f}");
+    match (times, start, every) {
+        (Some(times), None, None) if count.is_none() => {
+            if times.is_empty() {
+                return Err(c.fail(&k("times_h"), "[]", "must list at least one time (h)"));
+            }
+            for &t in times {
+                c.within_run(&k("times_h"), t, end_h)?;
+            }
+            Ok(())
+        }
+        (None, Some(start), Some(every)) => {
+            c.within_run(&k("start_h"), start, end_h)?;
+            c.positive(&k("every_h"), every, "h")?;
+            if count == Some(0) {
+                return Err(c.fail(&k("count"), 0, "must be ≥ 1"));
+            }
+            Ok(())
+        }
+        (None, Some(start), None) if count.is_none() => c.within_run(&k("start_h"), start, end_h),
+        _ => Err(c.fail(
+            prefix,
+            "schedule",
+            "give either times_h = [...] or start_h (with every_h and optional count)",
+        )),
+    }
 }
 
 fn human_bytes(b: Option<u64>) -> String {
