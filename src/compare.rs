@@ -389,3 +389,46 @@ pub fn write_report(dir: &Path, r: &Report) -> Result<(), OutputError> {
     write_atomic(&dir.join("runs.csv"), csv.as_bytes())?;
     write_atomic(&dir.join("table.txt"), table(r).as_bytes())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(lo: f64, hi: f64) -> Paired {
+        Paired {
+            n: 4,
+            control_mean: 0.1,
+            arm_mean: 0.1,
+            diff_mean: (lo + hi) / 2.0,
+            diff_sd: 0.0,
+            ci_low: lo,
+            ci_high: hi,
+        }
+    }
+
+    #[test]
+    fn verdict_rule_uses_the_whole_interval_and_the_margin() {
+        assert_eq!(verdict(&p(-0.05, -0.01)), Verdict::Rejuvenation);
+        assert_eq!(verdict(&p(0.01, 0.05)), Verdict::SenescentDrift);
+        assert_eq!(verdict(&p(-0.05, 0.01)), Verdict::Neutral, "CI spans zero");
+        assert_eq!(
+            verdict(&p(-0.004, -0.001)),
+            Verdict::Neutral,
+            "too small to matter"
+        );
+        assert_eq!(
+            verdict(&p(f64::NEG_INFINITY, f64::INFINITY)),
+            Verdict::Neutral
+        );
+    }
+
+    #[test]
+    fn replicate_seeds_are_distinct_and_not_offsets() {
+        let s: Vec<u64> = (0..100).map(|r| replicate_seed(7, r)).collect();
+        let mut u = s.clone();
+        u.sort();
+        u.dedup();
+        assert_eq!(u.len(), 100);
+        assert_ne!(replicate_seed(7, 1), replicate_seed(8, 0));
+    }
+}

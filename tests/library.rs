@@ -1,0 +1,149 @@
+//! The scenario library: every file states its question, expectation and
+//! source, resolves (with its arms), and the central verdicts hold at a
+//! reduced size.
+
+mod common;
+use common::*;
+use senesim::compare::{arms_of, compare, CompareOptions, Verdict};
+use senesim::scenario::resolve;
+use std::path::{Path, PathBuf};
+
+fn library() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir("scenarios")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn every_scenario_states_question_expectation_and_source() {
+    let files = library();
+    assert!(files.len() >= 15, "{files:?}");
+    for p in files {
+        let text = std::fs::read_to_string(&p).unwrap();
+        let head: String = text
+            .lines()
+            .take_while(|l| l.starts_with('#'))
+            .collect::<Vec<_>>()
+            .join("\n");
+        for word in ["Question", "Expected", "Source"] {
+            assert!(
+                head.contains(word),
+                "{}: opening comment lacks {word}",
+                p.display()
+            );
+        }
+        let l = resolve(Some(&p), &[]).unwrap_or_else(|e| panic!("{e}"));
+        arms_of(Some(&p), &[], &l).unwrap_or_else(|e| panic!("{e}"));
+    }
+}
+
+/// Runs a library scenario's comparison on a smaller lattice and span.
+fn verdicts(file: &str, sets: &[&str], replicates: u64) -> senesim::compare::Report {
+    let p = Path::new("scenarios").join(file);
+    let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+    let l = resolve(Some(&p), &sets).unwrap_or_else(|e| panic!("{e}"));
+    let arms = arms_of(Some(&p), &sets, &l).unwrap();
+    let t = Temp::new();
+    let opts = CompareOptions {
+        replicates,
+        threads: 2,
+        out: t.path().to_path_buf(),
+        progress: false,
+    };
+    compare(&l, &arms, &opts).unwrap()
+}
+
+const SMALLER: [&str; 3] = ["grid.nx=96", "grid.ny=96", "run.days=21"];
+
+#[test]
+fn young_evs_rejuvenate_and_senescent_evs_drift_beyond_the_treated_area() {
+    let r = verdicts("aged_skin_young_ev.toml", &SMALLER, 3);
+    assert_eq!(r.comparisons[0].verdict, Verdict::Rejuvenation);
+    let r = verdicts("aged_skin_senescent_ev.toml", &SMALLER, 3);
+    let c = &r.comparisons[0];
+    assert_eq!(c.verdict, Verdict::SenescentDrift);
+    // The domino effect: the senescent fraction rises outside the treated patch too.
+    assert!(
+        c.metrics["senescent_fraction_outside_treated"].ci_low > 0.0,
+        "{:?}",
+        c.metrics["senescent_fraction_outside_treated"]
+    );
+}
+
+#[test]
+fn qc_screening_prevents_the_drift_of_unscreened_batches() {
+    let r = verdicts("aged_skin_qc_screened.toml", &SMALLER, 3);
+    let find = |a: &str, b: &str| {
+        r.comparisons
+            .iter()
+            .find(|c| c.arm == a && c.against == b)
+            .unwrap()
+    };
+    assert_eq!(
+        find("unscreened", "control").verdict,
+        Verdict::SenescentDrift
+    );
+    assert_ne!(find("treated", "control").verdict, Verdict::SenescentDrift);
+    assert_eq!(
+        find("unscreened", "treated").verdict,
+        Verdict::SenescentDrift
+    );
+}
+
+#[test]
+fn graft_benefit_turns_into_drift() {
+    // Measured (5 replicates): day 10 −0.010 [−0.013, −0.007]; day 70 +0.041 [+0.012, +0.070].
+    let early = verdicts("msc_graft_drift.toml", &["run.days=10"], 5);
+    assert_eq!(early.comparisons[0].verdict, Verdict::Rejuvenation);
+    let late = verdicts("msc_graft_drift.toml", &[], 5);
+    assert_eq!(late.comparisons[0].verdict, Verdict::SenescentDrift);
+}
+
+#[test]
+fn in_vitro_pulse_gives_half_senescent_and_secretome_rescues() {
+    let r = verdicts("in_vitro_h2o2_rescue.toml", &[], 3);
+    let c = &r.comparisons[0];
+    let control = c.metrics["final_senescent_fraction"].control_mean;
+    assert!((0.45..0.7).contains(&control), "{control}");
+    assert!(r
+        .comparisons
+        .iter()
+        .filter(|c| c.against == "control")
+        .all(|c| c.verdict == Verdict::Rejuvenation));
+}
+
+#[test]
+fn rejuvenating_damaged_tissue_creates_transformed_cells() {
+    let r = verdicts(
+        "rejuvenation_risk.toml",
+        &["grid.nx=64", "grid.ny=64", "run.days=21"],
+        3,
+    );
+    let t = &r.comparisons[0].metrics["final_transformed"];
+    assert_eq!(t.control_mean, 0.0);
+    assert!(t.ci_low > 0.0, "{t:?}");
+}
+
+/// The wound scenarios on a 128² lattice with a wound of r = 45 sites.
+/// Measured (3 replicates): young EVs −23 h [−26, −19]; senescent EVs +80 h [+65, +95].
+#[test]
+fn young_evs_speed_and_senescent_evs_slow_aged_wound_closure() {
+    let sets = [
+        "grid.nx=128",
+        "grid.ny=128",
+        "run.days=18",
+        "wound.region={shape=\"circle\",cx=64.0,cy=64.0,r=45.0}",
+        "treatments.0.delivery.region={shape=\"circle\",cx=64.0,cy=64.0,r=50.0}",
+    ];
+    let young = verdicts("wound_aged_young_ev.toml", &sets, 3);
+    let t = &young.comparisons[0].metrics["wound_closure_90_h"];
+    assert!(t.ci_high < 0.0, "young EVs: {t:?}");
+    let old = verdicts("wound_aged_senescent_ev.toml", &sets, 3);
+    let t = &old.comparisons[0].metrics["wound_closure_90_h"];
+    assert!(t.ci_low > 0.0, "senescent EVs: {t:?}");
+    assert_eq!(old.comparisons[0].verdict, Verdict::SenescentDrift);
+}
