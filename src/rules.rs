@@ -31,6 +31,8 @@ pub struct Env {
     pub deep_neighbours: u8,
     /// Stress damage delivered to this site per hour during this step.
     pub stress_per_h: f64,
+    /// Wound-induced arrest hazard at this site this step (1/h).
+    pub wound_induction_per_h: f64,
 }
 
 /// What is the same for every site this step.
@@ -206,7 +208,8 @@ pub fn update_cell(cell: &mut Cell, site: usize, env: &Env, ctx: &Ctx) -> Events
             // 2. Onset: damage hazard and juxtacrine induction compete.
             let h_dmg = onset_hazard(damage, p);
             let h_jux = p.juxtacrine_per_h * env.deep_neighbours as f64;
-            let h = h_dmg + h_jux;
+            let h_other = h_dmg + env.wound_induction_per_h;
+            let h = h_other + h_jux;
             let u = draw(Purpose::Onset);
             let prob = hazard_prob(h, dt);
             if u < prob {

@@ -391,6 +391,10 @@ impl World {
             t.clearance_beta_per_day / (t.clearance_kappa + x) / 24.0,
         );
         let stress = self.stress_rates();
+        let induction = s.wound.as_ref().map_or(0.0, |w| {
+            w.senescence_induction_per_h * (-(now + 0.5 * dt) / w.senescence_induction_tau_h).exp()
+        });
+        let wound_mask = self.wound_mask.as_deref();
         let (sasp, cmy, cms) = (&self.sasp.c, &self.cm_young.c, &self.cm_senescent.c);
         let row_events: Vec<Events> = self
             .cells
@@ -406,6 +410,11 @@ impl World {
                         cm_senescent: cms[i],
                         deep_neighbours: deep[i],
                         stress_per_h: stress.as_ref().map_or(0.0, |v| v[i]),
+                        wound_induction_per_h: if wound_mask.is_some_and(|m| m[i]) {
+                            induction
+                        } else {
+                            0.0
+                        },
                     };
                     e += update_cell(c, i, &env, &ctx);
                 }

@@ -189,6 +189,17 @@ pub struct Wound {
     /// Decay time of the pulse (h).
     #[serde(default = "default_inflammation_tau")]
     pub inflammation_tau_h: f64,
+    /// Arrest hazard of proliferative cells inside the wound at t = 0 (1/h),
+    /// decaying as exp(−t/τ): the wound matrix (CCN1) induces transient
+    /// senescence in the granulation tissue (Demaria et al. 2014). Free; 0 = off.
+    #[serde(default)]
+    pub senescence_induction_per_h: f64,
+    /// Decay time of that induction (h).
+    #[serde(default = "default_induction_tau")]
+    pub senescence_induction_tau_h: f64,
+}
+fn default_induction_tau() -> f64 {
+    144.0
 }
 fn default_inflammation() -> f64 {
     8.0

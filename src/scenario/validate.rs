@@ -324,6 +324,16 @@ fn validate_events(s: &Scenario, c: &Check) -> Result<(), ScenarioError> {
             "au/h per site",
         )?;
         c.positive("wound.inflammation_tau_h", w.inflammation_tau_h, "h")?;
+        c.nonneg(
+            "wound.senescence_induction_per_h",
+            w.senescence_induction_per_h,
+            "1/h",
+        )?;
+        c.positive(
+            "wound.senescence_induction_tau_h",
+            w.senescence_induction_tau_h,
+            "h",
+        )?;
     }
     for (i, st) in s.stress.iter().enumerate() {
         let k = |f: &str| format!("stress[{i}].{f}");
