@@ -53,7 +53,7 @@ fn render_atomic(
     std::fs::rename(&tmp, path).map_err(OutputError::io(path))
 }
 
-type Series<'a> = (&'a str, RGBColor, Box<dyn Fn(&Row) -> f64 + 'a>);
+pub type Series<'a> = (&'a str, RGBColor, Box<dyn Fn(&Row) -> f64 + 'a>);
 
 fn panel(
     area: &DrawingArea<BitMapBackend, plotters::coord::Shift>,
@@ -114,6 +114,27 @@ const GREEN_: RGBColor = RGBColor(44, 160, 44);
 const RED_: RGBColor = RGBColor(214, 39, 40);
 const PURPLE_: RGBColor = RGBColor(148, 103, 189);
 
+/// The senescence-marker panel's series: (label, colour, value of a row).
+pub fn marker_series() -> Vec<Series<'static>> {
+    vec![
+        (
+            "senescent, SA-β-gal+ (arrested + deep)",
+            RED_,
+            Box::new(|r: &Row| r.senescent_fraction),
+        ),
+        (
+            "deep senescent",
+            ORANGE_,
+            Box::new(|r: &Row| r.deep_senescent_fraction),
+        ),
+        (
+            "proliferation index (24 h)",
+            GREEN_,
+            Box::new(|r: &Row| r.proliferation_index),
+        ),
+    ]
+}
+
 /// Four panels: senescence markers, damage and p16, SASP, and wound closure
 /// (or EV field totals when there is no wound).
 pub fn timeseries_png(path: &Path, rows: &[Row], title: &str) -> Result<(), OutputError> {
@@ -127,23 +148,7 @@ pub fn timeseries_png(path: &Path, rows: &[Row], title: &str) -> Result<(), Outp
             rows,
             "Senescence markers",
             "fraction of tissue cells",
-            vec![
-                (
-                    "SA-β-gal+ (arrested + deep)",
-                    RED_,
-                    Box::new(|r: &Row| r.sa_beta_gal_fraction),
-                ),
-                (
-                    "deep senescent",
-                    ORANGE_,
-                    Box::new(|r: &Row| r.senescent_fraction),
-                ),
-                (
-                    "proliferation index (24 h)",
-                    GREEN_,
-                    Box::new(|r: &Row| r.proliferation_index),
-                ),
-            ],
+            marker_series(),
         )?;
         panel(
             &areas[1],
@@ -263,4 +268,30 @@ pub fn phenotype_map_png(
         }
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression: after `senescent_fraction` came to mean arrested + deep,
+    /// the "deep senescent" line kept plotting it.
+    #[test]
+    fn marker_series_plot_the_columns_their_labels_name() {
+        let row = Row {
+            senescent_fraction: 0.3,
+            sa_beta_gal_fraction: 0.3,
+            deep_senescent_fraction: 0.1,
+            proliferation_index: 0.05,
+            ..Row::default()
+        };
+        let got: Vec<(&str, f64)> = marker_series()
+            .iter()
+            .map(|(l, _, f)| (*l, f(&row)))
+            .collect();
+        assert_eq!(got[0].1, 0.3);
+        assert!(got[0].0.contains("arrested + deep"));
+        assert_eq!(got[1], ("deep senescent", 0.1));
+        assert_eq!(got[2].1, 0.05);
+    }
 }
