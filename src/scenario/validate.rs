@@ -425,6 +425,13 @@ fn validate_events(s: &Scenario, c: &Check) -> Result<(), ScenarioError> {
             } => {
                 c.nonneg(&k("delivery.au_per_point"), *au_per_point, "au")?;
                 c.positive(&k("delivery.radius"), *radius, "sites")?;
+                if *radius > nx.max(ny) as f64 {
+                    return Err(c.fail(
+                        &k("delivery.radius"),
+                        radius,
+                        format!("must be ≤ {} sites, the grid's larger side", nx.max(ny)),
+                    ));
+                }
                 if points.is_empty() {
                     return Err(c.fail(
                         &k("delivery.points"),
@@ -457,6 +464,13 @@ fn validate_events(s: &Scenario, c: &Check) -> Result<(), ScenarioError> {
         )?;
         c.fraction(&format!("{prefix}.efficacy"), x.efficacy)?;
         c.region(&format!("{prefix}.region"), &x.region, nx, ny)?;
+    }
+    if s.grafts.len() > 255 {
+        return Err(c.fail(
+            "grafts",
+            format!("{} grafts", s.grafts.len()),
+            "at most 255 grafts",
+        ));
     }
     for (i, g) in s.grafts.iter().enumerate() {
         let k = |f: &str| format!("grafts[{i}].{f}");
