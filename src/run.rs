@@ -180,6 +180,13 @@ pub fn run_to_dir(loaded: &Loaded, opts: &RunOptions) -> Result<Summary, RunErro
     ] {
         let _ = std::fs::remove_file(dir.join(stale));
     }
+    if let Ok(entries) = std::fs::read_dir(dir.join("snapshots")) {
+        for e in entries.flatten() {
+            if e.path().extension().is_some_and(|x| x == "vti") {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
     write_json(&dir.join("manifest.json"), &manifest(false, 0))?;
 
     use std::io::IsTerminal;

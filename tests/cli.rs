@@ -288,3 +288,42 @@ fn an_unwritable_output_folder_is_a_clean_error() {
     let err = stderr(&o);
     assert!(err.contains("error:") && !err.contains("panicked"), "{err}");
 }
+
+#[test]
+fn rerunning_into_a_folder_leaves_no_stale_snapshots() {
+    let t = Temp::new();
+    let out = t.path().join("run");
+    let run = |every: &str| {
+        let o = senesim(&[
+            "run",
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+            "--set",
+            "grid.nx=16",
+            "--set",
+            "grid.ny=16",
+            "--set",
+            "run.days=2",
+            "--set",
+            &format!("run.snapshot_every_h={every}"),
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+    };
+    run("12");
+    assert!(out.join("snapshots/snapshot_0000012h.vti").is_file());
+    run("24");
+    let mut names: Vec<String> = std::fs::read_dir(out.join("snapshots"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "snapshot_0000000h.vti",
+            "snapshot_0000024h.vti",
+            "snapshot_0000048h.vti"
+        ]
+    );
+}
