@@ -46,7 +46,6 @@ pub struct StepKey {
 pub struct Moves {
     pub divisions: u64,
     pub migrations: u64,
-    pub replicative_arrests: u64,
 }
 
 /// Division and migration rates (1/h) of a cell, or None if it cannot act.
@@ -203,7 +202,6 @@ pub fn divide_and_migrate(
                 parent.phenotype = Phenotype::Arrested;
                 parent.origin = Origin::Replicative;
                 parent.onset_h = t_new;
-                moves.replicative_arrests += 2;
             }
             let daughter = *parent;
             cells[target] = daughter;

@@ -80,10 +80,6 @@ impl Field {
         ordered_sum(&self.c, self.nx)
     }
 
-    pub fn is_active(&self) -> bool {
-        self.active
-    }
-
     /// Adds an instantaneous dose (au per site).
     pub fn deliver(&mut self, amounts: &[f64]) {
         let added = ordered_sum(amounts, self.nx);

@@ -11,34 +11,33 @@
 //! seed: `seed + site` would make seed s at site i+1 equal seed s+1 at site i.
 
 /// What a draw is for. Each purpose gets its own independent stream, so that
-/// adding a rule never shifts the numbers another rule sees.
+/// adding a rule never shifts the numbers another rule sees. The values are
+/// part of every run's random streams: never renumber one; retire a value
+/// rather than reuse it (7, 15, 17 and 22 are retired).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u64)]
 pub enum Purpose {
     InitOccupancy = 1,
-    InitSenescent,
-    InitDivisions,
-    InitLimit,
-    InitDamage,
-    Onset,
-    Juxtacrine,
-    Reversion,
-    Transformation,
-    Clearance,
-    Death,
-    Action,
-    ActionTarget,
-    ActionPriority,
-    DivisionLimit,
-    MscSenescence,
-    MscDeath,
-    GraftPlacement,
-    BatchPotency,
-    BatchSenescent,
-    BatchAssay,
-    InjectionSite,
-    Replicate,
-    Senolytic,
+    InitSenescent = 2,
+    InitDivisions = 3,
+    InitLimit = 4,
+    /// Time since onset of a cell senescent at t = 0.
+    InitOnsetAge = 5,
+    Onset = 6,
+    Reversion = 8,
+    Transformation = 9,
+    Clearance = 10,
+    Death = 11,
+    Action = 12,
+    ActionTarget = 13,
+    ActionPriority = 14,
+    MscSenescence = 16,
+    GraftPlacement = 18,
+    BatchPotency = 19,
+    BatchSenescent = 20,
+    BatchAssay = 21,
+    Replicate = 23,
+    Senolytic = 24,
 }
 
 #[inline]

@@ -208,16 +208,12 @@ impl World {
         let s = &self.scenario;
         let end_h = s.run.days * 24.0;
         for (k, x) in s.senolytics.iter().enumerate() {
-            let due = crate::treatment::schedule_times(
-                x.times_h.as_deref(),
-                x.start_h,
-                x.every_h,
-                x.count,
-                end_h,
-            )
-            .into_iter()
-            .filter(|&t| step_of(t, s.run.dt_h) == self.step)
-            .count();
+            let due = x
+                .schedule()
+                .times(end_h)
+                .into_iter()
+                .filter(|&t| step_of(t, s.run.dt_h) == self.step)
+                .count();
             if due == 0 {
                 continue;
             }
@@ -441,7 +437,6 @@ impl World {
         let m = divide_and_migrate(&grid, &mut self.cells, &sig, p, &key, &mut sc.division);
         self.moves.divisions += m.divisions;
         self.moves.migrations += m.migrations;
-        self.moves.replicative_arrests += m.replicative_arrests;
         self.scratch = sc;
         self.step += 1;
         self.track_closure();
@@ -502,7 +497,7 @@ pub fn initial_cells(s: &Scenario, grid: &Grid) -> Vec<Cell> {
             if uniform(seed, 0, i64_, Purpose::InitSenescent) < x0 {
                 // Time since onset: exponential with the clearance rate, the
                 // age distribution of senescent cells at steady state.
-                let u = uniform(seed, 0, i64_, Purpose::InitDamage);
+                let u = uniform(seed, 0, i64_, Purpose::InitOnsetAge);
                 let age_h = (-(1.0 - u).ln() / clear_h).min(60.0 * 24.0);
                 c.onset_h = -age_h;
                 c.phenotype = if age_h < p.commitment_h {

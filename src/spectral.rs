@@ -157,10 +157,6 @@ impl Spectral {
         }
     }
 
-    pub fn grid(&self) -> &Grid {
-        &self.grid
-    }
-
     /// Applies the diagonal spectral operator `f(k, mu, coeff_c, coeff_s)` to
     /// the pair (c, s) and writes the result into `c`. `s` may be None (zero).
     /// `f` receives the mode index, its Laplacian eigenvalue and the two

@@ -28,33 +28,7 @@ pub struct DoseAmounts {
 
 /// Times (h) of a treatment's doses within a run of `end_h` hours.
 pub fn dose_times(t: &Treatment, end_h: f64) -> Vec<f64> {
-    schedule_times(t.times_h.as_deref(), t.start_h, t.every_h, t.count, end_h)
-}
-
-/// Times (h) of a schedule: explicit times, or start (+ every, + count).
-pub fn schedule_times(
-    times: Option<&[f64]>,
-    start: Option<f64>,
-    every: Option<f64>,
-    count: Option<u32>,
-    end_h: f64,
-) -> Vec<f64> {
-    if let Some(times) = times {
-        return times.iter().copied().filter(|&x| x < end_h).collect();
-    }
-    let start = start.unwrap_or(0.0);
-    let t_count = count;
-    match every {
-        None => vec![start],
-        Some(every) => {
-            let max = t_count.map_or(u64::MAX, u64::from);
-            // By index, never by repeated addition.
-            (0..max)
-                .map(|k| start + k as f64 * every)
-                .take_while(|&x| x < end_h)
-                .collect()
-        }
-    }
+    t.schedule().times(end_h)
 }
 
 /// The step whose interval [kΔt, (k+1)Δt) holds time `t`.

@@ -149,7 +149,7 @@ fn read_chain(
 /// Applies one `--set key.path=value`. The value is read as TOML (number,
 /// bool, string in quotes, array, inline table); a bare word is a string.
 /// A numeric segment indexes an array of tables: `treatments.0.every_h=72`.
-pub fn apply_set(table: &mut Table, arg: &str, origins: &mut Origins) -> Result<(), ScenarioError> {
+fn apply_set(table: &mut Table, arg: &str, origins: &mut Origins) -> Result<(), ScenarioError> {
     let bad = |rule: String| ScenarioError::Override {
         arg: arg.to_string(),
         rule,
@@ -320,7 +320,7 @@ fn describe_serde_error(path: &str, msg: &str) -> (String, String) {
 }
 
 /// The value at a dotted path with `[i]` indices, if present.
-pub fn lookup<'a>(t: &'a Table, key: &str) -> Option<&'a Value> {
+fn lookup<'a>(t: &'a Table, key: &str) -> Option<&'a Value> {
     let mut cur: Option<&Value> = None;
     for part in key.split('.') {
         let (name, idx) = match part.find('[') {

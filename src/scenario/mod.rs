@@ -4,9 +4,9 @@ mod load;
 mod params;
 mod validate;
 
-pub use load::{apply_set, load, lookup, Loaded, Origins, BUILTIN, BUILTIN_NAME};
+pub use load::{load, Loaded, Origins, BUILTIN, BUILTIN_NAME};
 pub use params::*;
-pub use validate::{available_memory, validate, validate_with_memory, BYTES_PER_SITE};
+pub use validate::{available_memory, validate, BYTES_PER_SITE};
 
 use crate::error::ScenarioError;
 use std::path::Path;

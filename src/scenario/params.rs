@@ -333,6 +333,57 @@ pub struct Treatment {
     pub delivery: Delivery,
 }
 
+/// A schedule as written in a treatment or senolytic: explicit `times_h`, or
+/// `start_h` (+ `every_h`, + `count`). Both keep the four keys inline (serde
+/// cannot flatten under `deny_unknown_fields`); this view is what code uses.
+#[derive(Clone, Copy, Debug)]
+pub struct Schedule<'a> {
+    pub times_h: Option<&'a [f64]>,
+    pub start_h: Option<f64>,
+    pub every_h: Option<f64>,
+    pub count: Option<u32>,
+}
+
+impl Schedule<'_> {
+    /// Times (h) of the doses within a run of `end_h` hours, by index
+    /// (start + k·every), never by repeated addition.
+    pub fn times(&self, end_h: f64) -> Vec<f64> {
+        if let Some(times) = self.times_h {
+            return times.iter().copied().filter(|&x| x < end_h).collect();
+        }
+        let start = self.start_h.unwrap_or(0.0);
+        match self.every_h {
+            None => vec![start],
+            Some(every) => (0..self.count.map_or(u64::MAX, u64::from))
+                .map(|k| start + k as f64 * every)
+                .take_while(|&x| x < end_h)
+                .collect(),
+        }
+    }
+}
+
+impl Treatment {
+    pub fn schedule(&self) -> Schedule<'_> {
+        Schedule {
+            times_h: self.times_h.as_deref(),
+            start_h: self.start_h,
+            every_h: self.every_h,
+            count: self.count,
+        }
+    }
+}
+
+impl Senolytic {
+    pub fn schedule(&self) -> Schedule<'_> {
+        Schedule {
+            times_h: self.times_h.as_deref(),
+            start_h: self.start_h,
+            every_h: self.every_h,
+            count: self.count,
+        }
+    }
+}
+
 /// A senolytic (or genetic ablation, as in p16-3MR mice): at each dose, every
 /// senescent (arrested or deep) tissue cell in the region is removed with
 /// probability `efficacy`. Schedule as for treatments.

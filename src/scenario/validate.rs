@@ -99,11 +99,7 @@ pub fn validate(s: &Scenario, origins: &Origins) -> Result<(), ScenarioError> {
     validate_with_memory(s, origins, available_memory())
 }
 
-pub fn validate_with_memory(
-    s: &Scenario,
-    origins: &Origins,
-    memory: u64,
-) -> Result<(), ScenarioError> {
+fn validate_with_memory(s: &Scenario, origins: &Origins, memory: u64) -> Result<(), ScenarioError> {
     let c = Check { origins };
     // Run and time.
     c.positive("run.days", s.run.days, "days")?;
@@ -398,15 +394,7 @@ fn validate_events(s: &Scenario, c: &Check) -> Result<(), ScenarioError> {
     for (i, t) in s.treatments.iter().enumerate() {
         let k = |f: &str| format!("treatments[{i}].{f}");
         known(k("product"), &t.product)?;
-        schedule(
-            c,
-            &format!("treatments[{i}]"),
-            t.times_h.as_deref(),
-            t.start_h,
-            t.every_h,
-            t.count,
-            end_h,
-        )?;
+        schedule(c, &format!("treatments[{i}]"), t.schedule(), end_h)?;
         match &t.delivery {
             Delivery::Uniform { au_per_site } => {
                 c.nonneg(&k("delivery.au_per_site"), *au_per_site, "au per site")?
@@ -453,15 +441,7 @@ fn validate_events(s: &Scenario, c: &Check) -> Result<(), ScenarioError> {
     }
     for (i, x) in s.senolytics.iter().enumerate() {
         let prefix = format!("senolytics[{i}]");
-        schedule(
-            c,
-            &prefix,
-            x.times_h.as_deref(),
-            x.start_h,
-            x.every_h,
-            x.count,
-            end_h,
-        )?;
+        schedule(c, &prefix, x.schedule(), end_h)?;
         c.fraction(&format!("{prefix}.efficacy"), x.efficacy)?;
         c.region(&format!("{prefix}.region"), &x.region, nx, ny)?;
     }
@@ -486,15 +466,13 @@ fn validate_events(s: &Scenario, c: &Check) -> Result<(), ScenarioError> {
 }
 
 /// A schedule: `times_h`, or `start_h` (+ `every_h`, + `count`), within the run.
-fn schedule(
-    c: &Check,
-    prefix: &str,
-    times: Option<&[f64]>,
-    start: Option<f64>,
-    every: Option<f64>,
-    count: Option<u32>,
-    end_h: f64,
-) -> Result<(), ScenarioError> {
+fn schedule(c: &Check, prefix: &str, sched: Schedule, end_h: f64) -> Result<(), ScenarioError> {
+    let Schedule {
+        times_h: times,
+        start_h: start,
+        every_h: every,
+        count,
+    } = sched;
     let k = |f: &str| format!("{prefix}.{f}");
     match (times, start, every) {
         (Some(times), None, None) if count.is_none() => {
