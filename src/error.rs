@@ -49,3 +49,47 @@ impl OutputError {
         move |source| OutputError::Io { path, source }
     }
 }
+
+#[derive(Debug, Error)]
+pub enum SweepError {
+    #[error("{}: cannot read sweep file: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: malformed TOML: {message}", path.display())]
+    Syntax { path: PathBuf, message: String },
+    /// A key of the sweep file whose value breaks a rule.
+    #[error("{}: {key} = {value}: {rule}", path.display())]
+    Invalid {
+        path: PathBuf,
+        key: String,
+        value: String,
+        rule: String,
+    },
+    /// The base scenario, or one point of the sweep, is not a valid scenario.
+    #[error("{}: {what}: {source}", path.display())]
+    Scenario {
+        path: PathBuf,
+        what: String,
+        source: Box<ScenarioError>,
+    },
+    /// The output folder cannot be used for this sweep.
+    #[error("{}: {rule}", dir.display())]
+    Folder { dir: PathBuf, rule: String },
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    #[error("cannot start {threads} worker threads: {message}")]
+    Threads { threads: usize, message: String },
+}
+
+impl SweepError {
+    pub fn invalid(path: &std::path::Path, key: &str, value: String, rule: &str) -> SweepError {
+        SweepError::Invalid {
+            path: path.to_path_buf(),
+            key: key.to_string(),
+            value,
+            rule: rule.to_string(),
+        }
+    }
+}

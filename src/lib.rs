@@ -20,4 +20,5 @@ pub mod scenario;
 pub mod sim;
 pub mod spectral;
 pub mod stats;
+pub mod sweep;
 pub mod treatment;

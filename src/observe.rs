@@ -13,7 +13,7 @@ use crate::cell::{Cell, Kind, Origin, Phenotype};
 use crate::product::BatchLedger;
 use crate::sim::World;
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, Default, Serialize, PartialEq)]
 pub struct Row {
@@ -166,7 +166,7 @@ pub fn observe(w: &World) -> Row {
 }
 
 /// Per-run metrics (MODEL.md §7).
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Summary {
     pub final_time_h: f64,
     /// Arrested + deep senescent, of tissue cells.

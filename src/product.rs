@@ -17,7 +17,7 @@
 
 use crate::rng::{lognormal_unit_mean, normal, Purpose};
 use crate::scenario::{Product, SecretomeParams, TissueSource};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// (potency, senescence susceptibility σ) of each MSC tissue source. Free
 /// parameters: the review (de Brito & Trentin 2024) finds every source
@@ -92,7 +92,7 @@ pub fn make_batch(p: &Product, m: &SecretomeParams, seed: u64, stream: u64, atte
 }
 
 /// Counts of QC screening, reported per run (MODEL.md §6.2).
-#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct BatchLedger {
     pub tested: u64,
     pub rejected: u64,

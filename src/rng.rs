@@ -38,6 +38,10 @@ pub enum Purpose {
     BatchAssay = 21,
     Replicate = 23,
     Senolytic = 24,
+    /// Seed of a sweep point, from the sweep's base seed.
+    SweepPoint = 25,
+    /// Latin hypercube strata and offsets of a sweep.
+    LatinHypercube = 26,
 }
 
 #[inline]
@@ -83,6 +87,13 @@ pub fn hazard_prob(rate: f64, dt: f64) -> f64 {
     } else {
         -(-rate * dt).exp_m1()
     }
+}
+
+/// FNV-1a over bytes: a stable 64-bit fingerprint (change detection, not security).
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 /// A lognormal factor with mean 1 and coefficient of variation `cv`.

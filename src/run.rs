@@ -11,7 +11,7 @@ use crate::plot;
 use crate::scenario::{Loaded, Scenario};
 use crate::sim::World;
 use crate::treatment::treated_mask;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::time::Instant;
 use thiserror::Error;
@@ -100,6 +100,38 @@ pub struct RunOptions {
     pub threads: usize,
     /// Show a progress bar (only when stderr is a terminal).
     pub progress: bool,
+    /// Write `timeseries.png` and `final_state.png`.
+    pub plots: bool,
+    /// Write `snapshots/*.vti` (at the scenario's snapshot interval, or only at the end).
+    pub snapshots: bool,
+    /// The sweep job this run is, recorded in its manifest.
+    pub job: Option<JobLabel>,
+}
+
+impl RunOptions {
+    /// A single run as `senesim run` makes it: plots, snapshots, progress bar.
+    pub fn single(out: PathBuf, threads: usize, progress: bool) -> Self {
+        RunOptions {
+            out,
+            threads,
+            progress,
+            plots: true,
+            snapshots: true,
+            job: None,
+        }
+    }
+}
+
+/// Which sweep job a run folder holds, so a resumed or merged sweep can tell
+/// its own completed runs from anything else.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobLabel {
+    pub run_id: String,
+    pub point: usize,
+    pub replicate: u64,
+    pub arm: String,
+    /// Fingerprint of the run's scenario and seed (see `sweep::plan`).
+    pub scenario_hash: String,
 }
 
 #[derive(Serialize)]
@@ -114,13 +146,27 @@ struct Manifest<'a> {
     steps_done: u64,
     steps_total: u64,
     outputs: Vec<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sweep: Option<&'a JobLabel>,
     scenario: &'a Scenario,
+}
+
+/// What a finished run's `manifest.json` is read back as.
+#[derive(Deserialize)]
+pub struct ManifestRecord {
+    pub senesim_version: String,
+    pub completed: bool,
+    pub seed: u64,
+    #[serde(default)]
+    pub sweep: Option<JobLabel>,
+    pub scenario: serde_json::Value,
 }
 
 struct DirSink {
     dir: PathBuf,
     ts: Option<TimeseriesWriter>,
     bar: Option<indicatif::ProgressBar>,
+    snapshots: bool,
 }
 
 impl Sink for DirSink {
@@ -128,6 +174,9 @@ impl Sink for DirSink {
         self.ts.as_mut().map_or(Ok(()), |t| t.push(row))
     }
     fn snapshot(&mut self, w: &World) -> Result<(), OutputError> {
+        if !self.snapshots {
+            return Ok(());
+        }
         let dir = self.dir.join("snapshots");
         let path = dir.join(format!("snapshot_{:07}h.vti", w.now_h().round() as u64));
         let mut buf = Vec::new();
@@ -141,20 +190,54 @@ impl Sink for DirSink {
     }
 }
 
+/// Every file a run folder may hold; cleared before a run so that none is
+/// mistaken for this run's.
+const RUN_FILES: [&str; 5] = [
+    "timeseries.csv",
+    "timeseries.csv.partial",
+    "summary.json",
+    "timeseries.png",
+    "final_state.png",
+];
+
 /// Runs a resolved scenario and writes its folder: `timeseries.csv`,
-/// `summary.json`, `manifest.json`, `snapshots/*.vti`, `timeseries.png`,
-/// `final_state.png`.
+/// `summary.json`, `manifest.json`, and as asked `snapshots/*.vti`,
+/// `timeseries.png`, `final_state.png`. Runs on a pool of `opts.threads`.
 pub fn run_to_dir(loaded: &Loaded, opts: &RunOptions) -> Result<Summary, RunError> {
-    let s = &loaded.scenario;
+    let s = loaded.scenario.clone();
+    let source = loaded.source.clone();
+    let opts_ref = opts;
+    with_threads(opts.threads, move || {
+        run_in_dir(&s, &source, opts_ref, None)
+    })?
+    .map_err(RunError::from)
+}
+
+/// As `run_to_dir`, on the current rayon pool. `treated_area`: measure spread
+/// outside this scenario's treated area instead of the run's own (a paired
+/// control is measured on its treated arm's area).
+pub fn run_in_dir(
+    s: &Scenario,
+    source: &str,
+    opts: &RunOptions,
+    treated_area: Option<&Scenario>,
+) -> Result<Summary, OutputError> {
     let dir = &opts.out;
-    std::fs::create_dir_all(dir.join("snapshots")).map_err(OutputError::io(dir))?;
+    std::fs::create_dir_all(dir).map_err(OutputError::io(dir))?;
     let started = Instant::now();
     let started_unix_s = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
+    let mut outputs = vec!["timeseries.csv", "summary.json"];
+    if opts.snapshots {
+        outputs.push("snapshots/");
+    }
+    if opts.plots {
+        outputs.extend(["timeseries.png", "final_state.png"]);
+    }
     let manifest = |completed: bool, steps_done: u64| Manifest {
         senesim_version: env!("CARGO_PKG_VERSION"),
-        scenario_source: &loaded.source,
+        scenario_source: source,
         seed: s.run.seed,
         threads: opts.threads,
         started_unix_s,
@@ -162,22 +245,13 @@ pub fn run_to_dir(loaded: &Loaded, opts: &RunOptions) -> Result<Summary, RunErro
         completed,
         steps_done,
         steps_total: s.steps(),
-        outputs: vec![
-            "timeseries.csv",
-            "summary.json",
-            "snapshots/",
-            "timeseries.png",
-            "final_state.png",
-        ],
+        outputs: outputs.clone(),
+        sweep: opts.job.as_ref(),
         scenario: s,
     };
-    // Clear outputs of an earlier run in this folder so none is mistaken for this one's.
-    for stale in [
-        "timeseries.csv",
-        "summary.json",
-        "timeseries.png",
-        "final_state.png",
-    ] {
+    // Mark the folder incomplete first, then clear an earlier run's outputs.
+    write_json(&dir.join("manifest.json"), &manifest(false, 0))?;
+    for stale in RUN_FILES {
         let _ = std::fs::remove_file(dir.join(stale));
     }
     if let Ok(entries) = std::fs::read_dir(dir.join("snapshots")) {
@@ -187,7 +261,9 @@ pub fn run_to_dir(loaded: &Loaded, opts: &RunOptions) -> Result<Summary, RunErro
             }
         }
     }
-    write_json(&dir.join("manifest.json"), &manifest(false, 0))?;
+    if opts.snapshots {
+        std::fs::create_dir_all(dir.join("snapshots")).map_err(OutputError::io(dir))?;
+    }
 
     use std::io::IsTerminal;
     let bar = (opts.progress && std::io::stderr().is_terminal()).then(|| {
@@ -204,34 +280,32 @@ pub fn run_to_dir(loaded: &Loaded, opts: &RunOptions) -> Result<Summary, RunErro
         dir: dir.clone(),
         ts: Some(TimeseriesWriter::create(dir)?),
         bar,
+        snapshots: opts.snapshots,
     };
-    let scenario = s.clone();
-    let (rows, summary, final_state, steps) =
-        with_threads(opts.threads, move || -> Result<_, OutputError> {
-            let mut w = World::new(scenario);
-            let rows = drive(&mut w, &mut sink)?;
-            if let Some(b) = &sink.bar {
-                b.finish_and_clear();
-            }
-            if let Some(t) = sink.ts.take() {
-                t.finish()?;
-            }
-            let mask = treated_mask(&w.scenario, &w.grid);
-            let summary = summarise(&w, &rows, mask.as_deref());
-            let kinds: Vec<u8> = w.cells.iter().map(|c| c.kind as u8).collect();
-            let phen: Vec<u8> = w.cells.iter().map(|c| c.phenotype as u8).collect();
-            Ok((rows, summary, (kinds, phen), w.step))
-        })??;
+    let mut w = World::new(s.clone());
+    let rows = drive(&mut w, &mut sink)?;
+    if let Some(b) = &sink.bar {
+        b.finish_and_clear();
+    }
+    if let Some(t) = sink.ts.take() {
+        t.finish()?;
+    }
+    let mask = treated_mask(treated_area.unwrap_or(s), &w.grid);
+    let summary = summarise(&w, &rows, mask.as_deref());
     write_json(&dir.join("summary.json"), &summary)?;
-    plot::timeseries_png(&dir.join("timeseries.png"), &rows, &s.name)?;
-    plot::phenotype_map_png(
-        &dir.join("final_state.png"),
-        s.grid.nx,
-        s.grid.ny,
-        &final_state.0,
-        &final_state.1,
-        &format!("{} — day {:.0}", s.name, steps as f64 * s.run.dt_h / 24.0),
-    )?;
-    write_json(&dir.join("manifest.json"), &manifest(true, steps))?;
+    if opts.plots {
+        let kinds: Vec<u8> = w.cells.iter().map(|c| c.kind as u8).collect();
+        let phen: Vec<u8> = w.cells.iter().map(|c| c.phenotype as u8).collect();
+        plot::timeseries_png(&dir.join("timeseries.png"), &rows, &s.name)?;
+        plot::phenotype_map_png(
+            &dir.join("final_state.png"),
+            s.grid.nx,
+            s.grid.ny,
+            &kinds,
+            &phen,
+            &format!("{} — day {:.0}", s.name, w.step as f64 * s.run.dt_h / 24.0),
+        )?;
+    }
+    write_json(&dir.join("manifest.json"), &manifest(true, w.step))?;
     Ok(summary)
 }

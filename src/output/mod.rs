@@ -2,7 +2,7 @@
 //! that looks complete but is not.
 //!
 //! * whole files (summary, manifest, snapshots, plots) are written to a
-//!   hidden `.NAME.partial` and renamed into place only when complete;
+//!   hidden `.NAME.PID.partial` and renamed into place only when complete;
 //! * the time series is streamed to `timeseries.csv.partial` and renamed to
 //!   `timeseries.csv` when the run ends;
 //! * `manifest.json` is written first with `"completed": false` and rewritten
@@ -25,7 +25,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{name}.partial"));
+    // The process id keeps concurrent writers of one file (shards of a sweep
+    // sharing a folder) from writing into each other's temporary file.
+    let tmp = path.with_file_name(format!(".{name}.{}.partial", std::process::id()));
     {
         let mut f = File::create(&tmp).map_err(OutputError::io(&tmp))?;
         f.write_all(bytes).map_err(OutputError::io(&tmp))?;

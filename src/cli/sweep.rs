@@ -1,0 +1,170 @@
+//! `senesim sweep` and `senesim merge`.
+
+use super::{threads_or_default, EXIT_INPUT, EXIT_RUN};
+use crate::error::SweepError;
+use crate::sweep::slurm::{script, SlurmOptions};
+use crate::sweep::{self, Shard, SweepOptions};
+use std::path::{Path, PathBuf};
+
+pub struct SweepArgs {
+    pub sweep: PathBuf,
+    pub out: Option<PathBuf>,
+    pub shard: Option<Shard>,
+    pub threads: Option<usize>,
+    pub force: bool,
+    pub quiet: bool,
+    pub emit_slurm: bool,
+    pub tasks: Option<u64>,
+    pub slurm_time: Option<String>,
+    pub partition: Option<String>,
+}
+
+fn exit_for(e: &SweepError) -> i32 {
+    match e {
+        SweepError::Output(_) | SweepError::Threads { .. } => EXIT_RUN,
+        _ => EXIT_INPUT,
+    }
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+pub fn run_sweep(a: SweepArgs) -> i32 {
+    let threads = match threads_or_default(a.threads) {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    let plan = match sweep::plan(&a.sweep) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit_for(&e);
+        }
+    };
+    let rec = &plan.record;
+    let out = a.out.unwrap_or_else(|| {
+        let stem = a
+            .sweep
+            .file_stem()
+            .map_or("sweep".into(), |s| s.to_string_lossy().into_owned());
+        PathBuf::from("runs").join(format!("{stem}-sweep"))
+    });
+    if a.emit_slurm {
+        let tasks = a.tasks.unwrap_or(8).min(rec.runs()).max(1);
+        if a.tasks == Some(0) {
+            eprintln!("error: --tasks 0: must be ≥ 1");
+            return EXIT_INPUT;
+        }
+        if let Err(e) = sweep::prepare_folder(&plan, &out, a.force) {
+            eprintln!("error: {e}");
+            return exit_for(&e);
+        }
+        let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("senesim"));
+        let text = script(
+            &plan,
+            &exe,
+            &absolute(&a.sweep),
+            &absolute(&out),
+            &SlurmOptions {
+                tasks,
+                cpus_per_task: a.threads.unwrap_or(1),
+                time: a.slurm_time.as_deref(),
+                partition: a.partition.as_deref(),
+            },
+        );
+        let path = out.join("submit.sbatch");
+        let written = std::fs::create_dir_all(out.join("slurm"))
+            .map_err(crate::error::OutputError::io(out.join("slurm")))
+            .and_then(|_| crate::output::write_atomic(&path, text.as_bytes()));
+        if let Err(e) = written {
+            eprintln!("error: {e}");
+            return EXIT_RUN;
+        }
+        eprintln!(
+            "wrote {} ({} runs in {tasks} array tasks)\nsubmit: sbatch {}\nthen:   senesim merge {}",
+            path.display(),
+            rec.runs(),
+            path.display(),
+            out.display()
+        );
+        return 0;
+    }
+    let shard = a.shard.unwrap_or(Shard::ALL);
+    eprintln!(
+        "senesim sweep: {} — {} points × {} arms × {} replicates = {} runs{} on {} threads → {}",
+        rec.name,
+        rec.points.len(),
+        rec.arms.len(),
+        rec.replicates,
+        rec.runs(),
+        if shard == Shard::ALL {
+            String::new()
+        } else {
+            format!(" (shard {}/{})", shard.k, shard.n)
+        },
+        threads,
+        out.display()
+    );
+    let opts = SweepOptions {
+        out: out.clone(),
+        shard,
+        threads,
+        force: a.force,
+        progress: !a.quiet,
+    };
+    match sweep::sweep(&plan, &opts) {
+        Ok(o) => {
+            eprintln!(
+                "done: {} runs in this {}, {} already complete, {} run now",
+                o.runs_in_shard,
+                if shard == Shard::ALL {
+                    "sweep"
+                } else {
+                    "shard"
+                },
+                o.runs_reused,
+                o.runs_done
+            );
+            if o.tables {
+                eprintln!(
+                    "outputs: {}/{{results.csv, points.csv, sweep.json, runs/}}",
+                    out.display()
+                );
+            } else {
+                eprintln!("when every shard is done: senesim merge {}", out.display());
+            }
+            0
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            exit_for(&e)
+        }
+    }
+}
+
+pub fn run_merge(dirs: Vec<PathBuf>, out: Option<PathBuf>) -> i32 {
+    let out = match (out, dirs.as_slice()) {
+        (Some(o), _) => o,
+        (None, [one]) => one.clone(),
+        (None, _) => {
+            eprintln!("error: merging several folders needs --out DIR for the tables");
+            return EXIT_INPUT;
+        }
+    };
+    match sweep::merge(&dirs, &out) {
+        Ok(rec) => {
+            eprintln!(
+                "merged {} runs of \"{}\" → {}/{{results.csv, points.csv}}",
+                rec.runs(),
+                rec.name,
+                out.display()
+            );
+            0
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            exit_for(&e)
+        }
+    }
+}

@@ -1,0 +1,281 @@
+//! Running a sweep into its folder: resumable, and sliced into shards.
+//!
+//! ```text
+//!   DIR/sweep.json                 the sweep as resolved (points, seeds, fingerprints)
+//!   DIR/runs/<run-id>/             one folder per run, as `senesim run` writes it
+//!   DIR/manifest.json              this invocation (or manifest-shard-K-of-N.json)
+//!   DIR/results.csv, points.csv    the tables (unsharded runs, and `merge`)
+//! ```
+//!
+//! A run is done when its `manifest.json` says completed, carries this run's
+//! id and scenario hash and this senesim version, and its `summary.json`
+//! reads back. Anything else is run (again). Because a run folder is written
+//! atomically file by file and its manifest last, a sweep killed at any
+//! moment resumes with the same command.
+
+use super::plan::{Job, Plan, SweepRecord};
+use super::tables::write_tables;
+use crate::error::{OutputError, SweepError};
+use crate::observe::Summary;
+use crate::output::write_json;
+use crate::run::{run_in_dir, JobLabel, ManifestRecord, RunOptions};
+use rayon::prelude::*;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// The K-th (1-based) of N disjoint slices of a sweep's runs: runs whose
+/// index i (point-major order) has i mod N = K − 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    pub k: u64,
+    pub n: u64,
+}
+
+impl Shard {
+    pub const ALL: Shard = Shard { k: 1, n: 1 };
+    pub fn contains(&self, job: &Job) -> bool {
+        job.index as u64 % self.n == self.k - 1
+    }
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Shard, String> {
+        let rule = || format!("--shard {s}: expected K/N with 1 ≤ K ≤ N (e.g. 3/8)");
+        let (k, n) = s.split_once('/').ok_or_else(rule)?;
+        let (k, n): (u64, u64) = (
+            k.trim().parse().map_err(|_| rule())?,
+            n.trim().parse().map_err(|_| rule())?,
+        );
+        if k == 0 || n == 0 || k > n {
+            return Err(rule());
+        }
+        Ok(Shard { k, n })
+    }
+}
+
+pub struct SweepOptions {
+    pub out: PathBuf,
+    pub shard: Shard,
+    pub threads: usize,
+    pub force: bool,
+    pub progress: bool,
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Outcome {
+    pub runs_in_shard: usize,
+    pub runs_reused: usize,
+    pub runs_done: usize,
+    /// Whether results.csv and points.csv were written (unsharded sweeps).
+    pub tables: bool,
+}
+
+#[derive(Serialize)]
+struct SweepManifest<'a> {
+    senesim_version: &'static str,
+    sweep_file: &'a str,
+    fingerprint: &'a str,
+    shard: String,
+    threads: usize,
+    started_unix_s: u64,
+    wall_time_s: f64,
+    completed: bool,
+    outcome: Option<Outcome>,
+}
+
+pub fn read_record(dir: &Path) -> Result<Option<SweepRecord>, SweepError> {
+    let path = dir.join("sweep.json");
+    match std::fs::read(&path) {
+        Ok(bytes) => serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| SweepError::Folder {
+                dir: dir.to_path_buf(),
+                rule: format!("sweep.json is not a sweep record ({e})"),
+            }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(OutputError::io(path)(e).into()),
+    }
+}
+
+/// Makes `dir` this sweep's folder, or refuses a folder that holds another
+/// sweep (unless `force`) or something that is not a sweep.
+pub fn prepare_folder(plan: &Plan, dir: &Path, force: bool) -> Result<(), SweepError> {
+    let rec = &plan.record;
+    match read_record(dir)? {
+        Some(old) if old.fingerprint == rec.fingerprint => {}
+        Some(old) if !force => {
+            return Err(SweepError::Folder {
+                dir: dir.to_path_buf(),
+                rule: format!(
+                    "holds sweep \"{}\" ({} points × {} replicates, fingerprint {}), but {} now resolves to a different sweep ({} points × {} replicates, fingerprint {}): \
+                     its values, scenario or seeds changed. Use another --out, or --force to rerun it here (runs whose scenario and seed are unchanged are kept)",
+                    old.name, old.points.len(), old.replicates, old.fingerprint,
+                    plan.path.display(), rec.points.len(), rec.replicates, rec.fingerprint
+                ),
+            })
+        }
+        _ => {
+            let occupied = std::fs::read_dir(dir).is_ok_and(|mut d| d.next().is_some());
+            if occupied && !force && read_record(dir)?.is_none() {
+                return Err(SweepError::Folder {
+                    dir: dir.to_path_buf(),
+                    rule: "is not empty and is not a sweep folder (no sweep.json); choose another --out, or --force to use it".into(),
+                });
+            }
+            std::fs::create_dir_all(dir).map_err(OutputError::io(dir))?;
+            write_json(&dir.join("sweep.json"), rec)?;
+        }
+    }
+    std::fs::create_dir_all(dir.join("runs")).map_err(OutputError::io(dir.join("runs")))?;
+    Ok(())
+}
+
+/// The summary of a completed run of `label` in `dir/runs`, if there is one.
+pub fn completed(dir: &Path, label: &JobLabel) -> Option<Summary> {
+    let run = dir.join("runs").join(&label.run_id);
+    let m: ManifestRecord =
+        serde_json::from_slice(&std::fs::read(run.join("manifest.json")).ok()?).ok()?;
+    let ok = m.completed
+        && m.senesim_version == env!("CARGO_PKG_VERSION")
+        && m.sweep.as_ref() == Some(label);
+    if !ok {
+        return None;
+    }
+    serde_json::from_slice(&std::fs::read(run.join("summary.json")).ok()?).ok()
+}
+
+fn progress_bar(show: bool, len: u64) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    (show && std::io::stderr().is_terminal()).then(|| {
+        let b = indicatif::ProgressBar::new(len);
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} runs (eta {eta})",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        b
+    })
+}
+
+/// Runs the shard's runs that are not yet done, in parallel; then, for an
+/// unsharded sweep, writes the tables.
+pub fn sweep(plan: &Plan, opts: &SweepOptions) -> Result<Outcome, SweepError> {
+    let started = Instant::now();
+    let started_unix_s = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let dir = &opts.out;
+    prepare_folder(plan, dir, opts.force)?;
+    let rec = &plan.record;
+    let manifest_name = if opts.shard == Shard::ALL {
+        "manifest.json".to_string()
+    } else {
+        format!("manifest-shard-{}-of-{}.json", opts.shard.k, opts.shard.n)
+    };
+    let manifest = |completed: bool, outcome: Option<Outcome>| SweepManifest {
+        senesim_version: env!("CARGO_PKG_VERSION"),
+        sweep_file: &rec.sweep_file,
+        fingerprint: &rec.fingerprint,
+        shard: format!("{}/{}", opts.shard.k, opts.shard.n),
+        threads: opts.threads,
+        started_unix_s,
+        wall_time_s: started.elapsed().as_secs_f64(),
+        completed,
+        outcome,
+    };
+    write_json(&dir.join(&manifest_name), &manifest(false, None))?;
+
+    let mine: Vec<Job> = rec
+        .jobs()
+        .into_iter()
+        .filter(|j| opts.shard.contains(j))
+        .collect();
+    let todo: Vec<&Job> = mine
+        .iter()
+        .filter(|j| completed(dir, &j.label).is_none())
+        .collect();
+    let bar = progress_bar(opts.progress, todo.len() as u64);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.threads)
+        .build()
+        .map_err(|e| SweepError::Threads {
+            threads: opts.threads,
+            message: e.to_string(),
+        })?;
+    pool.install(|| {
+        todo.par_iter()
+            .try_for_each(|job| -> Result<(), OutputError> {
+                let s = plan.scenario(job);
+                let run_opts = RunOptions {
+                    out: dir.join("runs").join(&job.label.run_id),
+                    threads: opts.threads,
+                    progress: false,
+                    plots: plan.run_plots,
+                    snapshots: plan.snapshots,
+                    job: Some(job.label.clone()),
+                };
+                run_in_dir(&s, &rec.base_scenario, &run_opts, plan.treated_area(job))?;
+                if let Some(b) = &bar {
+                    b.inc(1);
+                }
+                Ok(())
+            })
+    })?;
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let tables = opts.shard == Shard::ALL;
+    if tables {
+        write_tables(rec, std::slice::from_ref(dir), dir)?;
+    }
+    let outcome = Outcome {
+        runs_in_shard: mine.len(),
+        runs_reused: mine.len() - todo.len(),
+        runs_done: todo.len(),
+        tables,
+    };
+    write_json(&dir.join(&manifest_name), &manifest(true, Some(outcome)))?;
+    Ok(outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_parse_and_partition_the_runs() {
+        assert_eq!("3/8".parse::<Shard>().unwrap(), Shard { k: 3, n: 8 });
+        for bad in ["0/4", "5/4", "4", "a/b", "1/0", ""] {
+            assert!(bad.parse::<Shard>().is_err(), "{bad}");
+        }
+        let n = 4;
+        let mut seen = [0; 23];
+        for k in 1..=n {
+            let s = Shard { k, n };
+            for (i, c) in seen.iter_mut().enumerate() {
+                let job = Job {
+                    index: i,
+                    point: 0,
+                    replicate: 0,
+                    arm: 0,
+                    seed: 0,
+                    label: JobLabel {
+                        run_id: String::new(),
+                        point: 0,
+                        replicate: 0,
+                        arm: String::new(),
+                        scenario_hash: String::new(),
+                    },
+                };
+                *c += s.contains(&job) as u32;
+            }
+        }
+        assert!(
+            seen.iter().all(|&c| c == 1),
+            "every run in exactly one shard"
+        );
+    }
+}
