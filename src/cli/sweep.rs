@@ -92,7 +92,7 @@ pub fn run_sweep(a: SweepArgs) -> i32 {
     }
     let shard = a.shard.unwrap_or(Shard::ALL);
     eprintln!(
-        "senesim sweep: {} — {} points × {} arms × {} replicates = {} runs{} on {} threads → {}",
+        "senesim sweep: {} — {} points × {} arms × {} replicates = {} runs{} on {} thread(s) → {}",
         rec.name,
         rec.points.len(),
         rec.arms.len(),
