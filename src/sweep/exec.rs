@@ -205,25 +205,36 @@ pub fn sweep(plan: &Plan, opts: &SweepOptions) -> Result<Outcome, SweepError> {
             threads: opts.threads,
             message: e.to_string(),
         })?;
-    pool.install(|| {
-        todo.par_iter()
-            .try_for_each(|job| -> Result<(), OutputError> {
-                let s = plan.scenario(job);
-                let run_opts = RunOptions {
-                    out: dir.join("runs").join(&job.label.run_id),
-                    threads: opts.threads,
-                    progress: false,
-                    plots: plan.run_plots,
-                    snapshots: plan.snapshots,
-                    job: Some(job.label.clone()),
-                };
-                run_in_dir(&s, &rec.base_scenario, &run_opts, plan.treated_area(job))?;
-                if let Some(b) = &bar {
-                    b.inc(1);
-                }
-                Ok(())
-            })
-    })?;
+    // With at least as many runs as threads, each run is single-threaded
+    // (its own one-thread pool): the parallel loops inside a run then cost
+    // no hand-offs, and the runs themselves keep every core busy. Fewer runs
+    // than threads share the pool, each run's loops in parallel.
+    let solo = todo.len() >= opts.threads && opts.threads > 1;
+    let one = |job: &&Job| -> Result<(), OutputError> {
+        let s = plan.scenario(job);
+        let run_opts = RunOptions {
+            out: dir.join("runs").join(&job.label.run_id),
+            threads: if solo { 1 } else { opts.threads },
+            progress: false,
+            plots: plan.run_plots,
+            snapshots: plan.snapshots,
+            job: Some(job.label.clone()),
+        };
+        let area = plan.treated_area(job);
+        let source = &rec.base_scenario;
+        let single = solo
+            .then(|| rayon::ThreadPoolBuilder::new().num_threads(1).build().ok())
+            .flatten();
+        match single {
+            Some(p) => p.install(|| run_in_dir(&s, source, &run_opts, area))?,
+            None => run_in_dir(&s, source, &run_opts, area)?,
+        };
+        if let Some(b) = &bar {
+            b.inc(1);
+        }
+        Ok(())
+    };
+    pool.install(|| todo.par_iter().try_for_each(one))?;
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
