@@ -93,3 +93,12 @@ impl SweepError {
         }
     }
 }
+
+#[derive(Debug, Error)]
+pub enum PlotError {
+    /// The folder or an option does not give what the plot needs.
+    #[error("{}: {rule}", dir.display())]
+    Input { dir: PathBuf, rule: String },
+    #[error(transparent)]
+    Output(#[from] OutputError),
+}

@@ -108,6 +108,22 @@ pub enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Plot a sweep folder into DIR/plots/: a phase diagram of a metric and a
+    /// verdict map (two varied keys), or response curves with 95% bands (one).
+    Plot {
+        /// A sweep folder (with sweep.json and points.csv).
+        dir: PathBuf,
+        /// Metric of points.csv to plot, or `effect` (paired sweeps)
+        /// [default: final_senescent_fraction].
+        #[arg(long)]
+        metric: Option<String>,
+        /// Arm to plot [default: treated].
+        #[arg(long)]
+        arm: Option<String>,
+        /// Write SVG instead of PNG.
+        #[arg(long)]
+        svg: bool,
+    },
     /// Validate a scenario and print it as resolved (every key, with defaults).
     Check {
         scenario: PathBuf,
@@ -236,6 +252,12 @@ pub fn main_with(cli: Cli) -> i32 {
             partition,
         }),
         Command::Merge { dirs, out } => sweep::run_merge(dirs, out),
+        Command::Plot {
+            dir,
+            metric,
+            arm,
+            svg,
+        } => sweep::run_plot(dir, metric, arm, svg),
         Command::Compare {
             scenario,
             replicates,

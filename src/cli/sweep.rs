@@ -168,3 +168,38 @@ pub fn run_merge(dirs: Vec<PathBuf>, out: Option<PathBuf>) -> i32 {
         }
     }
 }
+
+pub fn run_plot(dir: PathBuf, metric: Option<String>, arm: Option<String>, svg: bool) -> i32 {
+    use crate::error::PlotError;
+    use crate::plot::figure::Format;
+    use crate::plot::sweep::{plot_sweep, SweepPlotOptions};
+    if !dir.join("sweep.json").exists() {
+        eprintln!(
+            "error: {}: not a sweep folder (no sweep.json); `senesim plot` draws sweep folders \
+             (run folders get timeseries.png and final_state.png from `senesim run`)",
+            dir.display()
+        );
+        return EXIT_INPUT;
+    }
+    let opts = SweepPlotOptions {
+        metric,
+        arm,
+        format: if svg { Format::Svg } else { Format::Png },
+    };
+    match plot_sweep(&dir, &opts) {
+        Ok(paths) => {
+            for p in paths {
+                eprintln!("wrote {}", p.display());
+            }
+            0
+        }
+        Err(e @ PlotError::Input { .. }) => {
+            eprintln!("error: {e}");
+            EXIT_INPUT
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            EXIT_RUN
+        }
+    }
+}

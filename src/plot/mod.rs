@@ -4,6 +4,10 @@
 //! The functions take tables (time-series rows, a phenotype grid), never the
 //! simulation, so they can plot saved outputs too.
 
+pub mod figure;
+pub mod grid;
+pub mod sweep;
+
 use crate::error::OutputError;
 use crate::observe::Row;
 use plotters::prelude::*;
@@ -11,10 +15,10 @@ use plotters::style::FontStyle;
 use std::path::Path;
 use std::sync::Once;
 
-static FONT: &[u8] = include_bytes!("../assets/fonts/DejaVuSans.ttf");
+static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 static REGISTER: Once = Once::new();
 
-fn ensure_font() {
+pub(crate) fn ensure_font() {
     REGISTER.call_once(|| {
         // The font is compiled in; failure here is a build defect, not user input.
         let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, FONT);

@@ -1,0 +1,336 @@
+//! Two figure kinds for tables over parameter values: a grid of coloured,
+//! annotated cells (phase diagrams: a metric with a colour bar, or verdicts
+//! with a legend), and response curves with confidence bands.
+
+use super::figure::{colour_bar, text_on, viridis, Figure};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+/// What the colours of a cell grid mean.
+pub enum Key {
+    /// A continuous value: viridis over [lo, hi], with this label (and units).
+    Bar { lo: f64, hi: f64, label: String },
+    /// Categories, each with its colour.
+    Legend(Vec<(String, RGBColor)>),
+}
+
+pub struct CellGrid {
+    pub title: String,
+    pub x_label: String,
+    pub y_label: String,
+    pub x_ticks: Vec<String>,
+    pub y_ticks: Vec<String>,
+    /// Rows by y (first row at the bottom), each by x: colour and annotation.
+    pub cells: Vec<Vec<(RGBColor, String)>>,
+    pub key: Key,
+}
+
+impl CellGrid {
+    /// A metric on viridis; NaN cells grey and blank.
+    pub fn metric(
+        title: String,
+        x: (String, Vec<String>),
+        y: (String, Vec<String>),
+        values: &[Vec<f64>],
+        label: String,
+    ) -> CellGrid {
+        let finite = values.iter().flatten().copied().filter(|v| v.is_finite());
+        let (lo, hi) = finite.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+            (a.min(v), b.max(v))
+        });
+        let (lo, hi) = if lo.is_finite() { (lo, hi) } else { (0.0, 1.0) };
+        let cells = values
+            .iter()
+            .map(|row| {
+                row.iter()
+                    .map(|&v| {
+                        let t = if hi > lo { (v - lo) / (hi - lo) } else { 0.5 };
+                        (
+                            viridis(t),
+                            if v.is_finite() {
+                                short(v)
+                            } else {
+                                String::new()
+                            },
+                        )
+                    })
+                    .collect()
+            })
+            .collect();
+        CellGrid {
+            title,
+            x_label: x.0,
+            y_label: y.0,
+            x_ticks: x.1,
+            y_ticks: y.1,
+            cells,
+            key: Key::Bar { lo, hi, label },
+        }
+    }
+}
+
+/// A value in 3 significant digits, for cell annotations.
+pub fn short(v: f64) -> String {
+    if v == 0.0 {
+        return "0".into();
+    }
+    let mag = v.abs().log10().floor() as i32;
+    if !(-3..5).contains(&mag) {
+        return format!("{v:.2e}");
+    }
+    let decimals = (2 - mag).max(0) as usize;
+    format!("{v:.decimals$}")
+}
+
+impl Figure for CellGrid {
+    fn size(&self) -> (u32, u32) {
+        let nx = self.x_ticks.len().max(1) as u32;
+        let ny = self.y_ticks.len().max(1) as u32;
+        let cell = (640 / nx.max(ny)).clamp(40, 120);
+        (
+            (nx * cell + 420).max(11 * self.title.chars().count() as u32 + 60),
+            (ny * cell + 200).max(480),
+        )
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        let (w, _) = self.size();
+        let root = root
+            .titled(&self.title, ("sans-serif", 22))
+            .map_err(|e| e.to_string())?;
+        let (main, side) = root.split_horizontally(w - 200);
+        let (nx, ny) = (self.x_ticks.len().max(1), self.y_ticks.len().max(1));
+        let mut chart = ChartBuilder::on(&main)
+            .margin(15)
+            .x_label_area_size(60)
+            .y_label_area_size(110)
+            .build_cartesian_2d(0.0..nx as f64, 0.0..ny as f64)
+            .map_err(|e| e.to_string())?;
+        // Tick labels are drawn by hand at the cell centres (categorical axes).
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .x_labels(0)
+            .y_labels(0)
+            .x_desc(&self.x_label)
+            .y_desc(&self.y_label)
+            .axis_desc_style(("sans-serif", 17))
+            .draw()
+            .map_err(|e| e.to_string())?;
+        let centre = plotters::style::text_anchor::Pos::new(
+            plotters::style::text_anchor::HPos::Center,
+            plotters::style::text_anchor::VPos::Center,
+        );
+        for (j, row) in self.cells.iter().enumerate() {
+            for (i, (c, text)) in row.iter().enumerate() {
+                let (x, y) = (i as f64, j as f64);
+                chart
+                    .draw_series(std::iter::once(Rectangle::new(
+                        [(x, y), (x + 1.0, y + 1.0)],
+                        c.filled(),
+                    )))
+                    .map_err(|e| e.to_string())?;
+                chart
+                    .draw_series(std::iter::once(Text::new(
+                        text.clone(),
+                        (x + 0.5, y + 0.5),
+                        ("sans-serif", 15)
+                            .into_font()
+                            .color(&text_on(*c))
+                            .pos(centre),
+                    )))
+                    .map_err(|e| e.to_string())?;
+            }
+        }
+        let base = main.get_base_pixel();
+        let px = |x: f64, y: f64| {
+            let (a, b) = chart.backend_coord(&(x, y));
+            (a - base.0, b - base.1)
+        };
+        let right = plotters::style::text_anchor::Pos::new(
+            plotters::style::text_anchor::HPos::Right,
+            plotters::style::text_anchor::VPos::Center,
+        );
+        let top = plotters::style::text_anchor::Pos::new(
+            plotters::style::text_anchor::HPos::Center,
+            plotters::style::text_anchor::VPos::Top,
+        );
+        for (i, t) in self.x_ticks.iter().enumerate() {
+            let (a, b) = px(i as f64 + 0.5, 0.0);
+            main.draw(&Text::new(
+                t.clone(),
+                (a, b + 8),
+                ("sans-serif", 15).into_font().color(&BLACK).pos(top),
+            ))
+            .map_err(|e| e.to_string())?;
+        }
+        for (j, t) in self.y_ticks.iter().enumerate() {
+            let (a, b) = px(0.0, j as f64 + 0.5);
+            main.draw(&Text::new(
+                t.clone(),
+                (a - 8, b),
+                ("sans-serif", 15).into_font().color(&BLACK).pos(right),
+            ))
+            .map_err(|e| e.to_string())?;
+        }
+        match &self.key {
+            Key::Bar { lo, hi, label } => colour_bar(&side, *lo, *hi, label),
+            Key::Legend(items) => {
+                for (k, (name, c)) in items.iter().enumerate() {
+                    let y = 60 + 32 * k as i32;
+                    side.draw(&Rectangle::new([(10, y), (32, y + 22)], c.filled()))
+                        .map_err(|e| e.to_string())?;
+                    side.draw(&Rectangle::new(
+                        [(10, y), (32, y + 22)],
+                        BLACK.stroke_width(1),
+                    ))
+                    .map_err(|e| e.to_string())?;
+                    side.draw(&Text::new(name.clone(), (40, y + 3), ("sans-serif", 15)))
+                        .map_err(|e| e.to_string())?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// One curve: (x, mean, CI low, CI high) per point.
+pub struct Curve {
+    pub name: String,
+    pub colour: RGBColor,
+    pub points: Vec<(f64, f64, f64, f64)>,
+}
+
+pub struct Response {
+    pub title: String,
+    pub x_label: String,
+    pub y_label: String,
+    pub log_x: bool,
+    pub curves: Vec<Curve>,
+    /// A dashed horizontal reference line (e.g. zero effect).
+    pub reference: Option<f64>,
+}
+
+impl Figure for Response {
+    fn size(&self) -> (u32, u32) {
+        (1000, 650)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        let root = root
+            .titled(&self.title, ("sans-serif", 22))
+            .map_err(|e| e.to_string())?;
+        let all = || self.curves.iter().flat_map(|c| c.points.iter());
+        let xs = all().map(|p| p.0).filter(|x| x.is_finite());
+        let (x0, x1) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
+            (a.min(x), b.max(x))
+        });
+        let ys = all()
+            .flat_map(|p| [p.1, p.2, p.3])
+            .chain(self.reference)
+            .filter(|y| y.is_finite());
+        let (y0, y1) = ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), y| {
+            (a.min(y), b.max(y))
+        });
+        if !(x0.is_finite() && y0.is_finite()) {
+            return Err("nothing to plot: no finite values".into());
+        }
+        let pad = ((y1 - y0) * 0.08).max(1e-9);
+        let (x0, x1) = if x1 > x0 {
+            (x0, x1)
+        } else {
+            (x0 - 0.5, x1 + 0.5)
+        };
+        let tx = |x: f64| if self.log_x { x.log10() } else { x };
+        let mut chart = ChartBuilder::on(&root)
+            .margin(20)
+            .x_label_area_size(55)
+            .y_label_area_size(80)
+            .build_cartesian_2d(tx(x0)..tx(x1), (y0 - pad)..(y1 + pad))
+            .map_err(|e| e.to_string())?;
+        let log = self.log_x;
+        chart
+            .configure_mesh()
+            .x_desc(if log {
+                format!("{} (log scale)", self.x_label)
+            } else {
+                self.x_label.clone()
+            })
+            .y_desc(&self.y_label)
+            .x_label_formatter(&|v| {
+                if log {
+                    short(10f64.powf(*v))
+                } else {
+                    format!("{v}")
+                }
+            })
+            .light_line_style(RGBColor(238, 238, 238))
+            .label_style(("sans-serif", 15))
+            .axis_desc_style(("sans-serif", 17))
+            .draw()
+            .map_err(|e| e.to_string())?;
+        if let Some(r) = self.reference {
+            chart
+                .draw_series(DashedLineSeries::new(
+                    vec![(tx(x0), r), (tx(x1), r)],
+                    6,
+                    4,
+                    BLACK.stroke_width(1),
+                ))
+                .map_err(|e| e.to_string())?;
+        }
+        for c in &self.curves {
+            let col = c.colour;
+            let ok: Vec<&(f64, f64, f64, f64)> = c
+                .points
+                .iter()
+                .filter(|p| p.2.is_finite() && p.3.is_finite())
+                .collect();
+            if ok.len() >= 2 {
+                let mut band: Vec<(f64, f64)> = ok.iter().map(|p| (tx(p.0), p.3)).collect();
+                band.extend(ok.iter().rev().map(|p| (tx(p.0), p.2)));
+                chart
+                    .draw_series(std::iter::once(Polygon::new(band, col.mix(0.2).filled())))
+                    .map_err(|e| e.to_string())?;
+            }
+            let line: Vec<(f64, f64)> = c
+                .points
+                .iter()
+                .map(|p| (tx(p.0), p.1))
+                .filter(|p| p.1.is_finite())
+                .collect();
+            chart
+                .draw_series(LineSeries::new(line.clone(), col.stroke_width(3)))
+                .map_err(|e| e.to_string())?
+                .label(c.name.clone())
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 22, y)], col.stroke_width(3))
+                });
+            chart
+                .draw_series(line.into_iter().map(|p| Circle::new(p, 5, col.filled())))
+                .map_err(|e| e.to_string())?;
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK)
+            .label_font(("sans-serif", 15))
+            .position(SeriesLabelPosition::UpperLeft)
+            .draw()
+            .map_err(|e| e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short;
+
+    #[test]
+    fn annotations_keep_three_significant_digits() {
+        assert_eq!(short(0.12345), "0.123");
+        assert_eq!(short(12.345), "12.3");
+        assert_eq!(short(-0.0049), "-0.00490");
+        assert_eq!(short(123456.0), "1.23e5");
+        assert_eq!(short(0.0), "0");
+    }
+}

@@ -1,0 +1,135 @@
+//! `senesim plot` on sweep folders: each figure kind decodes, has its size,
+//! is not blank, and shows its colours.
+
+mod common;
+use common::*;
+use std::collections::HashSet;
+use std::path::Path;
+
+const BASE: &str = r#"
+name = "plot base"
+[run]
+days = 2.0
+snapshot_every_h = 0.0
+[grid]
+nx = 16
+ny = 16
+[tissue]
+age = "aged"
+[products.ev]
+source = "bone_marrow"
+donor_age_years = 45.0
+passage = 4
+[[treatments]]
+product = "ev"
+start_h = 1.0
+every_h = 24.0
+delivery = { mode = "uniform", au_per_site = 2.0 }
+"#;
+
+/// Pixels of a PNG as RGB triples, with its size.
+fn pixels(path: &Path) -> (u32, u32, Vec<[u8; 3]>) {
+    let dec = png::Decoder::new(std::fs::File::open(path).unwrap());
+    let mut reader = dec.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    assert_eq!(info.color_type, png::ColorType::Rgb, "{}", path.display());
+    let px = buf[..info.buffer_size()]
+        .chunks(3)
+        .map(|c| [c[0], c[1], c[2]])
+        .collect();
+    (info.width, info.height, px)
+}
+
+fn sweep(t: &Temp, axes: &str) -> std::path::PathBuf {
+    t.write("base.toml", BASE);
+    let s = t.write(
+        "s.toml",
+        &format!("scenario = \"base.toml\"\nreplicates = 2\npaired = true\n{axes}"),
+    );
+    let out = t.path().join("out");
+    let o = senesim(&[
+        "sweep",
+        s.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    out
+}
+
+#[test]
+fn two_keys_give_a_phase_diagram_and_a_verdict_map() {
+    let t = Temp::new();
+    let d = sweep(&t, "[[axes]]\nkey = \"products.ev.passage\"\nvalues = [2, 20]\n[[axes]]\nkey = \"treatments.0.delivery.au_per_site\"\nvalues = [1.0, 8.0]\n");
+    let o = senesim(&["plot", d.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (w, h, px) = pixels(&d.join("plots/sweep_final_senescent_fraction_treated.png"));
+    assert!(w >= 800 && h >= 480, "{w}×{h}");
+    let distinct: HashSet<[u8; 3]> = px.iter().copied().collect();
+    assert!(
+        distinct.len() > 50,
+        "a colour bar and four cells: {} colours",
+        distinct.len()
+    );
+    // The colour bar runs the whole viridis range: its two ends are present.
+    assert!(
+        px.contains(&[253, 231, 37]) || px.iter().any(|p| p[0] > 240 && p[1] > 220 && p[2] < 60),
+        "viridis yellow"
+    );
+    assert!(
+        px.iter().any(|p| p[0] < 75 && p[1] < 10 && p[2] > 75),
+        "viridis purple"
+    );
+
+    let (_, _, px) = pixels(&d.join("plots/sweep_verdicts_treated.png"));
+    // The legend shows all three verdict colours (Okabe-Ito), cells at least one.
+    for c in [[0, 114, 178], [204, 204, 204], [213, 94, 0]] {
+        assert!(
+            px.iter().filter(|p| **p == c).count() > 200,
+            "verdict colour {c:?}"
+        );
+    }
+
+    // SVG on request; a bad metric is refused with the choices.
+    let o = senesim(&["plot", d.to_str().unwrap(), "--svg", "--metric", "effect"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let svg = std::fs::read_to_string(d.join("plots/sweep_effect_treated.svg")).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("<rect"));
+    let o = senesim(&["plot", d.to_str().unwrap(), "--metric", "nonsense"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("final_senescent_fraction"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn one_key_gives_response_curves_with_bands() {
+    let t = Temp::new();
+    let d = sweep(
+        &t,
+        "[[axes]]\nkey = \"products.ev.passage\"\nvalues = [2, 8, 14, 20]\n",
+    );
+    let o = senesim(&["plot", d.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (w, h, px) = pixels(&d.join("plots/sweep_final_senescent_fraction_response.png"));
+    assert_eq!((w, h), (1000, 650));
+    // Control in black, treated in Okabe-Ito blue, and the treated band (blue at 20%).
+    assert!(
+        px.iter().filter(|p| **p == [0, 114, 178]).count() > 100,
+        "treated line"
+    );
+    assert!(
+        px.iter().filter(|p| **p == [0, 0, 0]).count() > 100,
+        "control line and text"
+    );
+    assert!(
+        px.iter().any(|p| p[2] > p[0] + 20 && p[0] > 150),
+        "a light blue band"
+    );
+    let o = senesim(&["plot", t.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "not a sweep folder");
+}
