@@ -276,11 +276,13 @@ pub fn plot_sweep(dir: &Path, o: &SweepPlotOptions) -> Result<Vec<PathBuf>, Plot
                 written.push(p);
             }
         }
-        keys => return Err(bad(format!(
+        keys => {
+            return Err(bad(format!(
             "plots show one or two varied keys; this sweep varies {} ({}): plot from results.csv",
             keys.len(),
             keys.join(", ")
-        ))),
+        )))
+        }
     }
     Ok(written)
 }
