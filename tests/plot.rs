@@ -85,7 +85,7 @@ fn two_keys_give_a_phase_diagram_and_a_verdict_map() {
 
     let (_, _, px) = pixels(&d.join("plots/sweep_verdicts_treated.png"));
     // The legend shows all three verdict colours (Okabe-Ito), cells at least one.
-    for c in [[0, 114, 178], [204, 204, 204], [213, 94, 0]] {
+    for c in [[0, 68, 136], [204, 204, 204], [213, 94, 0]] {
         assert!(
             px.iter().filter(|p| **p == c).count() > 200,
             "verdict colour {c:?}"

@@ -104,9 +104,9 @@ pub fn text_on(c: RGBColor) -> RGBColor {
     }
 }
 
-/// Verdict colours (Okabe-Ito: distinguishable with any colour vision, and
+/// Verdict colours (Okabe-Ito hues, the blue darkened: distinguishable with any colour vision, and
 /// dark / light / mid in grayscale).
-pub const REJUVENATION: RGBColor = RGBColor(0, 114, 178);
+pub const REJUVENATION: RGBColor = RGBColor(0, 68, 136);
 pub const NEUTRAL: RGBColor = RGBColor(204, 204, 204);
 pub const DRIFT: RGBColor = RGBColor(213, 94, 0);
 
