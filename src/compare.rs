@@ -19,7 +19,7 @@ use crate::error::{OutputError, ScenarioError};
 use crate::observe::Summary;
 use crate::output::{write_atomic, write_json};
 use crate::rng::{hash, Purpose};
-use crate::run::{simulate_world, with_threads, RunError};
+use crate::run::{progress_bar, simulate_world, with_threads, RunError};
 use crate::scenario::{resolve, Loaded, Scenario};
 use crate::sim::World;
 use crate::stats::{paired, Paired};
@@ -195,17 +195,7 @@ pub fn compare(
         .collect();
     // Spread outside the treated area is measured on the treated arm's area in every arm.
     let treated = &arms[1].scenario;
-    use std::io::IsTerminal;
-    let bar = (opts.progress && std::io::stderr().is_terminal()).then(|| {
-        let b = indicatif::ProgressBar::new(jobs.len() as u64);
-        b.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} runs (eta {eta})",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        b
-    });
+    let bar = progress_bar(opts.progress, jobs.len() as u64, "runs");
     let summaries: Vec<Summary> = with_threads(opts.threads, || {
         jobs.par_iter()
             .map(|&(a, r)| {

@@ -83,6 +83,22 @@ pub fn simulate_world(w: &mut World, treated: Option<&[bool]>) -> (Vec<Row>, Sum
     (rows, summary)
 }
 
+/// A progress bar counting `unit`s with an ETA, only when asked and stderr is
+/// a terminal.
+pub fn progress_bar(show: bool, len: u64, unit: &str) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    (show && std::io::stderr().is_terminal()).then(|| {
+        let b = indicatif::ProgressBar::new(len);
+        b.set_style(
+            indicatif::ProgressStyle::with_template(&format!(
+                "{{spinner}} [{{elapsed_precise}}] {{bar:40}} {{pos}}/{{len}} {unit} (eta {{eta}})"
+            ))
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        b
+    })
+}
+
 /// Runs `f` on a rayon pool of `threads` workers.
 pub fn with_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> Result<T, RunError> {
     let pool = rayon::ThreadPoolBuilder::new()
@@ -265,17 +281,7 @@ pub fn run_in_dir(
         std::fs::create_dir_all(dir.join("snapshots")).map_err(OutputError::io(dir))?;
     }
 
-    use std::io::IsTerminal;
-    let bar = (opts.progress && std::io::stderr().is_terminal()).then(|| {
-        let b = indicatif::ProgressBar::new(s.steps());
-        b.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} h-steps (eta {eta})",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        b
-    });
+    let bar = progress_bar(opts.progress, s.steps(), "h-steps");
     let mut sink = DirSink {
         dir: dir.clone(),
         ts: Some(TimeseriesWriter::create(dir)?),

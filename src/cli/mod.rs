@@ -1,6 +1,6 @@
 //! The command line: parsing with clap, then calls into the library.
 
-mod sweep;
+pub mod sweep;
 
 use crate::error::ScenarioError;
 use crate::run::{run_to_dir, RunOptions};
@@ -65,39 +65,7 @@ pub enum Command {
     },
     /// Run a parameter sweep (or one shard of it) into a folder; resumable.
     /// Writes runs/<run-id>/ per run, then results.csv and points.csv.
-    Sweep {
-        /// Sweep file (TOML): base scenario, axes, replicates (see docs/sweeps.md).
-        sweep: PathBuf,
-        /// Sweep folder [default: runs/<sweep file name>-sweep].
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Run only the K-th of N disjoint slices of the runs (K = 1..N),
-        /// e.g. --shard $SLURM_ARRAY_TASK_ID/16; then `senesim merge`.
-        #[arg(long, value_name = "K/N")]
-        shard: Option<crate::sweep::Shard>,
-        /// Worker threads [default: all cores]. Results do not depend on it.
-        #[arg(long)]
-        threads: Option<usize>,
-        /// Use a folder made for a different sweep (runs whose scenario and
-        /// seed are unchanged are kept), or a non-empty non-sweep folder.
-        #[arg(long)]
-        force: bool,
-        /// No progress bar.
-        #[arg(long)]
-        quiet: bool,
-        /// Write DIR/submit.sbatch, a Slurm job-array script for this sweep, and exit.
-        #[arg(long)]
-        emit_slurm: bool,
-        /// Array tasks of the Slurm script [default: 8, at most one per run].
-        #[arg(long, requires = "emit_slurm")]
-        tasks: Option<u64>,
-        /// Slurm --time of each task (e.g. 04:00:00).
-        #[arg(long, requires = "emit_slurm")]
-        slurm_time: Option<String>,
-        /// Slurm partition.
-        #[arg(long, requires = "emit_slurm")]
-        partition: Option<String>,
-    },
+    Sweep(sweep::SweepArgs),
     /// Combine the shard folders of one sweep into results.csv and points.csv
     /// (identical to an unsharded run's).
     Merge {
@@ -228,29 +196,7 @@ fn run_compare(
 /// Runs a parsed command line; returns the exit status and prints errors.
 pub fn main_with(cli: Cli) -> i32 {
     match cli.command {
-        Command::Sweep {
-            sweep,
-            out,
-            shard,
-            threads,
-            force,
-            quiet,
-            emit_slurm,
-            tasks,
-            slurm_time,
-            partition,
-        } => sweep::run_sweep(sweep::SweepArgs {
-            sweep,
-            out,
-            shard,
-            threads,
-            force,
-            quiet,
-            emit_slurm,
-            tasks,
-            slurm_time,
-            partition,
-        }),
+        Command::Sweep(args) => sweep::run_sweep(args),
         Command::Merge { dirs, out } => sweep::run_merge(dirs, out),
         Command::Plot {
             dir,

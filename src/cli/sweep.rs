@@ -6,16 +6,38 @@ use crate::sweep::slurm::{script, SlurmOptions};
 use crate::sweep::{self, Shard, SweepOptions};
 use std::path::{Path, PathBuf};
 
+#[derive(clap::Args, Debug)]
 pub struct SweepArgs {
+    /// Sweep file (TOML): base scenario, axes, replicates (see docs/sweeps.md).
     pub sweep: PathBuf,
+    /// Sweep folder [default: runs/<sweep file name>-sweep].
+    #[arg(long)]
     pub out: Option<PathBuf>,
-    pub shard: Option<Shard>,
+    /// Run only the K-th of N disjoint slices of the runs (K = 1..N),
+    /// e.g. --shard $SLURM_ARRAY_TASK_ID/16; then `senesim merge`.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<crate::sweep::Shard>,
+    /// Worker threads [default: all cores]. Results do not depend on it.
+    #[arg(long)]
     pub threads: Option<usize>,
+    /// Use a folder made for a different sweep (runs whose scenario and
+    /// seed are unchanged are kept), or a non-empty non-sweep folder.
+    #[arg(long)]
     pub force: bool,
+    /// No progress bar.
+    #[arg(long)]
     pub quiet: bool,
+    /// Write DIR/submit.sbatch, a Slurm job-array script for this sweep, and exit.
+    #[arg(long)]
     pub emit_slurm: bool,
+    /// Array tasks of the Slurm script [default: 8, at most one per run].
+    #[arg(long, requires = "emit_slurm")]
     pub tasks: Option<u64>,
+    /// Slurm --time of each task (e.g. 04:00:00).
+    #[arg(long, requires = "emit_slurm")]
     pub slurm_time: Option<String>,
+    /// Slurm partition.
+    #[arg(long, requires = "emit_slurm")]
     pub partition: Option<String>,
 }
 

@@ -320,7 +320,7 @@ fn describe_serde_error(path: &str, msg: &str) -> (String, String) {
 }
 
 /// The value at a dotted path with `[i]` indices, if present.
-fn lookup<'a>(t: &'a Table, key: &str) -> Option<&'a Value> {
+pub(crate) fn lookup<'a>(t: &'a Table, key: &str) -> Option<&'a Value> {
     let mut cur: Option<&Value> = None;
     for part in key.split('.') {
         let (name, idx) = match part.find('[') {

@@ -4,6 +4,7 @@ mod load;
 mod params;
 mod validate;
 
+pub(crate) use load::lookup;
 pub use load::{load, Loaded, Origins, BUILTIN, BUILTIN_NAME};
 pub use params::*;
 pub use validate::{available_memory, validate, BYTES_PER_SITE};

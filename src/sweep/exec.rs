@@ -18,7 +18,7 @@ use super::tables::write_tables;
 use crate::error::{OutputError, SweepError};
 use crate::observe::Summary;
 use crate::output::write_json;
-use crate::run::{run_in_dir, JobLabel, ManifestRecord, RunOptions};
+use crate::run::{progress_bar, run_in_dir, JobLabel, ManifestRecord, RunOptions};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -116,9 +116,9 @@ pub fn prepare_folder(plan: &Plan, dir: &Path, force: bool) -> Result<(), SweepE
                 ),
             })
         }
-        _ => {
+        existing => {
             let occupied = std::fs::read_dir(dir).is_ok_and(|mut d| d.next().is_some());
-            if occupied && !force && read_record(dir)?.is_none() {
+            if occupied && !force && existing.is_none() {
                 return Err(SweepError::Folder {
                     dir: dir.to_path_buf(),
                     rule: "is not empty and is not a sweep folder (no sweep.json); choose another --out, or --force to use it".into(),
@@ -144,20 +144,6 @@ pub fn completed(dir: &Path, label: &JobLabel) -> Option<Summary> {
         return None;
     }
     serde_json::from_slice(&std::fs::read(run.join("summary.json")).ok()?).ok()
-}
-
-fn progress_bar(show: bool, len: u64) -> Option<indicatif::ProgressBar> {
-    use std::io::IsTerminal;
-    (show && std::io::stderr().is_terminal()).then(|| {
-        let b = indicatif::ProgressBar::new(len);
-        b.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} runs (eta {eta})",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        b
-    })
 }
 
 /// Runs the shard's runs that are not yet done, in parallel; then, for an
@@ -197,7 +183,7 @@ pub fn sweep(plan: &Plan, opts: &SweepOptions) -> Result<Outcome, SweepError> {
         .iter()
         .filter(|j| completed(dir, &j.label).is_none())
         .collect();
-    let bar = progress_bar(opts.progress, todo.len() as u64);
+    let bar = progress_bar(opts.progress, todo.len() as u64, "runs");
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads)
         .build()

@@ -140,7 +140,7 @@ impl SweepRecord {
 /// Reads a sweep file, expands its points and resolves and validates every
 /// point's scenario (in parallel). Nothing is written.
 pub fn plan(path: &Path) -> Result<Plan, SweepError> {
-    let (file, _text) = spec::read(path)?;
+    let file = spec::read(path)?;
     let SweepFile {
         name,
         description,

@@ -26,6 +26,7 @@
 
 use crate::error::SweepError;
 use crate::rng::{uniform, Purpose};
+use crate::scenario::lookup;
 use serde::Deserialize;
 use std::path::Path;
 use toml::Value;
@@ -126,7 +127,7 @@ pub struct Point {
 }
 
 /// Reads and parses a sweep file (no scenario is resolved yet).
-pub fn read(path: &Path) -> Result<(SweepFile, String), SweepError> {
+pub fn read(path: &Path) -> Result<SweepFile, SweepError> {
     let text = std::fs::read_to_string(path).map_err(|source| SweepError::Read {
         path: path.to_path_buf(),
         source,
@@ -150,23 +151,7 @@ pub fn read(path: &Path) -> Result<(SweepFile, String), SweepError> {
             let value = lookup(&table, &key).map_or_else(|| "(missing)".into(), |v| v.to_string());
             SweepError::invalid(path, &key, value, &msg)
         })?;
-    Ok((file, text))
-}
-
-fn lookup<'a>(t: &'a toml::Table, key: &str) -> Option<&'a Value> {
-    let mut cur: Option<&Value> = None;
-    for part in key.split('.') {
-        let (name, idx) = part.split_once('[').unwrap_or((part, ""));
-        let mut v = match cur {
-            None => t.get(name)?,
-            Some(x) => x.get(name)?,
-        };
-        for i in idx.split(['[', ']']).filter(|s| !s.is_empty()) {
-            v = v.get(i.parse::<usize>().ok()?)?;
-        }
-        cur = Some(v);
-    }
-    cur
+    Ok(file)
 }
 
 fn number(v: &Value) -> Option<f64> {
@@ -452,135 +437,50 @@ pub fn cell_text(v: &Value) -> String {
 mod tests {
     use super::*;
 
-    fn range(
-        from: Value,
-        to: Value,
-        count: Option<u64>,
-        step: Option<Value>,
-        scale: Scale,
-    ) -> Vec<Value> {
-        range_values(&RangeSpec {
-            from,
-            to,
-            count,
-            step,
-            scale,
-        })
-        .unwrap()
+    /// A range as the sweep file writes it: `{ from = 0.1, to = 0.7, count = 7 }`.
+    fn range(inline: &str) -> Result<Vec<Value>, Refusal> {
+        let spec: RangeSpec = toml::from_str::<toml::Table>(&format!("r = {inline}"))
+            .unwrap()
+            .remove("r")
+            .unwrap()
+            .try_into()
+            .unwrap();
+        range_values(&spec)
     }
 
     #[test]
     fn ranges_are_computed_by_index_and_hit_both_ends() {
-        let v = range(
-            Value::Float(0.1),
-            Value::Float(0.7),
-            Some(7),
-            None,
-            Scale::Linear,
-        );
+        let v = range("{ from = 0.1, to = 0.7, count = 7 }").unwrap();
         assert_eq!(v.len(), 7);
         assert_eq!(v[0], Value::Float(0.1));
         assert_eq!(v[6], Value::Float(0.7));
         // By index: 0.1 + 0.6·3/6, not 0.1 + 0.1 + 0.1 + 0.1 (= 0.4000000000000001).
         assert_eq!(v[3], Value::Float(0.1 + 0.6 * 0.5));
-        let l = range(
-            Value::Float(0.01),
-            Value::Float(100.0),
-            Some(5),
-            None,
-            Scale::Log,
-        );
+        let l = range("{ from = 0.01, to = 100.0, count = 5, scale = \"log\" }").unwrap();
         let x: Vec<f64> = l.iter().map(|v| v.as_float().unwrap()).collect();
         for (a, b) in x.iter().zip([0.01, 0.1, 1.0, 10.0, 100.0]) {
             assert!((a / b - 1.0).abs() < 1e-12, "{a} vs {b}");
         }
-        let i = range(
-            Value::Integer(2),
-            Value::Integer(20),
-            None,
-            Some(Value::Integer(6)),
-            Scale::Linear,
-        );
-        assert_eq!(
-            i,
-            vec![
-                Value::Integer(2),
-                Value::Integer(8),
-                Value::Integer(14),
-                Value::Integer(20)
-            ]
-        );
-        let c = range(
-            Value::Integer(0),
-            Value::Integer(12),
-            Some(4),
-            None,
-            Scale::Linear,
-        );
+        let i = range("{ from = 2, to = 20, step = 6 }").unwrap();
+        assert_eq!(i, [2, 8, 14, 20].map(Value::Integer));
+        let c = range("{ from = 0, to = 12, count = 4 }").unwrap();
         assert_eq!(c[1], Value::Integer(4));
     }
 
     #[test]
     fn bad_ranges_are_refused_with_the_rule() {
-        let r = |from, to, count, step, scale| {
-            range_values(&RangeSpec {
-                from,
-                to,
-                count,
-                step,
-                scale,
-            })
-        };
-        assert!(r(
-            Value::Integer(0),
-            Value::Integer(10),
-            Some(4),
-            None,
-            Scale::Linear
-        )
-        .unwrap_err()
-        .2
-        .contains("whole values"));
-        assert!(r(
-            Value::Float(0.0),
-            Value::Float(1.0),
-            Some(3),
-            None,
-            Scale::Log
-        )
-        .is_err());
-        assert!(r(
-            Value::Float(0.0),
-            Value::Float(1.0),
-            None,
-            None,
-            Scale::Linear
-        )
-        .is_err());
-        assert!(r(
-            Value::Float(0.0),
-            Value::Float(1.0),
-            Some(0),
-            None,
-            Scale::Linear
-        )
-        .is_err());
-        assert!(r(
-            Value::Float(1.0),
-            Value::Float(0.0),
-            None,
-            Some(Value::Float(0.1)),
-            Scale::Linear
-        )
-        .is_err());
-        assert!(r(
-            Value::String("a".into()),
-            Value::Float(1.0),
-            Some(2),
-            None,
-            Scale::Linear
-        )
-        .is_err());
+        let (key, _, rule) = range("{ from = 0, to = 10, count = 4 }").unwrap_err();
+        assert_eq!(key, "count");
+        assert!(rule.contains("whole values"), "{rule}");
+        for bad in [
+            "{ from = 0.0, to = 1.0, count = 3, scale = \"log\" }",
+            "{ from = 0.0, to = 1.0 }",
+            "{ from = 0.0, to = 1.0, count = 0 }",
+            "{ from = 1.0, to = 0.0, step = 0.1 }",
+            "{ from = \"a\", to = 1.0, count = 2 }",
+        ] {
+            assert!(range(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]
