@@ -16,7 +16,7 @@
 //! to matter biologically is not called an effect however many replicates run.
 
 use crate::error::{OutputError, ScenarioError};
-use crate::observe::Summary;
+use crate::observe::{Row, Summary};
 use crate::output::{write_atomic, write_json};
 use crate::rng::{hash, Purpose};
 use crate::run::{progress_bar, simulate_world, with_threads, RunError};
@@ -170,6 +170,9 @@ pub struct Report {
     pub arms: Vec<BTreeMap<&'static str, String>>,
     pub comparisons: Vec<Comparison>,
     pub runs: Vec<RunRecord>,
+    /// Each run's time series, in the order of `runs` (written to timeseries.csv).
+    #[serde(skip)]
+    pub series: Vec<Vec<Row>>,
 }
 
 pub struct CompareOptions {
@@ -196,14 +199,14 @@ pub fn compare(
     // Spread outside the treated area is measured on the treated arm's area in every arm.
     let treated = &arms[1].scenario;
     let bar = progress_bar(opts.progress, jobs.len() as u64, "runs");
-    let summaries: Vec<Summary> = with_threads(opts.threads, || {
+    let results: Vec<(Vec<Row>, Summary)> = with_threads(opts.threads, || {
         jobs.par_iter()
             .map(|&(a, r)| {
                 let mut s = arms[a].scenario.clone();
                 s.run.seed = seeds[r as usize];
                 let mut w = World::new(s);
                 let mask = treated_mask(treated, &w.grid);
-                let out = simulate_world(&mut w, mask.as_deref()).1;
+                let out = simulate_world(&mut w, mask.as_deref());
                 if let Some(b) = &bar {
                     b.inc(1);
                 }
@@ -214,6 +217,7 @@ pub fn compare(
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
+    let (series, summaries): (Vec<Vec<Row>>, Vec<Summary>) = results.into_iter().unzip();
     let n = opts.replicates as usize;
     let per_arm: Vec<&[Summary]> = summaries.chunks(n).collect();
     let values = |a: usize| -> BTreeMap<&'static str, Vec<f64>> {
@@ -293,6 +297,7 @@ pub fn compare(
             .collect(),
         comparisons,
         runs,
+        series,
     })
 }
 
@@ -351,7 +356,40 @@ pub fn table(r: &Report) -> String {
     out
 }
 
-/// Writes `comparison.json`, `runs.csv` and `table.txt` into `dir`, atomically.
+/// Every run's time series in one table: `arm`, `replicate`, then the
+/// columns of a run's `timeseries.csv`.
+pub fn timeseries_csv(r: &Report) -> Result<Vec<u8>, csv::Error> {
+    let mut out = csv::WriterBuilder::new().from_writer(Vec::new());
+    let mut header = true;
+    for (run, rows) in r.runs.iter().zip(&r.series) {
+        for row in rows {
+            // A run's own columns, as its timeseries.csv writes them.
+            let mut one = csv::WriterBuilder::new()
+                .has_headers(header)
+                .from_writer(Vec::new());
+            one.serialize(row)?;
+            let bytes = one.into_inner().map_err(|e| e.into_error())?;
+            let text = String::from_utf8_lossy(&bytes);
+            let mut lines = text.lines();
+            if header {
+                let names = lines.next().unwrap_or_default();
+                out.write_record(["arm", "replicate"].into_iter().chain(names.split(',')))?;
+                header = false;
+            }
+            let values = lines.next().unwrap_or_default();
+            let rep = run.replicate.to_string();
+            out.write_record(
+                [run.arm.as_str(), rep.as_str()]
+                    .into_iter()
+                    .chain(values.split(',')),
+            )?;
+        }
+    }
+    out.into_inner().map_err(|e| e.into_error().into())
+}
+
+/// Writes `comparison.json`, `runs.csv`, `timeseries.csv` and `table.txt`
+/// into `dir`, atomically.
 pub fn write_report(dir: &Path, r: &Report) -> Result<(), OutputError> {
     std::fs::create_dir_all(dir).map_err(OutputError::io(dir))?;
     write_json(&dir.join("comparison.json"), r)?;
@@ -377,6 +415,12 @@ pub fn write_report(dir: &Path, r: &Report) -> Result<(), OutputError> {
         ));
     }
     write_atomic(&dir.join("runs.csv"), csv.as_bytes())?;
+    let path = dir.join("timeseries.csv");
+    let ts = timeseries_csv(r).map_err(|e| OutputError::Encode {
+        path: path.clone(),
+        message: e.to_string(),
+    })?;
+    write_atomic(&path, &ts)?;
     write_atomic(&dir.join("table.txt"), table(r).as_bytes())
 }
 

@@ -15,7 +15,7 @@ use crate::sim::World;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct Row {
     pub time_h: f64,
     pub tissue_cells: u64,

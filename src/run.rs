@@ -4,7 +4,7 @@
 //! up to a `Sink`, so an in-memory run (`simulate`, for tests and paired
 //! comparisons) and a run that writes a folder (`run_to_dir`) share it.
 
-use crate::error::OutputError;
+use crate::error::{OutputError, PlotError};
 use crate::observe::{observe, summarise, Row, Summary};
 use crate::output::{snapshot::write_vti, write_atomic, write_json, TimeseriesWriter};
 use crate::plot;
@@ -116,7 +116,7 @@ pub struct RunOptions {
     pub threads: usize,
     /// Show a progress bar (only when stderr is a terminal).
     pub progress: bool,
-    /// Write `timeseries.png` and `final_state.png`.
+    /// Draw the run's plots into `plots/` (see `plot::run`).
     pub plots: bool,
     /// Write `snapshots/*.vti` (at the scenario's snapshot interval, or only at the end).
     pub snapshots: bool,
@@ -208,17 +208,26 @@ impl Sink for DirSink {
 
 /// Every file a run folder may hold; cleared before a run so that none is
 /// mistaken for this run's.
-const RUN_FILES: [&str; 5] = [
-    "timeseries.csv",
-    "timeseries.csv.partial",
-    "summary.json",
-    "timeseries.png",
-    "final_state.png",
-];
+const RUN_FILES: [&str; 3] = ["timeseries.csv", "timeseries.csv.partial", "summary.json"];
+
+/// Removes the files of `sub` (a run's snapshots or plots) whose extension is
+/// one of `exts`.
+fn clear(dir: &std::path::Path, exts: &[&str]) {
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            if e.path()
+                .extension()
+                .is_some_and(|x| exts.iter().any(|y| x == *y))
+            {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+}
 
 /// Runs a resolved scenario and writes its folder: `timeseries.csv`,
-/// `summary.json`, `manifest.json`, and as asked `snapshots/*.vti`,
-/// `timeseries.png`, `final_state.png`. Runs on a pool of `opts.threads`.
+/// `summary.json`, `manifest.json`, and as asked `snapshots/*.vti` and
+/// `plots/`. Runs on a pool of `opts.threads`.
 pub fn run_to_dir(loaded: &Loaded, opts: &RunOptions) -> Result<Summary, RunError> {
     let s = loaded.scenario.clone();
     let source = loaded.source.clone();
@@ -249,7 +258,7 @@ pub fn run_in_dir(
         outputs.push("snapshots/");
     }
     if opts.plots {
-        outputs.extend(["timeseries.png", "final_state.png"]);
+        outputs.push("plots/");
     }
     let manifest = |completed: bool, steps_done: u64| Manifest {
         senesim_version: env!("CARGO_PKG_VERSION"),
@@ -270,13 +279,8 @@ pub fn run_in_dir(
     for stale in RUN_FILES {
         let _ = std::fs::remove_file(dir.join(stale));
     }
-    if let Ok(entries) = std::fs::read_dir(dir.join("snapshots")) {
-        for e in entries.flatten() {
-            if e.path().extension().is_some_and(|x| x == "vti") {
-                let _ = std::fs::remove_file(e.path());
-            }
-        }
-    }
+    clear(&dir.join("snapshots"), &["vti"]);
+    clear(&dir.join("plots"), &["png", "svg", "gif"]);
     if opts.snapshots {
         std::fs::create_dir_all(dir.join("snapshots")).map_err(OutputError::io(dir))?;
     }
@@ -300,17 +304,13 @@ pub fn run_in_dir(
     let summary = summarise(&w, &rows, mask.as_deref());
     write_json(&dir.join("summary.json"), &summary)?;
     if opts.plots {
-        let kinds: Vec<u8> = w.cells.iter().map(|c| c.kind as u8).collect();
-        let phen: Vec<u8> = w.cells.iter().map(|c| c.phenotype as u8).collect();
-        plot::timeseries_png(&dir.join("timeseries.png"), &rows, &s.name)?;
-        plot::phenotype_map_png(
-            &dir.join("final_state.png"),
-            s.grid.nx,
-            s.grid.ny,
-            &kinds,
-            &phen,
-            &format!("{} — day {:.0}", s.name, w.step as f64 * s.run.dt_h / 24.0),
-        )?;
+        plot::run::plot_run(dir, plot::figure::Format::Png).map_err(|e| match e {
+            PlotError::Output(o) => o,
+            PlotError::Input { dir, rule } => OutputError::Encode {
+                path: dir,
+                message: rule,
+            },
+        })?;
     }
     write_json(&dir.join("manifest.json"), &manifest(true, w.step))?;
     Ok(summary)

@@ -4,7 +4,6 @@
 mod common;
 use common::*;
 use std::collections::HashSet;
-use std::path::Path;
 
 const BASE: &str = r#"
 name = "plot base"
@@ -26,20 +25,6 @@ start_h = 1.0
 every_h = 24.0
 delivery = { mode = "uniform", au_per_site = 2.0 }
 "#;
-
-/// Pixels of a PNG as RGB triples, with its size.
-fn pixels(path: &Path) -> (u32, u32, Vec<[u8; 3]>) {
-    let dec = png::Decoder::new(std::fs::File::open(path).unwrap());
-    let mut reader = dec.read_info().unwrap();
-    let mut buf = vec![0; reader.output_buffer_size()];
-    let info = reader.next_frame(&mut buf).unwrap();
-    assert_eq!(info.color_type, png::ColorType::Rgb, "{}", path.display());
-    let px = buf[..info.buffer_size()]
-        .chunks(3)
-        .map(|c| [c[0], c[1], c[2]])
-        .collect();
-    (info.width, info.height, px)
-}
 
 fn sweep(t: &Temp, axes: &str) -> std::path::PathBuf {
     t.write("base.toml", BASE);

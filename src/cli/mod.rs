@@ -42,6 +42,9 @@ pub enum Command {
         /// No progress bar.
         #[arg(long)]
         quiet: bool,
+        /// Skip the plots (plots/); `senesim plot DIR` draws them later.
+        #[arg(long)]
+        no_plots: bool,
     },
     /// Compare the treated arm (and any [[arms]]) with the untreated control
     /// over paired replicates; write comparison.json and print the table.
@@ -62,6 +65,9 @@ pub enum Command {
         /// No progress bar.
         #[arg(long)]
         quiet: bool,
+        /// Skip the plots (plots/); `senesim plot DIR` draws them later.
+        #[arg(long)]
+        no_plots: bool,
     },
     /// Run a parameter sweep (or one shard of it) into a folder; resumable.
     /// Writes runs/<run-id>/ per run, then results.csv and points.csv.
@@ -76,16 +82,18 @@ pub enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
-    /// Plot a sweep folder into DIR/plots/: a phase diagram of a metric and a
-    /// verdict map (two varied keys), or response curves with 95% bands (one).
+    /// Plot a run, compare or sweep folder into DIR/plots/. Run: time series,
+    /// maps at each snapshot, phenotype.gif. Compare: arms over time with 95%
+    /// bands, paired effects with CIs. Sweep: phase diagram and verdict map
+    /// (two varied keys) or response curves with 95% bands (one).
     Plot {
-        /// A sweep folder (with sweep.json and points.csv).
+        /// A folder written by `senesim run`, `compare` or `sweep`.
         dir: PathBuf,
-        /// Metric of points.csv to plot, or `effect` (paired sweeps)
-        /// [default: final_senescent_fraction].
+        /// Sweeps only: metric of points.csv to plot, or `effect` (paired
+        /// sweeps) [default: final_senescent_fraction].
         #[arg(long)]
         metric: Option<String>,
-        /// Arm to plot [default: treated].
+        /// Sweeps only: arm to plot [default: treated].
         #[arg(long)]
         arm: Option<String>,
         /// Write SVG instead of PNG.
@@ -128,14 +136,26 @@ fn threads_or_default(threads: Option<usize>) -> Result<usize, i32> {
     }
 }
 
-fn run_compare(
+struct CompareArgs {
     scenario: PathBuf,
     replicates: u64,
     threads: Option<usize>,
     out: Option<PathBuf>,
     sets: Vec<String>,
     quiet: bool,
-) -> i32 {
+    plots: bool,
+}
+
+fn run_compare(a: CompareArgs) -> i32 {
+    let CompareArgs {
+        scenario,
+        replicates,
+        threads,
+        out,
+        sets,
+        quiet,
+        plots,
+    } = a;
     use crate::compare::{arms_of, compare, table, write_report, CompareOptions};
     if !(2..=100_000).contains(&replicates) {
         eprintln!("error: --replicates {replicates}: must be between 2 and 100000 (a confidence interval needs at least 2)");
@@ -186,9 +206,16 @@ fn run_compare(
         return EXIT_RUN;
     }
     print!("{}", table(&report));
+    if plots {
+        if let Err(e) = crate::plot::compare::plot_compare(&out, crate::plot::figure::Format::Png) {
+            eprintln!("error: {e}");
+            return EXIT_RUN;
+        }
+    }
     eprintln!(
-        "outputs: {}/{{comparison.json, runs.csv, table.txt}}",
-        out.display()
+        "outputs: {}/{{comparison.json, runs.csv, timeseries.csv, table.txt{}}}",
+        out.display(),
+        if plots { ", plots/" } else { "" }
     );
     0
 }
@@ -211,7 +238,16 @@ pub fn main_with(cli: Cli) -> i32 {
             out,
             sets,
             quiet,
-        } => run_compare(scenario, replicates, threads, out, sets, quiet),
+            no_plots,
+        } => run_compare(CompareArgs {
+            scenario,
+            replicates,
+            threads,
+            out,
+            sets,
+            quiet,
+            plots: !no_plots,
+        }),
         Command::Check { scenario, sets } => match load(Some(&scenario), &sets) {
             Ok(l) => match toml::to_string_pretty(&l.scenario) {
                 Ok(t) => {
@@ -235,6 +271,7 @@ pub fn main_with(cli: Cli) -> i32 {
             threads,
             mut sets,
             quiet,
+            no_plots,
         } => {
             if let Some(s) = seed {
                 sets.push(format!("run.seed={s}"));
@@ -251,7 +288,8 @@ pub fn main_with(cli: Cli) -> i32 {
                 Err(code) => return code,
             };
             let out = out.unwrap_or_else(|| default_out(scenario.as_deref()));
-            let opts = RunOptions::single(out.clone(), threads, !quiet);
+            let mut opts = RunOptions::single(out.clone(), threads, !quiet);
+            opts.plots = !no_plots;
             eprintln!(
                 "senesim: {} — {} days on {}×{} sites, seed {}, {} threads → {}",
                 loaded.scenario.name,
@@ -276,7 +314,11 @@ pub fn main_with(cli: Cli) -> i32 {
                             t / 24.0
                         ))
                     );
-                    eprintln!("outputs: {}/{{timeseries.csv, summary.json, manifest.json, timeseries.png, final_state.png, snapshots/}}", out.display());
+                    eprintln!(
+                        "outputs: {}/{{timeseries.csv, summary.json, manifest.json, snapshots/{}}}",
+                        out.display(),
+                        if no_plots { "" } else { ", plots/" }
+                    );
                     0
                 }
                 Err(e) => {

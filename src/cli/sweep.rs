@@ -195,20 +195,29 @@ pub fn run_plot(dir: PathBuf, metric: Option<String>, arm: Option<String>, svg: 
     use crate::error::PlotError;
     use crate::plot::figure::Format;
     use crate::plot::sweep::{plot_sweep, SweepPlotOptions};
-    if !dir.join("sweep.json").exists() {
+    use crate::plot::{folder_kind, plot_folder, FolderKind};
+    let format = if svg { Format::Svg } else { Format::Png };
+    let kind = folder_kind(&dir);
+    if kind != Some(FolderKind::Sweep) && (metric.is_some() || arm.is_some()) {
         eprintln!(
-            "error: {}: not a sweep folder (no sweep.json); `senesim plot` draws sweep folders \
-             (run folders get timeseries.png and final_state.png from `senesim run`)",
+            "error: {}: --metric and --arm apply to sweep folders (with sweep.json) only",
             dir.display()
         );
         return EXIT_INPUT;
     }
-    let opts = SweepPlotOptions {
-        metric,
-        arm,
-        format: if svg { Format::Svg } else { Format::Png },
+    let result = if kind == Some(FolderKind::Sweep) {
+        plot_sweep(
+            &dir,
+            &SweepPlotOptions {
+                metric,
+                arm,
+                format,
+            },
+        )
+    } else {
+        plot_folder(&dir, format)
     };
-    match plot_sweep(&dir, &opts) {
+    match result {
         Ok(paths) => {
             for p in paths {
                 eprintln!("wrote {}", p.display());

@@ -101,3 +101,86 @@ pub fn write_vti<W: Write>(mut w: W, world: &World) -> std::io::Result<()> {
     let _ = writeln!(s, "</VTKFile>");
     w.write_all(s.as_bytes())
 }
+
+/// A snapshot read back from its `.vti` text: the grid and every array by
+/// name (values as f64, row-major, x fastest).
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    pub nx: usize,
+    pub ny: usize,
+    /// Site size (µm).
+    pub spacing_um: f64,
+    pub time_h: f64,
+    pub arrays: std::collections::BTreeMap<String, Vec<f64>>,
+}
+
+impl Snapshot {
+    /// An array that must be present, with one value per site.
+    pub fn array(&self, name: &str) -> Result<&[f64], String> {
+        match self.arrays.get(name) {
+            Some(a) if a.len() == self.nx * self.ny => Ok(a),
+            Some(a) => Err(format!(
+                "array {name} has {} values for {}×{} sites",
+                a.len(),
+                self.nx,
+                self.ny
+            )),
+            None => Err(format!("no array {name}")),
+        }
+    }
+}
+
+fn attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
+    let key = format!(" {name}=\"");
+    let at = tag.find(&key)? + key.len();
+    tag[at..].split('"').next()
+}
+
+/// Parses a `.vti` document as `write_vti` writes it (ASCII arrays).
+pub fn read_vti(text: &str) -> Result<Snapshot, String> {
+    let image = text
+        .split("<ImageData")
+        .nth(1)
+        .and_then(|t| t.split('>').next())
+        .ok_or("no <ImageData> element")?;
+    let extent: Vec<usize> = attr(image, "WholeExtent")
+        .ok_or("no WholeExtent")?
+        .split_whitespace()
+        .map(|v| v.parse().map_err(|_| format!("bad WholeExtent value {v}")))
+        .collect::<Result<_, _>>()?;
+    let [_, nx, _, ny, ..] = extent[..] else {
+        return Err("WholeExtent needs 6 values".into());
+    };
+    let spacing_um = attr(image, "Spacing")
+        .and_then(|s| s.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .ok_or("no Spacing")?;
+    let mut arrays = std::collections::BTreeMap::new();
+    for chunk in text.split("<DataArray").skip(1) {
+        let (tag, rest) = chunk.split_once('>').ok_or("unterminated <DataArray>")?;
+        let name = attr(tag, "Name").ok_or("a <DataArray> without Name")?;
+        let body = rest
+            .split_once("</DataArray>")
+            .ok_or_else(|| format!("array {name} is not closed (truncated file?)"))?
+            .0;
+        let values = body
+            .split_ascii_whitespace()
+            .map(|v| {
+                v.parse::<f64>()
+                    .map_err(|_| format!("array {name}: bad value {v}"))
+            })
+            .collect::<Result<Vec<f64>, _>>()?;
+        arrays.insert(name.to_string(), values);
+    }
+    let time_h = arrays
+        .remove("time_h")
+        .and_then(|t| t.first().copied())
+        .ok_or("no time_h field")?;
+    Ok(Snapshot {
+        nx,
+        ny,
+        spacing_um,
+        time_h,
+        arrays,
+    })
+}

@@ -110,12 +110,80 @@ pub const REJUVENATION: RGBColor = RGBColor(0, 68, 136);
 pub const NEUTRAL: RGBColor = RGBColor(204, 204, 204);
 pub const DRIFT: RGBColor = RGBColor(213, 94, 0);
 
+/// Colours of arms, in order: control, treated, further arms (Okabe-Ito:
+/// black, blue, orange, bluish green, reddish purple).
+pub const ARM_COLOURS: [RGBColor; 5] = [
+    RGBColor(0, 0, 0),
+    RGBColor(0, 114, 178),
+    RGBColor(230, 159, 0),
+    RGBColor(0, 158, 115),
+    RGBColor(204, 121, 167),
+];
+
+/// The one colour of each site state, in every plot (maps and time series).
+/// Okabe-Ito hues chosen so the tissue states also differ in grayscale
+/// (luminance: empty 240, arrested 163, proliferative 121, deep 54).
+pub mod phenotype {
+    use plotters::style::RGBColor;
+    pub const EMPTY: RGBColor = RGBColor(240, 240, 240);
+    pub const PROLIFERATIVE: RGBColor = RGBColor(0, 158, 115);
+    pub const ARRESTED: RGBColor = RGBColor(230, 159, 0);
+    pub const DEEP: RGBColor = RGBColor(150, 30, 30);
+    pub const MSC: RGBColor = RGBColor(86, 180, 233);
+    pub const MSC_SENESCENT: RGBColor = RGBColor(0, 60, 130);
+    pub const TRANSFORMED: RGBColor = RGBColor(204, 121, 167);
+    /// SA-β-gal+ cells (arrested + deep), drawn dashed in time series.
+    pub const SA_BETA_GAL: RGBColor = RGBColor(90, 90, 90);
+
+    /// Colour of a site from its kind and phenotype codes (as in snapshots).
+    pub fn of_site(kind: u8, phenotype: u8) -> RGBColor {
+        match (kind, phenotype) {
+            (0, _) => EMPTY,
+            (2, 0) => MSC,
+            (2, _) => MSC_SENESCENT,
+            (3, _) => TRANSFORMED,
+            (_, 0) => PROLIFERATIVE,
+            (_, 1) => ARRESTED,
+            _ => DEEP,
+        }
+    }
+
+    /// The legend of a phenotype map.
+    pub const LEGEND: [(&str, RGBColor); 7] = [
+        ("empty", EMPTY),
+        ("proliferative", PROLIFERATIVE),
+        ("arrested (early)", ARRESTED),
+        ("deep senescent", DEEP),
+        ("MSC (graft)", MSC),
+        ("senescent MSC", MSC_SENESCENT),
+        ("transformed", TRANSFORMED),
+    ];
+}
+
 pub fn verdict_colour(v: &str) -> RGBColor {
     match v {
         "rejuvenation" => REJUVENATION,
         "senescent_drift" => DRIFT,
         _ => NEUTRAL,
     }
+}
+
+/// A column of colour swatches with their names.
+pub fn legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    items: &[(impl AsRef<str>, RGBColor)],
+) -> Result<(), String> {
+    for (k, (name, c)) in items.iter().enumerate() {
+        let y = 50 + 30 * k as i32;
+        let e = |r: Result<(), DrawingAreaErrorKind<DB::ErrorType>>| r.map_err(|e| e.to_string());
+        e(area.draw(&Rectangle::new([(10, y), (30, y + 20)], c.filled())))?;
+        e(area.draw(&Rectangle::new(
+            [(10, y), (30, y + 20)],
+            BLACK.stroke_width(1),
+        )))?;
+        e(area.draw(&Text::new(name.as_ref(), (38, y + 2), ("sans-serif", 15))))?;
+    }
+    Ok(())
 }
 
 /// A vertical colour bar for [lo, hi] in `area`, labelled `label`.
@@ -139,6 +207,7 @@ pub fn colour_bar<DB: DrawingBackend>(
         .disable_y_mesh()
         .y_desc(label)
         .y_labels(6)
+        .y_label_formatter(&|v| super::grid::tick(*v))
         .label_style(("sans-serif", 14))
         .axis_desc_style(("sans-serif", 15))
         .draw()
@@ -174,6 +243,20 @@ mod tests {
         assert_eq!(viridis(0.0), RGBColor(68, 1, 84));
         assert_eq!(viridis(1.0), RGBColor(253, 231, 37));
         assert_eq!(viridis(-3.0), viridis(0.0));
+    }
+
+    #[test]
+    fn tissue_states_differ_in_grayscale() {
+        use phenotype::*;
+        let lum = |c: RGBColor| 0.2126 * c.0 as f64 + 0.7152 * c.1 as f64 + 0.0722 * c.2 as f64;
+        let mut l: Vec<f64> = [EMPTY, PROLIFERATIVE, ARRESTED, DEEP]
+            .iter()
+            .map(|&c| lum(c))
+            .collect();
+        l.sort_by(f64::total_cmp);
+        assert!(l.windows(2).all(|w| w[1] - w[0] > 35.0), "{l:?}");
+        assert_eq!(of_site(1, 2), DEEP);
+        assert_eq!(of_site(0, 2), EMPTY);
     }
 
     #[test]

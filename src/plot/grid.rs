@@ -1,8 +1,7 @@
-//! Two figure kinds for tables over parameter values: a grid of coloured,
-//! annotated cells (phase diagrams: a metric with a colour bar, or verdicts
-//! with a legend), and response curves with confidence bands.
+//! A grid of coloured, annotated cells over parameter values: phase diagrams
+//! (a metric with a colour bar) and verdict maps (categories with a legend).
 
-use super::figure::{colour_bar, text_on, viridis, Figure};
+use super::figure::{colour_bar, legend, text_on, viridis, Figure};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -80,6 +79,25 @@ pub fn short(v: f64) -> String {
     }
     let decimals = (2 - mag).max(0) as usize;
     format!("{v:.decimals$}")
+}
+
+/// An axis tick: at most 3 significant digits, trailing zeros dropped
+/// ("0.08", "25", "1.5e-6").
+pub fn tick(v: f64) -> String {
+    let s = short(v);
+    let (mantissa, exp) = match s.split_once('e') {
+        Some((m, e)) => (m.to_string(), format!("e{e}")),
+        None => (s.clone(), String::new()),
+    };
+    let m = if mantissa.contains('.') {
+        mantissa
+            .trim_end_matches('0')
+            .trim_end_matches('.')
+            .to_string()
+    } else {
+        mantissa
+    };
+    format!("{m}{exp}")
 }
 
 impl Figure for CellGrid {
@@ -175,149 +193,8 @@ impl Figure for CellGrid {
         }
         match &self.key {
             Key::Bar { lo, hi, label } => colour_bar(&side, *lo, *hi, label),
-            Key::Legend(items) => {
-                for (k, (name, c)) in items.iter().enumerate() {
-                    let y = 60 + 32 * k as i32;
-                    side.draw(&Rectangle::new([(10, y), (32, y + 22)], c.filled()))
-                        .map_err(|e| e.to_string())?;
-                    side.draw(&Rectangle::new(
-                        [(10, y), (32, y + 22)],
-                        BLACK.stroke_width(1),
-                    ))
-                    .map_err(|e| e.to_string())?;
-                    side.draw(&Text::new(name.clone(), (40, y + 3), ("sans-serif", 15)))
-                        .map_err(|e| e.to_string())?;
-                }
-                Ok(())
-            }
+            Key::Legend(items) => legend(&side, items),
         }
-    }
-}
-
-/// One curve: (x, mean, CI low, CI high) per point.
-pub struct Curve {
-    pub name: String,
-    pub colour: RGBColor,
-    pub points: Vec<(f64, f64, f64, f64)>,
-}
-
-pub struct Response {
-    pub title: String,
-    pub x_label: String,
-    pub y_label: String,
-    pub log_x: bool,
-    pub curves: Vec<Curve>,
-    /// A dashed horizontal reference line (e.g. zero effect).
-    pub reference: Option<f64>,
-}
-
-impl Figure for Response {
-    fn size(&self) -> (u32, u32) {
-        (1000, 650)
-    }
-
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
-        let root = root
-            .titled(&self.title, ("sans-serif", 22))
-            .map_err(|e| e.to_string())?;
-        let all = || self.curves.iter().flat_map(|c| c.points.iter());
-        let xs = all().map(|p| p.0).filter(|x| x.is_finite());
-        let (x0, x1) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
-            (a.min(x), b.max(x))
-        });
-        let ys = all()
-            .flat_map(|p| [p.1, p.2, p.3])
-            .chain(self.reference)
-            .filter(|y| y.is_finite());
-        let (y0, y1) = ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), y| {
-            (a.min(y), b.max(y))
-        });
-        if !(x0.is_finite() && y0.is_finite()) {
-            return Err("nothing to plot: no finite values".into());
-        }
-        let pad = ((y1 - y0) * 0.08).max(1e-9);
-        let (x0, x1) = if x1 > x0 {
-            (x0, x1)
-        } else {
-            (x0 - 0.5, x1 + 0.5)
-        };
-        let tx = |x: f64| if self.log_x { x.log10() } else { x };
-        let mut chart = ChartBuilder::on(&root)
-            .margin(20)
-            .x_label_area_size(55)
-            .y_label_area_size(80)
-            .build_cartesian_2d(tx(x0)..tx(x1), (y0 - pad)..(y1 + pad))
-            .map_err(|e| e.to_string())?;
-        let log = self.log_x;
-        chart
-            .configure_mesh()
-            .x_desc(if log {
-                format!("{} (log scale)", self.x_label)
-            } else {
-                self.x_label.clone()
-            })
-            .y_desc(&self.y_label)
-            .x_label_formatter(&|v| {
-                if log {
-                    short(10f64.powf(*v))
-                } else {
-                    format!("{v}")
-                }
-            })
-            .light_line_style(RGBColor(238, 238, 238))
-            .label_style(("sans-serif", 15))
-            .axis_desc_style(("sans-serif", 17))
-            .draw()
-            .map_err(|e| e.to_string())?;
-        if let Some(r) = self.reference {
-            chart
-                .draw_series(DashedLineSeries::new(
-                    vec![(tx(x0), r), (tx(x1), r)],
-                    6,
-                    4,
-                    BLACK.stroke_width(1),
-                ))
-                .map_err(|e| e.to_string())?;
-        }
-        for c in &self.curves {
-            let col = c.colour;
-            let ok: Vec<&(f64, f64, f64, f64)> = c
-                .points
-                .iter()
-                .filter(|p| p.2.is_finite() && p.3.is_finite())
-                .collect();
-            if ok.len() >= 2 {
-                let mut band: Vec<(f64, f64)> = ok.iter().map(|p| (tx(p.0), p.3)).collect();
-                band.extend(ok.iter().rev().map(|p| (tx(p.0), p.2)));
-                chart
-                    .draw_series(std::iter::once(Polygon::new(band, col.mix(0.2).filled())))
-                    .map_err(|e| e.to_string())?;
-            }
-            let line: Vec<(f64, f64)> = c
-                .points
-                .iter()
-                .map(|p| (tx(p.0), p.1))
-                .filter(|p| p.1.is_finite())
-                .collect();
-            chart
-                .draw_series(LineSeries::new(line.clone(), col.stroke_width(3)))
-                .map_err(|e| e.to_string())?
-                .label(c.name.clone())
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 22, y)], col.stroke_width(3))
-                });
-            chart
-                .draw_series(line.into_iter().map(|p| Circle::new(p, 5, col.filled())))
-                .map_err(|e| e.to_string())?;
-        }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK)
-            .label_font(("sans-serif", 15))
-            .position(SeriesLabelPosition::UpperLeft)
-            .draw()
-            .map_err(|e| e.to_string())
     }
 }
 
@@ -332,5 +209,16 @@ mod tests {
         assert_eq!(short(-0.0049), "-0.00490");
         assert_eq!(short(123456.0), "1.23e5");
         assert_eq!(short(0.0), "0");
+    }
+
+    #[test]
+    fn ticks_drop_trailing_zeros() {
+        use super::tick;
+        assert_eq!(tick(0.08), "0.08");
+        assert_eq!(tick(1.0), "1");
+        assert_eq!(tick(25.0), "25");
+        assert_eq!(tick(0.0000015), "1.5e-6");
+        assert_eq!(tick(-0.005), "-0.005");
+        assert_eq!(tick(0.0), "0");
     }
 }

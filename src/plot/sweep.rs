@@ -1,21 +1,14 @@
 //! Plots of a sweep folder: for two varied keys a phase diagram of a metric
 //! and a map of verdicts; for one, response curves with 95% bands.
 
+use super::figure::ARM_COLOURS;
 use super::figure::{save, verdict_colour, Format, DRIFT, NEUTRAL, REJUVENATION};
-use super::grid::{CellGrid, Curve, Key, Response};
+use super::grid::{CellGrid, Key};
+use super::lines::{Chart, Curve, Panels};
 use crate::error::PlotError;
 use crate::sweep::exec::read_record;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-
-/// Okabe-Ito colours for arms, in order: control, treated, further arms.
-const ARM_COLOURS: [plotters::style::RGBColor; 5] = [
-    plotters::style::RGBColor(0, 0, 0),
-    plotters::style::RGBColor(0, 114, 178),
-    plotters::style::RGBColor(230, 159, 0),
-    plotters::style::RGBColor(0, 158, 115),
-    plotters::style::RGBColor(204, 121, 167),
-];
 
 /// Axis label of a metric, with units.
 pub fn metric_label(m: &str) -> String {
@@ -162,33 +155,37 @@ pub fn plot_sweep(dir: &Path, o: &SweepPlotOptions) -> Result<Vec<PathBuf>, Plot
                     .filter(|r| r.get("arm").map(String::as_str) == Some(a))
                     .map(|r| (num(r, k), num(r, &mean), num(r, &lo), num(r, &hi)))
                     .collect(),
+                dashed: false,
             };
             let arms: Vec<&String> = if metric == "effect" {
                 rec.arms.iter().skip(1).collect()
             } else {
                 rec.arms.iter().collect()
             };
-            let fig = Response {
+            let curves = arms
+                .iter()
+                .enumerate()
+                .map(|(i, a)| {
+                    curve(
+                        a,
+                        ARM_COLOURS[(i + usize::from(metric == "effect")) % ARM_COLOURS.len()],
+                    )
+                })
+                .collect();
+            let mut chart = Chart::new("", k, &metric_label(&metric), curves);
+            chart.log_x = log_x;
+            chart.markers = true;
+            chart.from_zero = false;
+            chart.reference = (metric == "effect").then_some(0.0);
+            let fig = Panels {
                 title: format!(
                     "{} — {} (mean, 95% CI, {} replicates)",
                     rec.name,
                     metric_label(&metric),
                     rec.replicates
                 ),
-                x_label: k.clone(),
-                y_label: metric_label(&metric),
-                log_x,
-                curves: arms
-                    .iter()
-                    .enumerate()
-                    .map(|(i, a)| {
-                        curve(
-                            a,
-                            ARM_COLOURS[(i + usize::from(metric == "effect")) % ARM_COLOURS.len()],
-                        )
-                    })
-                    .collect(),
-                reference: (metric == "effect").then_some(0.0),
+                columns: 1,
+                charts: vec![chart],
             };
             let p = file(&format!("sweep_{metric}_response"));
             save(&fig, &p, o.format)?;

@@ -1,0 +1,228 @@
+//! Line charts with confidence bands (time series, response curves), alone or
+//! as a grid of panels under one title.
+
+use super::figure::Figure;
+use super::grid::{short, tick};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+/// One curve: (x, y, band low, band high) per point; a NaN band is not drawn.
+pub struct Curve {
+    pub name: String,
+    pub colour: RGBColor,
+    pub points: Vec<(f64, f64, f64, f64)>,
+    pub dashed: bool,
+}
+
+impl Curve {
+    /// A curve without a band.
+    pub fn line(name: &str, colour: RGBColor, xy: impl Iterator<Item = (f64, f64)>) -> Curve {
+        Curve {
+            name: name.into(),
+            colour,
+            points: xy.map(|(x, y)| (x, y, f64::NAN, f64::NAN)).collect(),
+            dashed: false,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Corner {
+    UpperLeft,
+    UpperRight,
+    LowerRight,
+}
+
+/// One panel: curves over a shared x axis.
+pub struct Chart {
+    /// Caption over the panel (empty for none).
+    pub caption: String,
+    pub x_label: String,
+    pub y_label: String,
+    pub log_x: bool,
+    pub curves: Vec<Curve>,
+    /// A dashed horizontal reference line (e.g. zero effect).
+    pub reference: Option<f64>,
+    /// Mark each point with a dot (few points); lines only otherwise.
+    pub markers: bool,
+    /// Start the y axis at 0 (fractions, concentrations).
+    pub from_zero: bool,
+    pub legend: Corner,
+}
+
+impl Chart {
+    pub fn new(caption: &str, x_label: &str, y_label: &str, curves: Vec<Curve>) -> Chart {
+        Chart {
+            caption: caption.into(),
+            x_label: x_label.into(),
+            y_label: y_label.into(),
+            log_x: false,
+            curves,
+            reference: None,
+            markers: false,
+            from_zero: true,
+            legend: Corner::UpperLeft,
+        }
+    }
+
+    fn draw_on<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        let all = || self.curves.iter().flat_map(|c| c.points.iter());
+        let xs = all().map(|p| p.0).filter(|x| x.is_finite());
+        let (x0, x1) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
+            (a.min(x), b.max(x))
+        });
+        let ys = all()
+            .flat_map(|p| [p.1, p.2, p.3])
+            .chain(self.reference)
+            .chain(self.from_zero.then_some(0.0))
+            .filter(|y| y.is_finite());
+        let (y0, y1) = ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), y| {
+            (a.min(y), b.max(y))
+        });
+        if !(x0.is_finite() && y0.is_finite()) {
+            return Err(format!(
+                "{}: nothing to plot (no finite values)",
+                self.caption
+            ));
+        }
+        let pad = ((y1 - y0) * 0.08).max(1e-9);
+        let y0 = if self.from_zero && y0 >= 0.0 {
+            0.0
+        } else {
+            y0 - pad
+        };
+        let (x0, x1) = if x1 > x0 {
+            (x0, x1)
+        } else {
+            (x0 - 0.5, x1 + 0.5)
+        };
+        let tx = |x: f64| if self.log_x { x.log10() } else { x };
+        let mut b = ChartBuilder::on(area);
+        b.margin(15).x_label_area_size(50).y_label_area_size(80);
+        if !self.caption.is_empty() {
+            b.caption(&self.caption, ("sans-serif", 19));
+        }
+        let mut chart = b
+            .build_cartesian_2d(tx(x0)..tx(x1), y0..(y1 + pad))
+            .map_err(|e| e.to_string())?;
+        let log = self.log_x;
+        chart
+            .configure_mesh()
+            .x_desc(if log {
+                format!("{} (log scale)", self.x_label)
+            } else {
+                self.x_label.clone()
+            })
+            .y_desc(&self.y_label)
+            .x_label_formatter(&|v| {
+                if log {
+                    short(10f64.powf(*v))
+                } else {
+                    tick(*v)
+                }
+            })
+            .y_label_formatter(&|v| tick(*v))
+            .light_line_style(RGBColor(238, 238, 238))
+            .label_style(("sans-serif", 15))
+            .axis_desc_style(("sans-serif", 16))
+            .draw()
+            .map_err(|e| e.to_string())?;
+        if let Some(r) = self.reference {
+            chart
+                .draw_series(DashedLineSeries::new(
+                    vec![(tx(x0), r), (tx(x1), r)],
+                    6,
+                    4,
+                    BLACK.stroke_width(1),
+                ))
+                .map_err(|e| e.to_string())?;
+        }
+        for c in &self.curves {
+            let col = c.colour;
+            let ok: Vec<&(f64, f64, f64, f64)> = c
+                .points
+                .iter()
+                .filter(|p| p.2.is_finite() && p.3.is_finite())
+                .collect();
+            if ok.len() >= 2 {
+                let mut band: Vec<(f64, f64)> = ok.iter().map(|p| (tx(p.0), p.3)).collect();
+                band.extend(ok.iter().rev().map(|p| (tx(p.0), p.2)));
+                chart
+                    .draw_series(std::iter::once(Polygon::new(band, col.mix(0.2).filled())))
+                    .map_err(|e| e.to_string())?;
+            }
+            let line: Vec<(f64, f64)> = c
+                .points
+                .iter()
+                .map(|p| (tx(p.0), p.1))
+                .filter(|p| p.1.is_finite())
+                .collect();
+            let style = col.stroke_width(3);
+            let dashed = c.dashed;
+            let drawn = if dashed {
+                chart.draw_series(DashedLineSeries::new(line.clone(), 10, 6, style))
+            } else {
+                chart.draw_series(LineSeries::new(line.clone(), style))
+            };
+            drawn
+                .map_err(|e| e.to_string())?
+                .label(c.name.clone())
+                .legend(move |(x, y)| {
+                    if dashed {
+                        PathElement::new(vec![(x, y), (x + 9, y)], style)
+                    } else {
+                        PathElement::new(vec![(x, y), (x + 22, y)], style)
+                    }
+                });
+            if self.markers {
+                chart
+                    .draw_series(line.into_iter().map(|p| Circle::new(p, 5, col.filled())))
+                    .map_err(|e| e.to_string())?;
+            }
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK)
+            .label_font(("sans-serif", 14))
+            .position(match self.legend {
+                Corner::UpperLeft => SeriesLabelPosition::UpperLeft,
+                Corner::UpperRight => SeriesLabelPosition::UpperRight,
+                Corner::LowerRight => SeriesLabelPosition::LowerRight,
+            })
+            .draw()
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// Charts in a grid of `columns`, row by row, under one title.
+pub struct Panels {
+    pub title: String,
+    pub columns: usize,
+    pub charts: Vec<Chart>,
+}
+
+impl Figure for Panels {
+    fn size(&self) -> (u32, u32) {
+        let cols = self.columns.clamp(1, self.charts.len().max(1));
+        let rows = self.charts.len().div_ceil(cols).max(1);
+        if self.charts.len() == 1 {
+            (1000, 650)
+        } else {
+            (cols as u32 * 720, rows as u32 * 500 + 50)
+        }
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        let root = root
+            .titled(&self.title, ("sans-serif", 22))
+            .map_err(|e| e.to_string())?;
+        let cols = self.columns.clamp(1, self.charts.len().max(1));
+        let rows = self.charts.len().div_ceil(cols).max(1);
+        let areas = root.split_evenly((rows, cols));
+        for (chart, area) in self.charts.iter().zip(&areas) {
+            chart.draw_on(area)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,235 @@
+//! Plots of a run folder, drawn from its files alone (`timeseries.csv`,
+//! `manifest.json`, `snapshots/*.vti`), so `senesim run` and a later
+//! `senesim plot DIR` draw the same figures:
+//!
+//! * `timeseries` — cells by phenotype, senescence markers (SA-β-gal+, p16,
+//!   proliferation), mean SASP, and wound closure (EVs in tissue without a
+//!   wound);
+//! * `state_<hours>h` per snapshot — phenotype map, SASP and EV heatmaps;
+//! * `phenotype.gif` — the phenotype map over the snapshots (two or more).
+
+use super::figure::{phenotype, save, Format};
+use super::lines::{Chart, Corner, Curve, Panels};
+use super::map::{Gif, PhenotypeFrame, StateFigure, FIELDS};
+use crate::error::{OutputError, PlotError};
+use crate::observe::Row;
+use crate::output::snapshot::{read_vti, Snapshot};
+use plotters::style::RGBColor;
+use std::path::{Path, PathBuf};
+
+/// Delay between animation frames (ms).
+const FRAME_MS: u32 = 700;
+
+fn bad(dir: &Path, rule: String) -> PlotError {
+    PlotError::Input {
+        dir: dir.to_path_buf(),
+        rule,
+    }
+}
+
+/// The time series of a run folder.
+pub fn read_rows(dir: &Path) -> Result<Vec<Row>, PlotError> {
+    let path = dir.join("timeseries.csv");
+    let mut r = csv::Reader::from_path(&path).map_err(|_| {
+        bad(
+            dir,
+            "no timeseries.csv: not a finished run folder (a run writes it when it ends)".into(),
+        )
+    })?;
+    r.deserialize()
+        .collect::<Result<Vec<Row>, _>>()
+        .map_err(|e| bad(dir, format!("timeseries.csv: {e}")))
+}
+
+/// The scenario name recorded in the folder's manifest.
+fn scenario_name(dir: &Path) -> Result<String, PlotError> {
+    let text = std::fs::read_to_string(dir.join("manifest.json"))
+        .map_err(|_| bad(dir, "no manifest.json: not a run folder".into()))?;
+    let v: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| bad(dir, format!("manifest.json: {e}")))?;
+    Ok(v["scenario"]["name"].as_str().unwrap_or("run").to_string())
+}
+
+fn frac(n: u64, of: u64) -> f64 {
+    if of == 0 {
+        f64::NAN
+    } else {
+        n as f64 / of as f64
+    }
+}
+
+/// The four-panel time series of one run.
+pub fn timeseries_figure(rows: &[Row], name: &str) -> Panels {
+    let day = |r: &Row| r.time_h / 24.0;
+    let series = |label: &str, colour, f: &dyn Fn(&Row) -> f64| {
+        Curve::line(label, colour, rows.iter().map(|r| (day(r), f(r))))
+    };
+    let days = "time (days)";
+    let mut phenotypes = Chart::new(
+        "Cells by phenotype",
+        days,
+        "fraction of tissue cells",
+        vec![
+            series("proliferative", phenotype::PROLIFERATIVE, &|r| {
+                frac(r.proliferative, r.tissue_cells)
+            }),
+            series("arrested (early senescent)", phenotype::ARRESTED, &|r| {
+                frac(r.arrested, r.tissue_cells)
+            }),
+            series("deep senescent", phenotype::DEEP, &|r| {
+                r.deep_senescent_fraction
+            }),
+            series("transformed", phenotype::TRANSFORMED, &|r| {
+                frac(r.transformed, r.tissue_cells)
+            }),
+        ],
+    );
+    phenotypes.legend = Corner::UpperRight;
+    let mut sa = series(
+        "SA-β-gal+ (arrested + deep)",
+        phenotype::SA_BETA_GAL,
+        &|r| r.sa_beta_gal_fraction,
+    );
+    sa.dashed = true;
+    let markers = Chart::new(
+        "Senescence markers",
+        days,
+        "fraction of tissue cells; p16 proxy (0-1)",
+        vec![
+            sa,
+            series("p16 proxy (mean)", RGBColor(0, 114, 178), &|r| r.p16_mean),
+            series(
+                "proliferation index (24 h)",
+                phenotype::PROLIFERATIVE,
+                &|r| r.proliferation_index,
+            ),
+        ],
+    );
+    let sasp = Chart::new(
+        "SASP (IL-6 proxy)",
+        days,
+        "mean SASP (au per site)",
+        vec![series("mean SASP", phenotype::ARRESTED, &|r| r.sasp_mean)],
+    );
+    let last = if rows.iter().any(|r| r.wound_closure.is_some()) {
+        let mut c = Chart::new(
+            "Wound closure",
+            days,
+            "fraction of the wound re-occupied",
+            vec![series("closure", phenotype::PROLIFERATIVE, &|r| {
+                r.wound_closure.unwrap_or(f64::NAN)
+            })],
+        );
+        c.reference = Some(0.9);
+        c.legend = Corner::LowerRight;
+        c
+    } else {
+        Chart::new(
+            "EVs in tissue (no wound in this scenario)",
+            days,
+            "field total (au)",
+            vec![
+                series("young-MSC EVs", phenotype::MSC, &|r| r.ev_young_total),
+                series("senescent-MSC EVs", phenotype::DEEP, &|r| {
+                    r.ev_senescent_total
+                }),
+            ],
+        )
+    };
+    Panels {
+        title: name.to_string(),
+        columns: 2,
+        charts: vec![phenotypes, markers, sasp, last],
+    }
+}
+
+/// The folder's snapshots, in time order.
+fn snapshot_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join("snapshots"))
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.path())
+                .filter(|p| {
+                    p.extension().is_some_and(|x| x == "vti")
+                        && p.file_name()
+                            .is_some_and(|n| n.to_string_lossy().starts_with("snapshot_"))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+fn read_snapshot(dir: &Path, path: &Path) -> Result<Snapshot, PlotError> {
+    let text = std::fs::read_to_string(path).map_err(OutputError::io(path))?;
+    read_vti(&text).map_err(|e| bad(dir, format!("{}: {e}", path.display())))
+}
+
+fn when(t_h: f64) -> String {
+    let d = t_h / 24.0;
+    if (d - d.round()).abs() < 1e-9 {
+        format!("day {d:.0}")
+    } else {
+        format!("day {d:.2} ({t_h} h)")
+    }
+}
+
+/// Draws every plot of a run folder into `dir/plots/`; returns their paths.
+pub fn plot_run(dir: &Path, format: Format) -> Result<Vec<PathBuf>, PlotError> {
+    let rows = read_rows(dir)?;
+    let name = scenario_name(dir)?;
+    let out = dir.join("plots");
+    std::fs::create_dir_all(&out).map_err(OutputError::io(&out))?;
+    let mut written = Vec::new();
+    let p = out.join("timeseries").with_extension(format.ext());
+    save(&timeseries_figure(&rows, &name), &p, format)?;
+    written.push(p);
+
+    let files = snapshot_files(dir);
+    // First pass: one colour scale per field over the whole run.
+    let mut max = [0.0f64; 3];
+    for f in &files {
+        let s = read_snapshot(dir, f)?;
+        for (k, (array, _)) in FIELDS.iter().enumerate() {
+            let a = s.array(array).map_err(|e| bad(dir, e))?;
+            max[k] = a.iter().copied().fold(max[k], f64::max);
+        }
+    }
+    let mut gif = None;
+    if files.len() >= 2 {
+        let p = out.join("phenotype.gif");
+        gif = Some((Gif::create(&p, (960, 760), FRAME_MS)?, p));
+    }
+    for f in &files {
+        let s = read_snapshot(dir, f)?;
+        let stem = f.file_stem().map(|x| x.to_string_lossy().into_owned());
+        let hours = stem
+            .as_deref()
+            .and_then(|x| x.strip_prefix("snapshot_"))
+            .map(|h| h.trim_start_matches('0'))
+            .map(|h| if h == "h" { "0h" } else { h })
+            .unwrap_or("h");
+        let fig = StateFigure {
+            title: format!("{name} — {}", when(s.time_h)),
+            snapshot: &s,
+            max,
+        };
+        let p = out
+            .join(format!("state_{:0>5}", hours))
+            .with_extension(format.ext());
+        save(&fig, &p, format)?;
+        written.push(p);
+        if let Some((g, _)) = gif.as_mut() {
+            g.push(&PhenotypeFrame {
+                title: format!("{name} — {}", when(s.time_h)),
+                snapshot: &s,
+            })?;
+        }
+    }
+    if let Some((g, p)) = gif {
+        g.finish()?;
+        written.push(p);
+    }
+    Ok(written)
+}

@@ -1,0 +1,416 @@
+//! Run and compare plots: each figure kind rendered from small fixed data
+//! decodes, has its size, is not blank, and shows its colours where they
+//! belong; then the commands that draw them (`run`, `compare`, `plot`).
+
+mod common;
+use common::*;
+use senesim::observe::Row;
+use senesim::output::snapshot::{read_vti, write_vti, Snapshot};
+use senesim::plot::compare::{effects_figure, timeseries_figure as compare_figure};
+use senesim::plot::figure::{phenotype, save, Figure, Format, ARM_COLOURS, DRIFT, REJUVENATION};
+use senesim::plot::map::{Gif, PhenotypeFrame, StateFigure};
+use senesim::plot::run::timeseries_figure;
+use std::collections::{BTreeMap, HashSet};
+
+fn count(px: &[[u8; 3]], c: plotters::style::RGBColor) -> usize {
+    px.iter().filter(|p| **p == [c.0, c.1, c.2]).count()
+}
+
+/// Rows of a made-up run: senescence rising linearly, a wound closing.
+fn rows(days: usize, wound: bool) -> Vec<Row> {
+    (0..=days)
+        .map(|d| {
+            let t = d as f64 / days as f64;
+            Row {
+                time_h: 24.0 * d as f64,
+                tissue_cells: 1000,
+                proliferative: (800.0 - 400.0 * t) as u64,
+                arrested: (100.0 + 200.0 * t) as u64,
+                senescent: (100.0 + 200.0 * t) as u64,
+                deep_senescent_fraction: 0.1 + 0.2 * t,
+                senescent_fraction: 0.2 + 0.4 * t,
+                sa_beta_gal_fraction: 0.2 + 0.4 * t,
+                p16_mean: 0.15 + 0.3 * t,
+                proliferation_index: 0.05,
+                sasp_mean: 0.1 + 0.5 * t,
+                wound_closure: wound.then_some(t),
+                ..Row::default()
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn run_time_series_show_each_phenotype_in_its_colour() {
+    let t = Temp::new();
+    let p = t.path().join("ts.png");
+    let fig = timeseries_figure(&rows(10, true), "fixed run");
+    save(&fig, &p, Format::Png).unwrap();
+    let (w, h, px) = pixels(&p);
+    assert_eq!((w, h), fig.size());
+    let distinct: HashSet<[u8; 3]> = px.iter().copied().collect();
+    assert!(distinct.len() > 20, "{} colours", distinct.len());
+    // Lines (3 px wide over a panel) and legend swatches in the fixed colours.
+    for c in [
+        phenotype::PROLIFERATIVE,
+        phenotype::ARRESTED,
+        phenotype::DEEP,
+        phenotype::SA_BETA_GAL,
+    ] {
+        assert!(count(&px, c) > 300, "{c:?}: {}", count(&px, c));
+    }
+    // The wound panel replaces the EV panel when there is a wound.
+    assert!(fig.charts[3].caption.contains("Wound"));
+    let no_wound = timeseries_figure(&rows(10, false), "fixed run");
+    assert!(no_wound.charts[3].caption.contains("EV"));
+}
+
+/// A made-up 20×10 snapshot: bottom half proliferative, top half deep
+/// senescent; SASP rising along x; no EVs.
+fn snapshot() -> Snapshot {
+    let (nx, ny) = (20, 10);
+    let mut arrays = BTreeMap::new();
+    arrays.insert("kind".to_string(), vec![1.0; nx * ny]);
+    arrays.insert(
+        "phenotype".to_string(),
+        (0..nx * ny)
+            .map(|i| if i / nx < ny / 2 { 0.0 } else { 2.0 })
+            .collect(),
+    );
+    arrays.insert(
+        "sasp".to_string(),
+        (0..nx * ny).map(|i| (i % nx) as f64 / 19.0).collect(),
+    );
+    arrays.insert("ev_young".to_string(), vec![0.0; nx * ny]);
+    arrays.insert("ev_senescent".to_string(), vec![0.0; nx * ny]);
+    Snapshot {
+        nx,
+        ny,
+        spacing_um: 10.0,
+        time_h: 48.0,
+        arrays,
+    }
+}
+
+/// Mean pixel row and column of a colour within the given window.
+fn centroid(px: &[[u8; 3]], w: u32, win: (u32, u32, u32, u32), c: [u8; 3]) -> (f64, f64, usize) {
+    let (mut sx, mut sy, mut n) = (0.0, 0.0, 0usize);
+    for y in win.1..win.3 {
+        for x in win.0..win.2 {
+            if px[(y * w + x) as usize] == c {
+                sx += x as f64;
+                sy += y as f64;
+                n += 1;
+            }
+        }
+    }
+    (sx / n.max(1) as f64, sy / n.max(1) as f64, n)
+}
+
+#[test]
+fn state_maps_put_y_up_and_colour_fields_on_viridis() {
+    let t = Temp::new();
+    let s = snapshot();
+    let fig = StateFigure {
+        title: "fixed state".into(),
+        snapshot: &s,
+        max: [1.0, 0.0, 0.0],
+    };
+    let p = t.path().join("state.png");
+    save(&fig, &p, Format::Png).unwrap();
+    let (w, h, px) = pixels(&p);
+    assert_eq!((w, h), fig.size());
+    // The phenotype panel is the top-left quarter: proliferative (y < 5,
+    // the bottom rows) lies below deep senescent, and each covers about
+    // half of a 2:1 map.
+    let quarter = (0, 0, w / 2, h / 2);
+    let p = phenotype::PROLIFERATIVE;
+    let d = phenotype::DEEP;
+    let (_, py, np) = centroid(&px, w, quarter, [p.0, p.1, p.2]);
+    let (_, dy, nd) = centroid(&px, w, quarter, [d.0, d.1, d.2]);
+    assert!(
+        py > dy + 20.0,
+        "proliferative (bottom rows) below deep: {py} vs {dy}"
+    );
+    let ratio = np as f64 / nd as f64;
+    assert!((0.85..1.2).contains(&ratio), "halves: {np} vs {nd}");
+    // The SASP panel (top right, left of its colour bar) runs from viridis'
+    // dark end at x = 0 to its light end at x = max (exact end colours occur
+    // only in the map: the colour bar samples cell centres).
+    let right = (w / 2, 0, w - 190, h / 2);
+    let (x0, _, n0) = centroid(&px, w, right, [68, 1, 84]);
+    let (x1, _, n1) = centroid(&px, w, right, [253, 231, 37]);
+    assert!(n0 > 100 && n1 > 100, "viridis ends present: {n0}, {n1}");
+    assert!(x1 > x0 + 200.0, "SASP rises to the right: {x0} → {x1}");
+}
+
+#[test]
+fn the_animation_has_one_frame_per_snapshot() {
+    let t = Temp::new();
+    let a = snapshot();
+    let mut b = snapshot();
+    b.arrays.insert("phenotype".into(), vec![0.0; 200]);
+    b.time_h = 96.0;
+    let p = t.path().join("anim.gif");
+    let frames = [
+        PhenotypeFrame {
+            title: "day 2".into(),
+            snapshot: &a,
+        },
+        PhenotypeFrame {
+            title: "day 4".into(),
+            snapshot: &b,
+        },
+    ];
+    let mut g = Gif::create(&p, frames[0].size(), 500).unwrap();
+    for f in &frames {
+        g.push(f).unwrap();
+    }
+    g.finish().unwrap();
+    let mut opts = gif::DecodeOptions::new();
+    opts.set_color_output(gif::ColorOutput::RGBA);
+    let mut d = opts.read_info(std::fs::File::open(&p).unwrap()).unwrap();
+    let mut decoded = Vec::new();
+    while let Some(f) = d.read_next_frame().unwrap() {
+        assert_eq!((f.width as u32, f.height as u32), frames[0].size());
+        assert_eq!(f.delay, 50, "centiseconds");
+        decoded.push(f.buffer.to_vec());
+    }
+    assert_eq!(decoded.len(), 2);
+    // Frame 1 has deep-senescent pixels (quantised: near DEEP), frame 2 none.
+    let near = |buf: &[u8], c: plotters::style::RGBColor| {
+        buf.chunks(4)
+            .filter(|p| {
+                (p[0] as i32 - c.0 as i32).abs()
+                    + (p[1] as i32 - c.1 as i32).abs()
+                    + (p[2] as i32 - c.2 as i32).abs()
+                    < 30
+            })
+            .count()
+    };
+    let (d1, d2) = (
+        near(&decoded[0], phenotype::DEEP),
+        near(&decoded[1], phenotype::DEEP),
+    );
+    assert!(
+        d1 > 50_000 && d2 < 1_000,
+        "deep pixels {d1} then {d2} (legend swatch only)"
+    );
+    assert!(
+        near(&decoded[1], phenotype::PROLIFERATIVE)
+            > 2 * near(&decoded[0], phenotype::PROLIFERATIVE) - 5_000
+    );
+}
+
+#[test]
+fn compare_time_series_draw_each_arm_with_its_band() {
+    // Two arms × three replicates whose values differ by ±0.05.
+    let series = ["control", "treated"]
+        .iter()
+        .enumerate()
+        .map(|(a, name)| {
+            let runs = (0..3)
+                .map(|r| {
+                    rows(10, false)
+                        .into_iter()
+                        .map(|mut row| {
+                            let off = 0.05 * (r as f64 - 1.0) + 0.2 * a as f64;
+                            row.sa_beta_gal_fraction += off;
+                            row.deep_senescent_fraction += off;
+                            row.sasp_mean += off;
+                            row
+                        })
+                        .collect()
+                })
+                .collect();
+            (name.to_string(), runs)
+        })
+        .collect();
+    let t = Temp::new();
+    let p = t.path().join("c.png");
+    let fig = compare_figure(&series, "fixed comparison");
+    // The band is the t-based 95% CI of the mean: ±4.303 · 0.05 / √3.
+    let c = &fig.charts[0].curves[1].points[5];
+    assert!(
+        (c.3 - c.1 - 4.303 * 0.05 / 3f64.sqrt()).abs() < 1e-3,
+        "{c:?}"
+    );
+    save(&fig, &p, Format::Png).unwrap();
+    let (w, h, px) = pixels(&p);
+    assert_eq!((w, h), fig.size());
+    let blue = ARM_COLOURS[1];
+    assert!(count(&px, blue) > 500, "treated lines");
+    // Bands: each arm's colour at 20% over white.
+    let band = |c: plotters::style::RGBColor| {
+        let m = |v: u8| (0.2 * v as f64 + 0.8 * 255.0).round() as i32;
+        [m(c.0), m(c.1), m(c.2)]
+    };
+    let b = band(blue);
+    let n = px
+        .iter()
+        .filter(|p| (0..3).all(|k| (p[k] as i32 - b[k]).abs() <= 2))
+        .count();
+    assert!(n > 2000, "treated band pixels: {n}");
+}
+
+#[test]
+fn the_effects_chart_colours_verdicts() {
+    let report = serde_json::json!({
+        "scenario_name": "fixed effects",
+        "replicates": 4,
+        "comparisons": [
+            {"arm": "treated", "against": "control", "verdict": "rejuvenation",
+             "metrics": {"final_senescent_fraction": {"diff_mean": -0.05, "ci_low": -0.07, "ci_high": -0.03},
+                         "mean_sasp": {"diff_mean": -0.01, "ci_low": -0.02, "ci_high": 0.0}}},
+            {"arm": "old", "against": "control", "verdict": "senescent_drift",
+             "metrics": {"final_senescent_fraction": {"diff_mean": 0.04, "ci_low": 0.02, "ci_high": 0.06},
+                         "mean_sasp": {"diff_mean": 0.02, "ci_low": 0.01, "ci_high": 0.03}}}
+        ]
+    });
+    let t = Temp::new();
+    let fig = effects_figure(&report, t.path()).unwrap();
+    assert_eq!(fig.metrics, ["final_senescent_fraction", "mean_sasp"]);
+    let p = t.path().join("e.png");
+    save(&fig, &p, Format::Png).unwrap();
+    let (w, h, px) = pixels(&p);
+    assert_eq!((w, h), fig.size());
+    // Marker, error bar and verdict text in each verdict's colour.
+    assert!(
+        count(&px, REJUVENATION) > 150,
+        "{}",
+        count(&px, REJUVENATION)
+    );
+    assert!(count(&px, DRIFT) > 150, "{}", count(&px, DRIFT));
+}
+
+#[test]
+fn snapshots_read_back_exactly() {
+    let t = Temp::new();
+    let path = t.write("full.toml", FULL);
+    let loaded = senesim::scenario::resolve(Some(&path), &[]).unwrap();
+    let mut w = senesim::sim::World::new(loaded.scenario);
+    for _ in 0..30 {
+        w.step();
+    }
+    let mut buf = Vec::new();
+    write_vti(&mut buf, &w).unwrap();
+    let s = read_vti(std::str::from_utf8(&buf).unwrap()).unwrap();
+    assert_eq!((s.nx, s.ny, s.time_h), (48, 40, 30.0));
+    assert_eq!(s.array("sasp").unwrap(), &w.sasp.c[..]);
+    assert_eq!(s.array("ev_young").unwrap(), &w.ev_young.c[..]);
+    let phen: Vec<f64> = w.cells.iter().map(|c| c.phenotype as u8 as f64).collect();
+    assert_eq!(s.array("phenotype").unwrap(), &phen[..]);
+    // A truncated file is an error, not a short array.
+    let cut = &buf[..buf.len() / 2];
+    assert!(read_vti(std::str::from_utf8(cut).unwrap()).is_err());
+}
+
+const SMALL: [&str; 8] = [
+    "--set",
+    "grid.nx=24",
+    "--set",
+    "grid.ny=24",
+    "--set",
+    "run.days=4",
+    "--set",
+    "run.snapshot_every_h=48",
+];
+
+#[test]
+fn plot_redraws_a_run_folder_byte_for_byte() {
+    let t = Temp::new();
+    let out = t.path().join("run");
+    let mut args = vec!["run", "--out", out.to_str().unwrap(), "--quiet"];
+    args.extend(SMALL);
+    let o = senesim(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let names = [
+        "timeseries.png",
+        "state_0000h.png",
+        "state_0048h.png",
+        "state_0096h.png",
+        "phenotype.gif",
+    ];
+    let first: Vec<Vec<u8>> = names
+        .iter()
+        .map(|n| std::fs::read(out.join("plots").join(n)).unwrap())
+        .collect();
+    std::fs::remove_dir_all(out.join("plots")).unwrap();
+    let o = senesim(&["plot", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for (n, bytes) in names.iter().zip(&first) {
+        assert_eq!(
+            &std::fs::read(out.join("plots").join(n)).unwrap(),
+            bytes,
+            "{n}"
+        );
+    }
+    // SVG maps embed the lattice as one image.
+    let o = senesim(&["plot", out.to_str().unwrap(), "--svg"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let svg = std::fs::read_to_string(out.join("plots/state_0096h.svg")).unwrap();
+    assert!(svg.contains("<image"), "raster embedded");
+    // Sweep-only options are refused on a run folder.
+    let o = senesim(&["plot", out.to_str().unwrap(), "--metric", "mean_sasp"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("sweep folders"), "{}", stderr(&o));
+
+    // --no-plots: no plots folder, and the manifest does not list one.
+    let bare = t.path().join("bare");
+    let mut args = vec![
+        "run",
+        "--out",
+        bare.to_str().unwrap(),
+        "--quiet",
+        "--no-plots",
+    ];
+    args.extend(SMALL);
+    let o = senesim(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!bare.join("plots").exists());
+    let m = std::fs::read_to_string(bare.join("manifest.json")).unwrap();
+    assert!(!m.contains("plots/"), "{m}");
+}
+
+#[test]
+fn compare_writes_replicate_series_and_its_plots() {
+    let t = Temp::new();
+    let s = t.write("full.toml", FULL);
+    let out = t.path().join("cmp");
+    let o = senesim(&[
+        "compare",
+        s.to_str().unwrap(),
+        "--replicates",
+        "2",
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+        "--set",
+        "run.days=5",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // Every arm × replicate × output time is a row of timeseries.csv.
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("comparison.json")).unwrap())
+            .unwrap();
+    let arms = report["arms"].as_array().unwrap().len();
+    let rows = csv::Reader::from_path(out.join("timeseries.csv"))
+        .unwrap()
+        .records()
+        .count();
+    assert_eq!(
+        rows,
+        arms * 2 * 11,
+        "{arms} arms × 2 replicates × (0, 12, …, 120 h)"
+    );
+    for n in ["compare_timeseries.png", "effects.png"] {
+        let (w, h, px) = pixels(&out.join("plots").join(n));
+        assert!(w >= 1000 && h >= 600, "{n}: {w}×{h}");
+        let distinct: HashSet<[u8; 3]> = px.iter().copied().collect();
+        assert!(distinct.len() > 20, "{n}: {} colours", distinct.len());
+    }
+    // An unknown folder is refused with what was expected.
+    let o = senesim(&["plot", t.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("comparison.json"), "{}", stderr(&o));
+}
