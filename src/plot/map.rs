@@ -132,7 +132,7 @@ pub struct StateFigure<'a> {
 
 fn field_caption(name: &str, max: f64) -> String {
     if max > 0.0 {
-        format!("{name} (au per site)")
+        format!("{name} (au per site; scale to the run's peak)")
     } else {
         format!("{name}: zero everywhere")
     }

@@ -187,10 +187,24 @@ pub fn plot_run(dir: &Path, format: Format) -> Result<Vec<PathBuf>, PlotError> {
     written.push(p);
 
     let files = snapshot_files(dir);
-    // First pass: one colour scale per field over the whole run.
+    // First pass: one colour scale per field over the whole run, from 0 to the
+    // larger of its maximum over the snapshots and its peak mean per site over
+    // the time series (so a field between two doses shows as near zero, not
+    // bright on a scale of its own traces).
     let mut max = [0.0f64; 3];
     for f in &files {
         let s = read_snapshot(dir, f)?;
+        let sites = (s.nx * s.ny) as f64;
+        for r in &rows {
+            let peak = [
+                r.sasp_mean,
+                r.ev_young_total / sites,
+                r.ev_senescent_total / sites,
+            ];
+            for k in 0..3 {
+                max[k] = max[k].max(peak[k]);
+            }
+        }
         for (k, (array, _)) in FIELDS.iter().enumerate() {
             let a = s.array(array).map_err(|e| bad(dir, e))?;
             max[k] = a.iter().copied().fold(max[k], f64::max);

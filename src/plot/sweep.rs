@@ -31,6 +31,42 @@ pub fn metric_label(m: &str) -> String {
     }
 }
 
+/// Axis label of a scenario key, with its unit read from the key's name
+/// (the scenario keys carry their units: `_h`, `_per_h`, `_um`, ...; see
+/// docs/scenario-reference.md).
+pub fn key_label(key: &str) -> String {
+    let last = key.rsplit('.').next().unwrap_or(key);
+    let unit = if last == "au_per_site" {
+        Some("au per site")
+    } else if last == "au_per_point" {
+        Some("au per point")
+    } else if last.ends_with("_per_h") || last == "decay" || last == "uptake" {
+        Some("1/h")
+    } else if last.ends_with("_per_day") {
+        Some("1/day")
+    } else if last == "diffusion" {
+        Some("sites²/h")
+    } else if last.ends_with("_years") {
+        Some("years")
+    } else if last.ends_with("_um") {
+        Some("µm")
+    } else if last.ends_with("_h") {
+        Some("h")
+    } else if last == "days" {
+        Some("days")
+    } else if last == "passage" {
+        Some("passage number")
+    } else if last == "cryo_cycles" {
+        Some("freeze-thaw cycles")
+    } else {
+        None
+    };
+    match unit {
+        Some(u) => format!("{key} ({u})"),
+        None => key.to_string(),
+    }
+}
+
 type Table = Vec<BTreeMap<String, String>>;
 
 fn read_points(dir: &Path) -> Result<Table, PlotError> {
@@ -172,7 +208,7 @@ pub fn plot_sweep(dir: &Path, o: &SweepPlotOptions) -> Result<Vec<PathBuf>, Plot
                     )
                 })
                 .collect();
-            let mut chart = Chart::new("", k, &metric_label(&metric), curves);
+            let mut chart = Chart::new("", &key_label(k), &metric_label(&metric), curves);
             chart.log_x = log_x;
             chart.markers = true;
             chart.from_zero = false;
@@ -224,8 +260,8 @@ pub fn plot_sweep(dir: &Path, o: &SweepPlotOptions) -> Result<Vec<PathBuf>, Plot
                     metric_label(&metric),
                     rec.replicates
                 ),
-                (kx.clone(), xs.clone()),
-                (ky.clone(), ys.clone()),
+                (key_label(kx), xs.clone()),
+                (key_label(ky), ys.clone()),
                 &values,
                 metric_label(&metric),
             );
@@ -257,8 +293,8 @@ pub fn plot_sweep(dir: &Path, o: &SweepPlotOptions) -> Result<Vec<PathBuf>, Plot
                     .collect();
                 let fig = CellGrid {
                     title: format!("{} — verdict, {arm} vs control (cell: mean effect on final senescent fraction)", rec.name),
-                    x_label: kx.clone(),
-                    y_label: ky.clone(),
+                    x_label: key_label(kx),
+                    y_label: key_label(ky),
                     x_ticks: xs,
                     y_ticks: ys,
                     cells,
@@ -282,4 +318,34 @@ pub fn plot_sweep(dir: &Path, o: &SweepPlotOptions) -> Result<Vec<PathBuf>, Plot
         }
     }
     Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::key_label;
+
+    #[test]
+    fn keys_carry_their_units() {
+        assert_eq!(
+            key_label("treatments.0.delivery.au_per_site"),
+            "treatments.0.delivery.au_per_site (au per site)"
+        );
+        assert_eq!(key_label("fields.sasp.decay"), "fields.sasp.decay (1/h)");
+        assert_eq!(
+            key_label("cells.onset_max_per_h"),
+            "cells.onset_max_per_h (1/h)"
+        );
+        assert_eq!(
+            key_label("treatments.0.every_h"),
+            "treatments.0.every_h (h)"
+        );
+        assert_eq!(
+            key_label("products.ev.donor_age_years"),
+            "products.ev.donor_age_years (years)"
+        );
+        assert_eq!(
+            key_label("tissue.clearance_kappa"),
+            "tissue.clearance_kappa"
+        );
+    }
 }
