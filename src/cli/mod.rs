@@ -47,28 +47,9 @@ pub enum Command {
         no_plots: bool,
     },
     /// Compare the treated arm (and any [[arms]]) with the untreated control
-    /// over paired replicates; write comparison.json and print the table.
-    Compare {
-        scenario: PathBuf,
-        /// Replicates per arm (≥ 2 for a confidence interval).
-        #[arg(long, default_value_t = 8)]
-        replicates: u64,
-        /// Worker threads [default: all cores]. Results do not depend on it.
-        #[arg(long)]
-        threads: Option<usize>,
-        /// Output folder [default: runs/<scenario file name>-compare].
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Override a key in every arm (repeatable).
-        #[arg(long = "set", value_name = "KEY=VALUE")]
-        sets: Vec<String>,
-        /// No progress bar.
-        #[arg(long)]
-        quiet: bool,
-        /// Skip the plots (plots/); `senesim plot DIR` draws them later.
-        #[arg(long)]
-        no_plots: bool,
-    },
+    /// over paired replicates; print the table, write comparison.json, every
+    /// run's time series and plots/.
+    Compare(CompareArgs),
     /// Run a parameter sweep (or one shard of it) into a folder; resumable.
     /// Writes runs/<run-id>/ per run, then results.csv and points.csv.
     Sweep(sweep::SweepArgs),
@@ -136,14 +117,28 @@ fn threads_or_default(threads: Option<usize>) -> Result<usize, i32> {
     }
 }
 
-struct CompareArgs {
+#[derive(clap::Args, Debug)]
+pub struct CompareArgs {
+    /// Scenario file (TOML).
     scenario: PathBuf,
+    /// Replicates per arm (≥ 2 for a confidence interval).
+    #[arg(long, default_value_t = 8)]
     replicates: u64,
+    /// Worker threads [default: all cores]. Results do not depend on it.
+    #[arg(long)]
     threads: Option<usize>,
+    /// Output folder [default: runs/<scenario file name>-compare].
+    #[arg(long)]
     out: Option<PathBuf>,
+    /// Override a key in every arm (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
     sets: Vec<String>,
+    /// No progress bar.
+    #[arg(long)]
     quiet: bool,
-    plots: bool,
+    /// Skip the plots (plots/); `senesim plot DIR` draws them later.
+    #[arg(long)]
+    no_plots: bool,
 }
 
 fn run_compare(a: CompareArgs) -> i32 {
@@ -154,8 +149,9 @@ fn run_compare(a: CompareArgs) -> i32 {
         out,
         sets,
         quiet,
-        plots,
+        no_plots,
     } = a;
+    let plots = !no_plots;
     use crate::compare::{arms_of, compare, table, write_report, CompareOptions};
     if !(2..=100_000).contains(&replicates) {
         eprintln!("error: --replicates {replicates}: must be between 2 and 100000 (a confidence interval needs at least 2)");
@@ -231,23 +227,7 @@ pub fn main_with(cli: Cli) -> i32 {
             arm,
             svg,
         } => sweep::run_plot(dir, metric, arm, svg),
-        Command::Compare {
-            scenario,
-            replicates,
-            threads,
-            out,
-            sets,
-            quiet,
-            no_plots,
-        } => run_compare(CompareArgs {
-            scenario,
-            replicates,
-            threads,
-            out,
-            sets,
-            quiet,
-            plots: !no_plots,
-        }),
+        Command::Compare(args) => run_compare(args),
         Command::Check { scenario, sets } => match load(Some(&scenario), &sets) {
             Ok(l) => match toml::to_string_pretty(&l.scenario) {
                 Ok(t) => {
