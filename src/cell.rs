@@ -5,9 +5,9 @@
 //! writes nearly all of a cell's state together; the diffusing fields, which
 //! the solvers sweep one at a time, are separate contiguous `Vec<f64>` grids.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[repr(u8)]
 pub enum Kind {
@@ -20,7 +20,7 @@ pub enum Kind {
     Transformed = 3,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[repr(u8)]
 pub enum Phenotype {
@@ -32,7 +32,7 @@ pub enum Phenotype {
 }
 
 /// Why a cell became senescent (MODEL.md §3).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[repr(u8)]
 pub enum Origin {
@@ -78,7 +78,7 @@ impl Origin {
 
 /// Damage, split by where it came from so that a damage-driven onset can be
 /// attributed (MODEL.md §5.2). All parts are repaired at the same rate.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Damage {
     /// Basal and stress-exposure damage.
     pub intrinsic: f64,
@@ -111,7 +111,7 @@ impl Damage {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Cell {
     pub kind: Kind,
     pub phenotype: Phenotype,

@@ -199,7 +199,7 @@ pub fn compare(
     // Spread outside the treated area is measured on the treated arm's area in every arm.
     let treated = &arms[1].scenario;
     let bar = progress_bar(opts.progress, jobs.len() as u64, "runs");
-    let results: Vec<(Vec<Row>, Summary)> = with_threads(opts.threads, || {
+    let results: Result<Vec<(Vec<Row>, Summary)>, _> = with_threads(opts.threads, || {
         jobs.par_iter()
             .map(|&(a, r)| {
                 let mut s = arms[a].scenario.clone();
@@ -217,6 +217,7 @@ pub fn compare(
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
+    let results = results?;
     let (series, summaries): (Vec<Vec<Row>>, Vec<Summary>) = results.into_iter().unzip();
     let n = opts.replicates as usize;
     let per_arm: Vec<&[Summary]> = summaries.chunks(n).collect();

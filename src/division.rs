@@ -42,7 +42,7 @@ pub struct StepKey {
     pub dt: f64,
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Moves {
     pub divisions: u64,
     pub migrations: u64,

@@ -79,6 +79,12 @@ pub enum SweepError {
     Folder { dir: PathBuf, rule: String },
     #[error(transparent)]
     Output(#[from] OutputError),
+    /// A run of the sweep stopped (interrupted, or a numerical failure).
+    #[error("run {run_id}: {source}")]
+    Run {
+        run_id: String,
+        source: Box<crate::run::RunError>,
+    },
     #[error("cannot start {threads} worker threads: {message}")]
     Threads { threads: usize, message: String },
 }
@@ -101,4 +107,17 @@ pub enum PlotError {
     Input { dir: PathBuf, rule: String },
     #[error(transparent)]
     Output(#[from] OutputError),
+}
+
+/// A field value that no correct solve can produce: the run stops here and
+/// writes nothing more as if valid.
+#[derive(Debug, Error, Clone, PartialEq)]
+#[error("numerical failure at step {step} (t = {time_h} h): field `{field}` is {value} at site ({x}, {y}); concentrations must be finite and ≥ 0. The run is stopped and marked incomplete (please report this with the scenario)")]
+pub struct NumericalError {
+    pub field: &'static str,
+    pub step: u64,
+    pub time_h: f64,
+    pub value: f64,
+    pub x: usize,
+    pub y: usize,
 }

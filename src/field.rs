@@ -30,7 +30,7 @@ pub fn ordered_sum(v: &[f64], row: usize) -> f64 {
 }
 
 /// Cumulative amounts (au) booked for one field since t = 0.
-#[derive(Clone, Copy, Debug, Default, Serialize, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, Serialize, serde::Deserialize, PartialEq)]
 pub struct Balance {
     pub initial: f64,
     pub secreted: f64,
@@ -61,6 +61,17 @@ pub struct Field {
     active: bool,
     /// Spectral factors of the last step length used.
     factors: Option<StepFactors>,
+    /// The first solve that produced a non-finite value or a negative beyond
+    /// round-off: (value, site). Read by `World::check_fields`.
+    pub defect: Option<(f64, usize)>,
+}
+
+/// A field's state in a checkpoint.
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
+pub struct FieldState {
+    pub c: Vec<f64>,
+    pub balance: Balance,
+    pub active: bool,
 }
 
 impl Field {
@@ -73,7 +84,33 @@ impl Field {
             nx,
             active: false,
             factors: None,
+            defect: None,
         }
+    }
+
+    /// What a checkpoint keeps of the field: values, books, and whether it
+    /// has ever held anything (the spectral factors are recomputed).
+    pub fn state(&self) -> FieldState {
+        FieldState {
+            c: self.c.clone(),
+            balance: self.balance,
+            active: self.active,
+        }
+    }
+
+    pub fn restore(&mut self, s: FieldState) -> Result<(), String> {
+        if s.c.len() != self.c.len() {
+            return Err(format!(
+                "field {} has {} values for {} sites",
+                self.name,
+                s.c.len(),
+                self.c.len()
+            ));
+        }
+        self.c = s.c;
+        self.balance = s.balance;
+        self.active = s.active;
+        Ok(())
     }
 
     pub fn total(&self) -> f64 {
@@ -151,6 +188,7 @@ impl Field {
         }
         let factors = self.factors.as_ref().expect("factors were just set");
         sp.advance_with(&mut self.c, source, factors);
+        self.defect = self.defect.or(sp.defect);
         self.balance.secreted += s_total * dt;
         self.balance.decayed += decayed_over_step(m0, s_total, decay, dt);
         up += self.uptake(occupied, taken, 0.5 * dt);
@@ -169,6 +207,7 @@ impl Field {
         let lambda = self.params.decay + self.params.uptake;
         let mut out = std::mem::take(&mut self.c);
         sp.steady(src, &mut out, self.params.diffusion, lambda);
+        self.defect = self.defect.or(sp.defect);
         self.c = out;
         self.active = true;
     }

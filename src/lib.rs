@@ -3,6 +3,7 @@
 //! scenario keys in docs/scenario-reference.md.
 
 pub mod cell;
+pub mod checkpoint;
 pub mod cli;
 pub mod compare;
 pub mod division;

@@ -45,7 +45,7 @@ pub fn producer_senescent_fraction(p: &Product, m: &SecretomeParams) -> f64 {
 }
 
 /// One batch as made and (maybe) screened.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Batch {
     pub potency: f64,
     pub senescent_fraction: f64,

@@ -82,7 +82,7 @@ impl<'a> Ctx<'a> {
 }
 
 /// What happened to a cell this step, for the run's event counters.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Events {
     pub onsets: u64,
     pub reversions: u64,

@@ -18,7 +18,7 @@
 
 use crate::cell::{Cell, Kind, Origin, Phenotype};
 use crate::division::{divide_and_migrate, Moves, Signals, StepKey};
-use crate::field::Field;
+use crate::field::{Balance, Field, FieldState};
 use crate::geometry::Grid;
 use crate::rng::{normal, uniform, Purpose};
 use crate::rules::{sasp_secretion, update_cell, Ctx, Env, Events};
@@ -28,7 +28,7 @@ use crate::treatment::{step_of, Plan};
 use rayon::prelude::*;
 
 /// Time of wound closure crossings (h), interpolated between steps.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Closure {
     pub t50_h: Option<f64>,
     pub t90_h: Option<f64>,
@@ -52,6 +52,19 @@ pub struct World {
     pub wound_mask: Option<Vec<bool>>,
     spectral: Spectral,
     scratch: Scratch,
+}
+
+/// A world's state at a step boundary (see `World::state`).
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct WorldState {
+    pub step: u64,
+    pub cells: Vec<Cell>,
+    /// sasp, ev_young, ev_senescent, cm_young, cm_senescent.
+    pub fields: Vec<FieldState>,
+    pub events: Events,
+    pub moves: Moves,
+    pub plan: Plan,
+    pub closure: Closure,
 }
 
 /// Per-step workspace, allocated once (a fresh allocation per step costs
@@ -90,9 +103,15 @@ impl World {
     pub fn new(scenario: Scenario) -> World {
         let g = &scenario.grid;
         let grid = Grid::new(g.nx, g.ny, g.boundary);
+        let cells = initial_cells(&scenario, &grid);
+        World::assemble(scenario, grid, cells)
+    }
+
+    /// A world at t = 0 of `scenario` holding `cells` (the wound, if any, cut
+    /// into them), with the SASP field of that tissue.
+    fn assemble(scenario: Scenario, grid: Grid, cells: Vec<Cell>) -> World {
         let n = grid.len();
         let f = &scenario.fields;
-        let cells = initial_cells(&scenario, &grid);
         let wound_mask = scenario.wound.as_ref().map(|w| w.region.mask(&grid));
         let mut w = World {
             plan: Plan::new(&scenario, &grid),
@@ -128,6 +147,103 @@ impl World {
         w
     }
 
+    /// Everything a checkpoint needs to continue this world bit for bit
+    /// (the random numbers are keyed by seed, step and site: no generator
+    /// state to save).
+    pub fn state(&self) -> WorldState {
+        WorldState {
+            step: self.step,
+            cells: self.cells.clone(),
+            fields: [
+                &self.sasp,
+                &self.ev_young,
+                &self.ev_senescent,
+                &self.cm_young,
+                &self.cm_senescent,
+            ]
+            .map(|f| f.state())
+            .to_vec(),
+            events: self.events,
+            moves: self.moves,
+            plan: self.plan.clone(),
+            closure: self.closure,
+        }
+    }
+
+    /// The world of `scenario` continued from a saved state of the same run.
+    pub fn restore(scenario: Scenario, st: WorldState) -> Result<World, String> {
+        let mut w = World::new(scenario);
+        if st.cells.len() != w.cells.len() || st.fields.len() != 5 {
+            return Err(format!(
+                "the checkpoint holds {} sites, the scenario's grid {}",
+                st.cells.len(),
+                w.cells.len()
+            ));
+        }
+        let mut fields = st.fields.into_iter();
+        for f in [
+            &mut w.sasp,
+            &mut w.ev_young,
+            &mut w.ev_senescent,
+            &mut w.cm_young,
+            &mut w.cm_senescent,
+        ] {
+            f.restore(fields.next().ok_or("missing field")?)?;
+        }
+        w.cells = st.cells;
+        w.step = st.step;
+        w.events = st.events;
+        w.moves = st.moves;
+        w.plan = st.plan;
+        w.closure = st.closure;
+        Ok(w)
+    }
+
+    /// A new run of `scenario` (t = 0, its own treatments and wound) on the
+    /// tissue of a saved state at `time_h`: cells (their clocks shifted so
+    /// that `time_h` becomes 0) and the EV and CM fields they hold; the SASP
+    /// field is recomputed from the cells.
+    pub fn seeded(scenario: Scenario, st: &WorldState, time_h: f64) -> Result<World, String> {
+        let g = &scenario.grid;
+        let grid = Grid::new(g.nx, g.ny, g.boundary);
+        if st.cells.len() != grid.len() {
+            return Err(format!(
+                "the checkpoint holds {} sites, the scenario's grid {}×{} = {}",
+                st.cells.len(),
+                g.nx,
+                g.ny,
+                grid.len()
+            ));
+        }
+        let cells = st
+            .cells
+            .iter()
+            .map(|c| Cell {
+                onset_h: c.onset_h - time_h,
+                last_division_h: c.last_division_h - time_h,
+                ..*c
+            })
+            .collect();
+        let mut w = World::assemble(scenario, grid, cells);
+        for (f, s) in [
+            &mut w.ev_young,
+            &mut w.ev_senescent,
+            &mut w.cm_young,
+            &mut w.cm_senescent,
+        ]
+        .into_iter()
+        .zip(st.fields.iter().skip(1))
+        {
+            f.restore(FieldState {
+                c: s.c.clone(),
+                balance: Balance::default(),
+                active: s.active,
+            })?;
+            f.balance.initial = f.total();
+        }
+        Ok(w)
+    }
+
     /// SASP secretion of every site at the current time, plus the wound's
     /// inflammatory pulse averaged over the coming step.
     fn sasp_sources(&self, src: &mut [f64]) {
@@ -159,6 +275,32 @@ impl World {
 
     pub fn now_h(&self) -> f64 {
         self.step as f64 * self.dt()
+    }
+
+    /// The numerical guard: no solve has produced a non-finite value or a
+    /// negative beyond round-off (checked inside each solve's clamping pass,
+    /// at no extra cost). Deliveries add validated finite amounts and uptake
+    /// only scales values down, so every path into a field is covered.
+    pub fn check_fields(&self) -> Result<(), crate::error::NumericalError> {
+        for f in [
+            &self.sasp,
+            &self.ev_young,
+            &self.ev_senescent,
+            &self.cm_young,
+            &self.cm_senescent,
+        ] {
+            if let Some((value, i)) = f.defect {
+                return Err(crate::error::NumericalError {
+                    field: f.name,
+                    step: self.step,
+                    time_h: self.now_h(),
+                    value,
+                    x: i % self.grid.nx,
+                    y: i / self.grid.nx,
+                });
+            }
+        }
+        Ok(())
     }
 
     pub fn is_done(&self) -> bool {

@@ -48,6 +48,9 @@ enum Plans {
 
 /// The transform plans and workspace for one grid. Reuse it across steps.
 pub struct Spectral {
+    /// The last solve's defect, if any: (value, site) of a non-finite value
+    /// or a negative beyond round-off (see `clamp_roundoff`).
+    pub defect: Option<(f64, usize)>,
     grid: Grid,
     plans: Plans,
     /// Laplacian eigenvalues μx(kx) + μy(ky), in the transposed layout
@@ -144,6 +147,7 @@ impl Spectral {
         let (nc, nr) = if complex { (nx * ny, 0) } else { (0, nx * ny) };
         let zc = Complex::new(0.0, 0.0);
         Spectral {
+            defect: None,
             grid,
             plans,
             mu,
@@ -271,7 +275,7 @@ impl Spectral {
         debug_assert!(lambda > 0.0);
         out.copy_from_slice(s);
         self.apply(out, None, |_, mu, cs, _| cs / (diffusion * mu + lambda));
-        clamp_roundoff(out);
+        self.defect = clamp_roundoff(out);
     }
 
     /// The per-mode factors of one step of length `dt` (reuse them while D,
@@ -321,7 +325,7 @@ impl Spectral {
             "step factors are for another grid"
         );
         self.apply(c, s, |k, _, cc, ss| f.decay[k] * cc + f.phi[k] * ss);
-        clamp_roundoff(c);
+        self.defect = clamp_roundoff(c);
     }
 }
 
@@ -340,13 +344,38 @@ impl StepFactors {
     }
 }
 
-/// Sets round-off negatives (|c| ~ 1e-17 of the field's scale) to zero.
-fn clamp_roundoff(c: &mut [f64]) {
-    c.par_iter_mut().for_each(|x| {
-        if *x < 0.0 {
-            *x = 0.0;
-        }
-    });
+/// Sets negatives to zero in one pass, and returns (value, site) of a defect:
+/// a non-finite value, or a negative below −1e-9 of the field's largest
+/// magnitude (round-off is ~1e-17 of it). A defect is reported, not
+/// repaired: the run's numerical guard stops the run on it.
+fn clamp_roundoff(c: &mut [f64]) -> Option<(f64, usize)> {
+    // (largest magnitude, (key, site, value)), key = value, or −∞ when non-finite;
+    // ties go to the lower site, so the report is the same at any thread count.
+    type Acc = (f64, (f64, usize, f64));
+    let pick = |a: Acc, b: Acc| -> Acc {
+        let w = if b.1 .0 < a.1 .0 || (b.1 .0 == a.1 .0 && b.1 .1 < a.1 .1) {
+            b.1
+        } else {
+            a.1
+        };
+        (a.0.max(b.0), w)
+    };
+    let (scale, (_, site, value)) = c
+        .par_iter_mut()
+        .enumerate()
+        .map(|(i, x)| {
+            let v = *x;
+            if v < 0.0 {
+                *x = 0.0;
+            }
+            if v.is_finite() {
+                (v.abs(), (v, i, v))
+            } else {
+                (0.0, (f64::NEG_INFINITY, i, v))
+            }
+        })
+        .reduce(|| (0.0, (f64::INFINITY, usize::MAX, 0.0)), pick);
+    (!value.is_finite() || value < -1e-9 * scale).then_some((value, site))
 }
 
 /// Total mass change of the uniform mode over a step: returns the amount lost
@@ -359,4 +388,23 @@ pub fn decayed_over_step(m0: f64, s_total: f64, lambda: f64, dt: f64) -> f64 {
     let phi = -(-lambda * dt).exp_m1() / lambda;
     // ∫M = m0·φ + S·(Δt − φ)/λ
     lambda * (m0 * phi + s_total * (dt - phi) / lambda)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clamp_roundoff;
+
+    #[test]
+    fn roundoff_is_clamped_and_defects_are_reported() {
+        let mut c = vec![1.0, -1e-17, 0.5];
+        assert_eq!(clamp_roundoff(&mut c), None);
+        assert_eq!(c, [1.0, 0.0, 0.5]);
+        let mut c = vec![1.0, -0.01, -0.02, 0.5];
+        assert_eq!(clamp_roundoff(&mut c), Some((-0.02, 2)));
+        let mut c = vec![1.0, -0.5, f64::NAN, 0.5];
+        let d = clamp_roundoff(&mut c).unwrap();
+        assert!(d.0.is_nan() && d.1 == 2, "{d:?}");
+        let mut c = vec![f64::INFINITY, 1.0];
+        assert_eq!(clamp_roundoff(&mut c), Some((f64::INFINITY, 0)));
+    }
 }

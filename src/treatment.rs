@@ -12,7 +12,7 @@ use crate::product::{release, Batch, BatchLedger};
 use crate::scenario::{Delivery, Form, Scenario, Treatment};
 
 /// A dose due at a step.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Dose {
     pub step: u64,
     pub treatment: usize,
@@ -118,6 +118,7 @@ pub fn treated_mask(s: &Scenario, grid: &Grid) -> Option<Vec<bool>> {
 }
 
 /// The doses of a run and the state of their batches.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Plan {
     pub doses: Vec<Dose>,
     next: usize,

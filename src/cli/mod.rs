@@ -1,11 +1,11 @@
 //! The command line: parsing with clap, then calls into the library.
 
+pub mod signals;
 pub mod sweep;
 
 use crate::error::ScenarioError;
 use crate::run::{run_to_dir, RunOptions};
 use crate::scenario::{resolve, Loaded};
-use anyhow::Context;
 use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
 
@@ -45,6 +45,28 @@ pub enum Command {
         /// Skip the plots (plots/); `senesim plot DIR` draws them later.
         #[arg(long)]
         no_plots: bool,
+        /// Save the full state to OUT/checkpoint.bin every HOURS of simulated
+        /// time (an interrupted run saves one anyway); `senesim resume OUT`
+        /// continues it.
+        #[arg(long, value_name = "HOURS")]
+        checkpoint_every: Option<f64>,
+        /// Start from the tissue saved in a checkpoint (cells and EV/CM fields
+        /// at its time, which becomes t = 0) and apply this scenario's
+        /// treatments to it; the grid must match.
+        #[arg(long, value_name = "FILE")]
+        from_checkpoint: Option<PathBuf>,
+    },
+    /// Continue an interrupted run from DIR/checkpoint.bin; its outputs equal
+    /// an uninterrupted run's, bit for bit.
+    Resume {
+        /// The run folder.
+        dir: PathBuf,
+        /// Worker threads [default: all cores]. Results do not depend on it.
+        #[arg(long)]
+        threads: Option<usize>,
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
     },
     /// Compare the treated arm (and any [[arms]]) with the untreated control
     /// over paired replicates; print the table, write comparison.json, every
@@ -93,6 +115,45 @@ pub enum Command {
 pub const EXIT_INPUT: i32 = 2;
 /// Exit status for failures while running (e.g. an output folder not writable).
 pub const EXIT_RUN: i32 = 1;
+/// Exit status of a run stopped by SIGINT or SIGTERM (128 + SIGINT).
+pub const EXIT_INTERRUPTED: i32 = 130;
+
+/// Reports how a run folder's run ended; returns the exit status.
+fn report_run(
+    out: &Path,
+    result: Result<crate::observe::Summary, crate::run::RunError>,
+    plots: bool,
+) -> i32 {
+    use crate::run::RunError;
+    match result {
+        Ok(s) => {
+            eprintln!(
+                "done: final senescent (SA-β-gal+) {:.1}%, deep senescent {:.1}%, transformed {}{}",
+                100.0 * s.final_senescent_fraction,
+                100.0 * s.final_deep_senescent_fraction,
+                s.final_transformed,
+                s.wound_closure_90_h.map_or(String::new(), |t| format!(
+                    ", 90% wound closure at day {:.1}",
+                    t / 24.0
+                ))
+            );
+            eprintln!(
+                "outputs: {}/{{timeseries.csv, summary.json, manifest.json, snapshots/{}}}",
+                out.display(),
+                if plots { ", plots/" } else { "" }
+            );
+            0
+        }
+        Err(e @ RunError::Interrupted { .. }) => {
+            eprintln!("stopped: {e}");
+            EXIT_INTERRUPTED
+        }
+        Err(e) => {
+            eprintln!("error: run into {} failed: {e}", out.display());
+            EXIT_RUN
+        }
+    }
+}
 
 fn load(path: Option<&Path>, sets: &[String]) -> Result<Loaded, ScenarioError> {
     resolve(path, sets)
@@ -244,6 +305,22 @@ pub fn main_with(cli: Cli) -> i32 {
                 EXIT_INPUT
             }
         },
+        Command::Resume {
+            dir,
+            threads,
+            quiet,
+        } => {
+            let threads = match threads_or_default(threads) {
+                Ok(t) => t,
+                Err(code) => return code,
+            };
+            signals::install();
+            eprintln!("senesim: resuming {} on {threads} threads", dir.display());
+            let plots = crate::checkpoint::read(&dir.join(crate::checkpoint::FILE))
+                .map(|c| c.head.plots)
+                .unwrap_or(true);
+            report_run(&dir, crate::run::resume_dir(&dir, threads, !quiet), plots)
+        }
         Command::Run {
             scenario,
             out,
@@ -252,6 +329,8 @@ pub fn main_with(cli: Cli) -> i32 {
             mut sets,
             quiet,
             no_plots,
+            checkpoint_every,
+            from_checkpoint,
         } => {
             if let Some(s) = seed {
                 sets.push(format!("run.seed={s}"));
@@ -267,9 +346,47 @@ pub fn main_with(cli: Cli) -> i32 {
                 Ok(t) => t,
                 Err(code) => return code,
             };
+            if let Some(h) = checkpoint_every {
+                if !(h.is_finite() && h > 0.0) {
+                    eprintln!("error: --checkpoint-every {h}: must be a positive number of hours");
+                    return EXIT_INPUT;
+                }
+            }
+            let from = match from_checkpoint
+                .as_deref()
+                .map(crate::checkpoint::read)
+                .transpose()
+            {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("error: --from-checkpoint {e}");
+                    return EXIT_INPUT;
+                }
+            };
+            if let (Some(c), Some(path)) = (&from, &from_checkpoint) {
+                let g = &loaded.scenario.grid;
+                match c.head.scenario() {
+                    Ok(saved)
+                        if (saved.grid.nx, saved.grid.ny, saved.grid.site_um)
+                            == (g.nx, g.ny, g.site_um) => {}
+                    Ok(saved) => {
+                        eprintln!(
+                            "error: --from-checkpoint {}: its tissue is {}×{} sites of {} µm; {} has grid {}×{} of {} µm (rule: grid.nx, grid.ny and grid.site_um must match the checkpoint's)",
+                            path.display(), saved.grid.nx, saved.grid.ny, saved.grid.site_um,
+                            loaded.source, g.nx, g.ny, g.site_um
+                        );
+                        return EXIT_INPUT;
+                    }
+                    Err(e) => {
+                        eprintln!("error: --from-checkpoint {}: {e}", path.display());
+                        return EXIT_INPUT;
+                    }
+                }
+            }
             let out = out.unwrap_or_else(|| default_out(scenario.as_deref()));
             let mut opts = RunOptions::single(out.clone(), threads, !quiet);
             opts.plots = !no_plots;
+            opts.checkpoint_every_h = checkpoint_every;
             eprintln!(
                 "senesim: {} — {} days on {}×{} sites, seed {}, {} threads → {}",
                 loaded.scenario.name,
@@ -280,32 +397,12 @@ pub fn main_with(cli: Cli) -> i32 {
                 threads,
                 out.display()
             );
-            match run_to_dir(&loaded, &opts)
-                .with_context(|| format!("run into {} failed", out.display()))
-            {
-                Ok(s) => {
-                    eprintln!(
-                        "done: final senescent (SA-β-gal+) {:.1}%, deep senescent {:.1}%, transformed {}{}",
-                        100.0 * s.final_senescent_fraction,
-                        100.0 * s.final_deep_senescent_fraction,
-                        s.final_transformed,
-                        s.wound_closure_90_h.map_or(String::new(), |t| format!(
-                            ", 90% wound closure at day {:.1}",
-                            t / 24.0
-                        ))
-                    );
-                    eprintln!(
-                        "outputs: {}/{{timeseries.csv, summary.json, manifest.json, snapshots/{}}}",
-                        out.display(),
-                        if no_plots { "" } else { ", plots/" }
-                    );
-                    0
-                }
-                Err(e) => {
-                    eprintln!("error: {e:#}");
-                    EXIT_RUN
-                }
-            }
+            signals::install();
+            let result = match &from {
+                Some(c) => crate::run::folder::run_seeded(&loaded, c, &opts),
+                None => run_to_dir(&loaded, &opts),
+            };
+            report_run(&out, result, !no_plots)
         }
     }
 }

@@ -43,7 +43,12 @@ pub struct SweepArgs {
 
 fn exit_for(e: &SweepError) -> i32 {
     match e {
-        SweepError::Output(_) | SweepError::Threads { .. } => EXIT_RUN,
+        SweepError::Run { source, .. }
+            if matches!(**source, crate::run::RunError::Interrupted { .. }) =>
+        {
+            super::EXIT_INTERRUPTED
+        }
+        SweepError::Output(_) | SweepError::Threads { .. } | SweepError::Run { .. } => EXIT_RUN,
         _ => EXIT_INPUT,
     }
 }
@@ -53,6 +58,7 @@ fn absolute(p: &Path) -> PathBuf {
 }
 
 pub fn run_sweep(a: SweepArgs) -> i32 {
+    super::signals::install();
     let threads = match threads_or_default(a.threads) {
         Ok(t) => t,
         Err(code) => return code,

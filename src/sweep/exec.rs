@@ -196,7 +196,7 @@ pub fn sweep(plan: &Plan, opts: &SweepOptions) -> Result<Outcome, SweepError> {
     // no hand-offs, and the runs themselves keep every core busy. Fewer runs
     // than threads share the pool, each run's loops in parallel.
     let solo = todo.len() >= opts.threads && opts.threads > 1;
-    let one = |job: &&Job| -> Result<(), OutputError> {
+    let one = |job: &&Job| -> Result<(), SweepError> {
         let s = plan.scenario(job);
         let run_opts = RunOptions {
             out: dir.join("runs").join(&job.label.run_id),
@@ -204,6 +204,7 @@ pub fn sweep(plan: &Plan, opts: &SweepOptions) -> Result<Outcome, SweepError> {
             progress: false,
             plots: plan.run_plots,
             snapshots: plan.snapshots,
+            checkpoint_every_h: None,
             job: Some(job.label.clone()),
         };
         let area = plan.treated_area(job);
@@ -211,10 +212,14 @@ pub fn sweep(plan: &Plan, opts: &SweepOptions) -> Result<Outcome, SweepError> {
         let single = solo
             .then(|| rayon::ThreadPoolBuilder::new().num_threads(1).build().ok())
             .flatten();
-        match single {
-            Some(p) => p.install(|| run_in_dir(&s, source, &run_opts, area))?,
-            None => run_in_dir(&s, source, &run_opts, area)?,
+        let ran = match single {
+            Some(p) => p.install(|| run_in_dir(&s, source, &run_opts, area)),
+            None => run_in_dir(&s, source, &run_opts, area),
         };
+        ran.map_err(|e| SweepError::Run {
+            run_id: job.label.run_id.clone(),
+            source: Box::new(e),
+        })?;
         if let Some(b) = &bar {
             b.inc(1);
         }

@@ -1,0 +1,20 @@
+//! SIGINT and SIGTERM: the first asks runs to stop at the end of their
+//! current step (they keep what they wrote, mark themselves incomplete and
+//! save a checkpoint); a second one ends the process at once (exit 130).
+
+use crate::run::STOP;
+use signal_hook::consts::{SIGINT, SIGTERM};
+use std::sync::Arc;
+
+/// Installs the handlers; a failure to install is reported, not fatal.
+pub fn install() {
+    for sig in [SIGINT, SIGTERM] {
+        // Order matters: the shutdown check sees the flag as the first
+        // signal left it, so only a second signal exits.
+        let ok = signal_hook::flag::register_conditional_shutdown(sig, 130, Arc::clone(&STOP))
+            .and_then(|_| signal_hook::flag::register(sig, Arc::clone(&STOP)));
+        if let Err(e) = ok {
+            eprintln!("warning: cannot handle signal {sig}: {e}; an interrupted run will not save its state");
+        }
+    }
+}

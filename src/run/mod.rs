@@ -1,0 +1,183 @@
+//! Running a scenario: the step loop, and a run folder with its outputs.
+//!
+//! `drive` is the one step loop; what happens at output and snapshot times is
+//! up to a `Sink`, so an in-memory run (`simulate`, for tests and paired
+//! comparisons) and a run that writes a folder (`folder`) share it.
+
+pub mod folder;
+pub use folder::{resume_dir, run_in_dir, run_to_dir, JobLabel, ManifestRecord, RunOptions};
+
+use crate::error::{NumericalError, OutputError};
+use crate::observe::{observe, summarise, Row, Summary};
+use crate::scenario::Scenario;
+use crate::sim::World;
+use crate::treatment::treated_mask;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, LazyLock};
+use thiserror::Error;
+
+/// Set by SIGINT/SIGTERM (see `cli::signals`): runs stop at the end of the
+/// current step, keep what they wrote, and mark themselves incomplete.
+pub static STOP: LazyLock<Arc<AtomicBool>> = LazyLock::new(|| Arc::new(AtomicBool::new(false)));
+
+pub fn stop_requested() -> bool {
+    STOP.load(Ordering::Relaxed)
+}
+
+/// Why a run stopped before its end.
+#[derive(Debug, Error)]
+pub enum DriveError {
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    #[error(transparent)]
+    Numerical(#[from] NumericalError),
+    #[error("interrupted at step {step} (t = {time_h} h)")]
+    Interrupted { step: u64, time_h: f64 },
+}
+
+#[derive(Debug, Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    #[error(transparent)]
+    Numerical(#[from] NumericalError),
+    #[error("interrupted at step {step} (t = {time_h} h): the run folder is marked incomplete{}", checkpoint.as_ref().map_or(String::new(), |c| format!("; continue it with `senesim resume {}`", c.display())))]
+    Interrupted {
+        step: u64,
+        time_h: f64,
+        /// The folder to resume, when a checkpoint was written.
+        checkpoint: Option<PathBuf>,
+    },
+    #[error("cannot start {threads} worker threads: {message}")]
+    Threads { threads: usize, message: String },
+}
+
+impl From<DriveError> for RunError {
+    fn from(e: DriveError) -> RunError {
+        match e {
+            DriveError::Output(o) => RunError::Output(o),
+            DriveError::Numerical(n) => RunError::Numerical(n),
+            DriveError::Interrupted { step, time_h } => RunError::Interrupted {
+                step,
+                time_h,
+                checkpoint: None,
+            },
+        }
+    }
+}
+
+/// What a run does at its output times.
+pub trait Sink {
+    fn row(&mut self, _world: &World, _row: &Row) -> Result<(), OutputError> {
+        Ok(())
+    }
+    fn snapshot(&mut self, _world: &World) -> Result<(), OutputError> {
+        Ok(())
+    }
+    /// Called after every step but the last (the sink decides when to save).
+    fn checkpoint(&mut self, _world: &World, _rows: &[Row]) -> Result<(), OutputError> {
+        Ok(())
+    }
+    fn progress(&mut self, _step: u64) {}
+}
+
+/// Runs `world` to its end, appending to `rows`. A fresh run (no rows yet)
+/// first reports t = 0; a resumed one continues after its last step. Rows at
+/// every output interval and at the end; snapshots likewise at their own
+/// interval (or only at the end); the sink's `checkpoint` after every step.
+/// Stops with an error when a field goes non-finite or negative, or when a
+/// stop was requested (`STOP`); `rows` then holds what was reported.
+pub fn drive(
+    world: &mut World,
+    rows: &mut Vec<Row>,
+    sink: &mut dyn Sink,
+) -> Result<(), DriveError> {
+    let total = world.scenario.steps();
+    let out = world.scenario.output_stride();
+    let snap = world.scenario.snapshot_stride();
+    let emit = |w: &World, rows: &mut Vec<Row>, sink: &mut dyn Sink| -> Result<(), OutputError> {
+        let r = observe(w);
+        sink.row(w, &r)?;
+        rows.push(r);
+        Ok(())
+    };
+    if rows.is_empty() {
+        emit(world, rows, sink)?;
+        if snap.is_some() {
+            sink.snapshot(world)?;
+        }
+    }
+    while !world.is_done() {
+        if stop_requested() {
+            return Err(DriveError::Interrupted {
+                step: world.step,
+                time_h: world.now_h(),
+            });
+        }
+        world.step();
+        world.check_fields()?;
+        let k = world.step;
+        if k % out == 0 || k == total {
+            emit(world, rows, sink)?;
+        }
+        if snap.is_some_and(|s| k % s == 0) || (k == total && snap.is_none_or(|s| k % s != 0)) {
+            sink.snapshot(world)?;
+        }
+        if k < total {
+            sink.checkpoint(world, rows)?;
+        }
+        sink.progress(k);
+    }
+    Ok(())
+}
+
+struct Quiet;
+impl Sink for Quiet {}
+
+/// Runs a scenario in memory on the current rayon pool (tests and benches:
+/// panics on a numerical failure, which the tests are there to catch).
+pub fn simulate(s: &Scenario) -> (Vec<Row>, Summary) {
+    let mut w = World::new(s.clone());
+    let mask = treated_mask(s, &w.grid);
+    simulate_world(&mut w, mask.as_deref()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Runs a world in memory, reporting spread outside `treated`.
+pub fn simulate_world(
+    w: &mut World,
+    treated: Option<&[bool]>,
+) -> Result<(Vec<Row>, Summary), DriveError> {
+    let mut rows = Vec::new();
+    drive(w, &mut rows, &mut Quiet)?;
+    let summary = summarise(w, &rows, treated);
+    Ok((rows, summary))
+}
+
+/// A progress bar counting `unit`s with an ETA, only when asked and stderr is
+/// a terminal.
+pub fn progress_bar(show: bool, len: u64, unit: &str) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    (show && std::io::stderr().is_terminal()).then(|| {
+        let b = indicatif::ProgressBar::new(len);
+        b.set_style(
+            indicatif::ProgressStyle::with_template(&format!(
+                "{{spinner}} [{{elapsed_precise}}] {{bar:40}} {{pos}}/{{len}} {unit} (eta {{eta}})"
+            ))
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        b
+    })
+}
+
+/// Runs `f` on a rayon pool of `threads` workers.
+pub fn with_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> Result<T, RunError> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| RunError::Threads {
+            threads,
+            message: e.to_string(),
+        })?;
+    Ok(pool.install(f))
+}
