@@ -306,6 +306,8 @@ fn rerunning_into_a_folder_leaves_no_stale_snapshots() {
             "run.days=2",
             "--set",
             &format!("run.snapshot_every_h={every}"),
+            // Another snapshot interval is another run: overwriting needs --force.
+            "--force",
         ]);
         assert!(o.status.success(), "{}", stderr(&o));
     };

@@ -55,6 +55,9 @@ pub enum Command {
         /// treatments to it; the grid must match.
         #[arg(long, value_name = "FILE")]
         from_checkpoint: Option<PathBuf>,
+        /// Overwrite an output folder that holds a run of another scenario or seed.
+        #[arg(long)]
+        force: bool,
     },
     /// Continue an interrupted run from DIR/checkpoint.bin; its outputs equal
     /// an uninterrupted run's, bit for bit.
@@ -117,6 +120,24 @@ pub const EXIT_INPUT: i32 = 2;
 pub const EXIT_RUN: i32 = 1;
 /// Exit status of a run stopped by SIGINT or SIGTERM (128 + SIGINT).
 pub const EXIT_INTERRUPTED: i32 = 130;
+
+/// If `out` holds a run (its manifest) of another scenario or seed, what it
+/// holds: "\"name\" (seed N)".
+fn other_run(out: &Path, s: &crate::scenario::Scenario) -> Option<String> {
+    let text = std::fs::read_to_string(out.join("manifest.json")).ok()?;
+    let m: crate::run::ManifestRecord = match serde_json::from_str(&text) {
+        Ok(m) => m,
+        Err(_) => return Some("something else (its manifest.json is not a run's)".into()),
+    };
+    let same = serde_json::to_value(s).is_ok_and(|v| v == m.scenario);
+    (!same).then(|| {
+        format!(
+            "\"{}\" (seed {})",
+            m.scenario["name"].as_str().unwrap_or("?"),
+            m.seed
+        )
+    })
+}
 
 /// Reports how a run folder's run ended; returns the exit status.
 fn report_run(
@@ -331,6 +352,7 @@ pub fn main_with(cli: Cli) -> i32 {
             no_plots,
             checkpoint_every,
             from_checkpoint,
+            force,
         } => {
             if let Some(s) = seed {
                 sets.push(format!("run.seed={s}"));
@@ -384,6 +406,16 @@ pub fn main_with(cli: Cli) -> i32 {
                 }
             }
             let out = out.unwrap_or_else(|| default_out(scenario.as_deref()));
+            if !force {
+                if let Some(other) = other_run(&out, &loaded.scenario) {
+                    eprintln!(
+                        "error: --out {}: the folder holds a run of {other}; this run would overwrite it \
+                         (rule: a run folder holds one scenario and seed; choose another --out, or pass --force)",
+                        out.display()
+                    );
+                    return EXIT_INPUT;
+                }
+            }
             let mut opts = RunOptions::single(out.clone(), threads, !quiet);
             opts.plots = !no_plots;
             opts.checkpoint_every_h = checkpoint_every;

@@ -130,6 +130,17 @@ fn read_chain(
         None => {}
         Some(Value::String(base)) => {
             let base_path = path.parent().unwrap_or(Path::new(".")).join(&base);
+            if !base_path.is_file() {
+                return Err(ScenarioError::Invalid {
+                    origin: path.display().to_string(),
+                    key: "extends".into(),
+                    value: format!("\"{base}\""),
+                    rule: format!(
+                        "no such base scenario file ({}); the path is relative to this file",
+                        base_path.display()
+                    ),
+                });
+            }
             out = read_chain(&base_path, stack, origins)?;
         }
         Some(other) => {
@@ -316,7 +327,33 @@ fn describe_serde_error(path: &str, msg: &str) -> (String, String) {
     } else {
         path.to_string()
     };
-    (key, msg)
+    (key, plain_types(&msg))
+}
+
+/// Rust type names in serde's messages, in words a modeller reads.
+fn plain_types(msg: &str) -> String {
+    let mut m = msg.to_string();
+    for (ty, words) in [
+        ("expected usize", "expected a whole number ≥ 0 (an integer)"),
+        ("expected u64", "expected a whole number ≥ 0 (an integer)"),
+        ("expected u32", "expected a whole number ≥ 0 (an integer)"),
+        (
+            "expected u16",
+            "expected a whole number from 0 to 65535 (an integer)",
+        ),
+        (
+            "expected u8",
+            "expected a whole number from 0 to 255 (an integer)",
+        ),
+        ("expected f64", "expected a number"),
+    ] {
+        if let Some(i) = m.find(ty) {
+            if !m[i + ty.len()..].starts_with(|c: char| c.is_ascii_alphanumeric()) {
+                m.replace_range(i..i + ty.len(), words);
+            }
+        }
+    }
+    m
 }
 
 /// The value at a dotted path with `[i]` indices, if present.
