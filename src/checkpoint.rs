@@ -12,11 +12,17 @@
 //! fields in bincode (standard configuration). A checkpoint is only resumed
 //! by the senesim version that wrote it.
 
+use crate::cell::Cell;
+use crate::division::Moves;
 use crate::error::OutputError;
+use crate::field::{Balance, FieldState};
+use crate::geometry::Grid;
 use crate::observe::Row;
 use crate::output::write_atomic;
+use crate::rules::Events;
 use crate::scenario::Scenario;
-use crate::sim::WorldState;
+use crate::sim::{Closure, World};
+use crate::treatment::Plan;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -107,4 +113,116 @@ pub fn read(path: &Path) -> Result<Checkpoint, String> {
         ));
     }
     Ok(c)
+}
+
+/// A world's state at a step boundary (see `World::state`).
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct WorldState {
+    pub step: u64,
+    pub cells: Vec<Cell>,
+    /// sasp, ev_young, ev_senescent, cm_young, cm_senescent.
+    pub fields: Vec<FieldState>,
+    pub events: Events,
+    pub moves: Moves,
+    pub plan: Plan,
+    pub closure: Closure,
+}
+
+impl World {
+    /// Everything a checkpoint needs to continue this world bit for bit
+    /// (the random numbers are keyed by seed, step and site: no generator
+    /// state to save).
+    pub fn state(&self) -> WorldState {
+        WorldState {
+            step: self.step,
+            cells: self.cells.clone(),
+            fields: [
+                &self.sasp,
+                &self.ev_young,
+                &self.ev_senescent,
+                &self.cm_young,
+                &self.cm_senescent,
+            ]
+            .map(|f| f.state())
+            .to_vec(),
+            events: self.events,
+            moves: self.moves,
+            plan: self.plan.clone(),
+            closure: self.closure,
+        }
+    }
+
+    /// The world of `scenario` continued from a saved state of the same run.
+    pub fn restore(scenario: Scenario, st: WorldState) -> Result<World, String> {
+        let mut w = World::new(scenario);
+        if st.cells.len() != w.cells.len() || st.fields.len() != 5 {
+            return Err(format!(
+                "the checkpoint holds {} sites, the scenario's grid {}",
+                st.cells.len(),
+                w.cells.len()
+            ));
+        }
+        let mut fields = st.fields.into_iter();
+        for f in [
+            &mut w.sasp,
+            &mut w.ev_young,
+            &mut w.ev_senescent,
+            &mut w.cm_young,
+            &mut w.cm_senescent,
+        ] {
+            f.restore(fields.next().ok_or("missing field")?)?;
+        }
+        w.cells = st.cells;
+        w.step = st.step;
+        w.events = st.events;
+        w.moves = st.moves;
+        w.plan = st.plan;
+        w.closure = st.closure;
+        Ok(w)
+    }
+
+    /// A new run of `scenario` (t = 0, its own treatments and wound) on the
+    /// tissue of a saved state at `time_h`: cells (their clocks shifted so
+    /// that `time_h` becomes 0) and the EV and CM fields they hold; the SASP
+    /// field is recomputed from the cells.
+    pub fn seeded(scenario: Scenario, st: &WorldState, time_h: f64) -> Result<World, String> {
+        let g = &scenario.grid;
+        let grid = Grid::new(g.nx, g.ny, g.boundary);
+        if st.cells.len() != grid.len() {
+            return Err(format!(
+                "the checkpoint holds {} sites, the scenario's grid {}×{} = {}",
+                st.cells.len(),
+                g.nx,
+                g.ny,
+                grid.len()
+            ));
+        }
+        let cells = st
+            .cells
+            .iter()
+            .map(|c| Cell {
+                onset_h: c.onset_h - time_h,
+                last_division_h: c.last_division_h - time_h,
+                ..*c
+            })
+            .collect();
+        let mut w = World::assemble(scenario, grid, cells);
+        for (f, s) in [
+            &mut w.ev_young,
+            &mut w.ev_senescent,
+            &mut w.cm_young,
+            &mut w.cm_senescent,
+        ]
+        .into_iter()
+        .zip(st.fields.iter().skip(1))
+        {
+            f.restore(FieldState {
+                c: s.c.clone(),
+                balance: Balance::default(),
+                active: s.active,
+            })?;
+            f.balance.initial = f.total();
+        }
+        Ok(w)
+    }
 }

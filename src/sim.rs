@@ -18,7 +18,7 @@
 
 use crate::cell::{Cell, Kind, Origin, Phenotype};
 use crate::division::{divide_and_migrate, Moves, Signals, StepKey};
-use crate::field::{Balance, Field, FieldState};
+use crate::field::Field;
 use crate::geometry::Grid;
 use crate::rng::{normal, uniform, Purpose};
 use crate::rules::{sasp_secretion, update_cell, Ctx, Env, Events};
@@ -52,19 +52,6 @@ pub struct World {
     pub wound_mask: Option<Vec<bool>>,
     spectral: Spectral,
     scratch: Scratch,
-}
-
-/// A world's state at a step boundary (see `World::state`).
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
-pub struct WorldState {
-    pub step: u64,
-    pub cells: Vec<Cell>,
-    /// sasp, ev_young, ev_senescent, cm_young, cm_senescent.
-    pub fields: Vec<FieldState>,
-    pub events: Events,
-    pub moves: Moves,
-    pub plan: Plan,
-    pub closure: Closure,
 }
 
 /// Per-step workspace, allocated once (a fresh allocation per step costs
@@ -109,7 +96,7 @@ impl World {
 
     /// A world at t = 0 of `scenario` holding `cells` (the wound, if any, cut
     /// into them), with the SASP field of that tissue.
-    fn assemble(scenario: Scenario, grid: Grid, cells: Vec<Cell>) -> World {
+    pub(crate) fn assemble(scenario: Scenario, grid: Grid, cells: Vec<Cell>) -> World {
         let n = grid.len();
         let f = &scenario.fields;
         let wound_mask = scenario.wound.as_ref().map(|w| w.region.mask(&grid));
@@ -145,103 +132,6 @@ impl World {
         w.sasp.solve_steady(&mut w.spectral, &src);
         w.scratch.sasp_src = src;
         w
-    }
-
-    /// Everything a checkpoint needs to continue this world bit for bit
-    /// (the random numbers are keyed by seed, step and site: no generator
-    /// state to save).
-    pub fn state(&self) -> WorldState {
-        WorldState {
-            step: self.step,
-            cells: self.cells.clone(),
-            fields: [
-                &self.sasp,
-                &self.ev_young,
-                &self.ev_senescent,
-                &self.cm_young,
-                &self.cm_senescent,
-            ]
-            .map(|f| f.state())
-            .to_vec(),
-            events: self.events,
-            moves: self.moves,
-            plan: self.plan.clone(),
-            closure: self.closure,
-        }
-    }
-
-    /// The world of `scenario` continued from a saved state of the same run.
-    pub fn restore(scenario: Scenario, st: WorldState) -> Result<World, String> {
-        let mut w = World::new(scenario);
-        if st.cells.len() != w.cells.len() || st.fields.len() != 5 {
-            return Err(format!(
-                "the checkpoint holds {} sites, the scenario's grid {}",
-                st.cells.len(),
-                w.cells.len()
-            ));
-        }
-        let mut fields = st.fields.into_iter();
-        for f in [
-            &mut w.sasp,
-            &mut w.ev_young,
-            &mut w.ev_senescent,
-            &mut w.cm_young,
-            &mut w.cm_senescent,
-        ] {
-            f.restore(fields.next().ok_or("missing field")?)?;
-        }
-        w.cells = st.cells;
-        w.step = st.step;
-        w.events = st.events;
-        w.moves = st.moves;
-        w.plan = st.plan;
-        w.closure = st.closure;
-        Ok(w)
-    }
-
-    /// A new run of `scenario` (t = 0, its own treatments and wound) on the
-    /// tissue of a saved state at `time_h`: cells (their clocks shifted so
-    /// that `time_h` becomes 0) and the EV and CM fields they hold; the SASP
-    /// field is recomputed from the cells.
-    pub fn seeded(scenario: Scenario, st: &WorldState, time_h: f64) -> Result<World, String> {
-        let g = &scenario.grid;
-        let grid = Grid::new(g.nx, g.ny, g.boundary);
-        if st.cells.len() != grid.len() {
-            return Err(format!(
-                "the checkpoint holds {} sites, the scenario's grid {}×{} = {}",
-                st.cells.len(),
-                g.nx,
-                g.ny,
-                grid.len()
-            ));
-        }
-        let cells = st
-            .cells
-            .iter()
-            .map(|c| Cell {
-                onset_h: c.onset_h - time_h,
-                last_division_h: c.last_division_h - time_h,
-                ..*c
-            })
-            .collect();
-        let mut w = World::assemble(scenario, grid, cells);
-        for (f, s) in [
-            &mut w.ev_young,
-            &mut w.ev_senescent,
-            &mut w.cm_young,
-            &mut w.cm_senescent,
-        ]
-        .into_iter()
-        .zip(st.fields.iter().skip(1))
-        {
-            f.restore(FieldState {
-                c: s.c.clone(),
-                balance: Balance::default(),
-                active: s.active,
-            })?;
-            f.balance.initial = f.total();
-        }
-        Ok(w)
     }
 
     /// SASP secretion of every site at the current time, plus the wound's

@@ -316,17 +316,6 @@ every_h = 48.0
 delivery = { mode = "uniform", au_per_site = 2.0 }
 "#;
 
-fn completed_runs(dir: &Path) -> usize {
-    std::fs::read_dir(dir.join("runs")).map_or(0, |d| {
-        d.flatten()
-            .filter(|e| {
-                std::fs::read_to_string(e.path().join("manifest.json"))
-                    .is_ok_and(|m| m.contains("\"completed\": true"))
-            })
-            .count()
-    })
-}
-
 #[test]
 fn sigterm_stops_a_sweep_and_the_same_command_finishes_it() {
     let t = Temp::new();

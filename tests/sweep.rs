@@ -173,17 +173,6 @@ key = "products.ev.passage"
 values = [2, 5, 8, 11, 14, 17]
 "#;
 
-fn completed_runs(dir: &Path) -> usize {
-    std::fs::read_dir(dir.join("runs")).map_or(0, |d| {
-        d.flatten()
-            .filter(|e| {
-                std::fs::read_to_string(e.path().join("manifest.json"))
-                    .is_ok_and(|m| m.contains("\"completed\": true"))
-            })
-            .count()
-    })
-}
-
 #[test]
 fn a_sweep_killed_midway_and_rerun_gives_the_uninterrupted_tables() {
     let (t, s) = setup(SLOW);

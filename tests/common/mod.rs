@@ -108,3 +108,15 @@ pub fn pixels(path: &Path) -> (u32, u32, Vec<[u8; 3]>) {
         .collect();
     (info.width, info.height, px)
 }
+
+/// Runs of a sweep folder whose manifest says they are complete.
+pub fn completed_runs(dir: &Path) -> usize {
+    std::fs::read_dir(dir.join("runs")).map_or(0, |d| {
+        d.flatten()
+            .filter(|e| {
+                std::fs::read_to_string(e.path().join("manifest.json"))
+                    .is_ok_and(|m| m.contains("\"completed\": true"))
+            })
+            .count()
+    })
+}
