@@ -335,6 +335,14 @@ pub fn main_with(cli: Cli) -> i32 {
                 Ok(t) => t,
                 Err(code) => return code,
             };
+            let ckpt = dir.join(crate::checkpoint::FILE);
+            if !ckpt.is_file() {
+                eprintln!(
+                    "error: {}: no checkpoint.bin: nothing to resume (a run saves one when interrupted, or with --checkpoint-every)",
+                    dir.display()
+                );
+                return EXIT_INPUT;
+            }
             signals::install();
             eprintln!("senesim: resuming {} on {threads} threads", dir.display());
             let plots = crate::checkpoint::read(&dir.join(crate::checkpoint::FILE))
