@@ -151,6 +151,10 @@ fn sigint_stops_a_run_cleanly_and_resume_matches_the_uninterrupted_run() {
         !cut.join("checkpoint.bin").exists(),
         "a finished run drops its checkpoint"
     );
+    // Nothing left to resume: a clear refusal.
+    let o = senesim(&["resume", cut.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("nothing to resume"), "{}", stderr(&o));
 }
 
 #[test]
