@@ -364,6 +364,12 @@ fn sigterm_stops_a_sweep_and_the_same_command_finishes_it() {
 
     let o = run(&cut);
     assert!(o.status.success(), "{}", stderr(&o));
+    // The run the signal interrupted continues from its checkpoint.
+    assert!(
+        stderr(&o).contains("(1 continued from checkpoints)"),
+        "{}",
+        stderr(&o)
+    );
     for f in ["results.csv", "points.csv"] {
         assert_eq!(
             std::fs::read(cut.join(f)).unwrap(),

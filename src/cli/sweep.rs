@@ -144,7 +144,7 @@ pub fn run_sweep(a: SweepArgs) -> i32 {
     match sweep::sweep(&plan, &opts) {
         Ok(o) => {
             eprintln!(
-                "done: {} runs in this {}, {} already complete, {} run now",
+                "done: {} runs in this {}, {} already complete, {} run now{}",
                 o.runs_in_shard,
                 if shard == Shard::ALL {
                     "sweep"
@@ -152,7 +152,12 @@ pub fn run_sweep(a: SweepArgs) -> i32 {
                     "shard"
                 },
                 o.runs_reused,
-                o.runs_done
+                o.runs_done,
+                if o.runs_continued > 0 {
+                    format!(" ({} continued from checkpoints)", o.runs_continued)
+                } else {
+                    String::new()
+                }
             );
             if o.tables {
                 eprintln!(

@@ -228,8 +228,6 @@ pub fn resume_dir(dir: &Path, threads: usize, progress: bool) -> Result<Summary,
         })
     };
     let c = checkpoint::read(&path).map_err(bad)?;
-    let s = c.head.scenario().map_err(bad)?;
-    let area = c.head.treated_area().map_err(bad)?;
     let job = std::fs::read_to_string(dir.join("manifest.json"))
         .ok()
         .and_then(|t| serde_json::from_str::<ManifestRecord>(&t).ok())
@@ -243,10 +241,29 @@ pub fn resume_dir(dir: &Path, threads: usize, progress: bool) -> Result<Summary,
         checkpoint_every_h: c.head.checkpoint_every_h,
         job,
     };
-    with_threads(threads, || {
-        let w = World::restore(s, c.world).map_err(bad)?;
-        run_world(w, c.rows, &c.head.scenario_source, &opts, area.as_ref())
-    })?
+    with_threads(threads, || resume_in_dir(c, &opts))?
+}
+
+/// The checkpoint saved in `dir` by an interrupted run of exactly `s` (as
+/// resolved, seed included) in this senesim version, if there is one.
+pub fn checkpoint_of(dir: &Path, s: &Scenario) -> Option<Checkpoint> {
+    let c = checkpoint::read(&dir.join(checkpoint::FILE)).ok()?;
+    let same = serde_json::to_string(s).is_ok_and(|j| j == c.head.scenario_json);
+    same.then_some(c)
+}
+
+/// Continues the run saved in `c` into `opts.out`, on the current rayon pool.
+pub fn resume_in_dir(c: Checkpoint, opts: &RunOptions) -> Result<Summary, RunError> {
+    let bad = |message: String| {
+        RunError::Output(OutputError::Encode {
+            path: opts.out.join(checkpoint::FILE),
+            message,
+        })
+    };
+    let s = c.head.scenario().map_err(bad)?;
+    let area = c.head.treated_area().map_err(bad)?;
+    let w = World::restore(s, c.world).map_err(bad)?;
+    run_world(w, c.rows, &c.head.scenario_source, opts, area.as_ref())
 }
 
 /// Runs `w` on to its end in `opts.out`, `rows` being what it has reported

@@ -18,6 +18,7 @@ use super::tables::write_tables;
 use crate::error::{OutputError, SweepError};
 use crate::observe::Summary;
 use crate::output::write_json;
+use crate::run::folder::{checkpoint_of, resume_in_dir};
 use crate::run::{progress_bar, run_in_dir, JobLabel, ManifestRecord, RunOptions};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -68,6 +69,9 @@ pub struct Outcome {
     pub runs_in_shard: usize,
     pub runs_reused: usize,
     pub runs_done: usize,
+    /// Of the runs done, those continued from the checkpoint of an
+    /// interrupted attempt.
+    pub runs_continued: usize,
     /// Whether results.csv and points.csv were written (unsharded sweeps).
     pub tables: bool,
 }
@@ -196,6 +200,7 @@ pub fn sweep(plan: &Plan, opts: &SweepOptions) -> Result<Outcome, SweepError> {
     // no hand-offs, and the runs themselves keep every core busy. Fewer runs
     // than threads share the pool, each run's loops in parallel.
     let solo = todo.len() >= opts.threads && opts.threads > 1;
+    let continued = std::sync::atomic::AtomicUsize::new(0);
     let one = |job: &&Job| -> Result<(), SweepError> {
         let s = plan.scenario(job);
         let run_opts = RunOptions {
@@ -212,9 +217,19 @@ pub fn sweep(plan: &Plan, opts: &SweepOptions) -> Result<Outcome, SweepError> {
         let single = solo
             .then(|| rayon::ThreadPoolBuilder::new().num_threads(1).build().ok())
             .flatten();
-        let ran = match single {
-            Some(p) => p.install(|| run_in_dir(&s, source, &run_opts, area)),
+        // A run interrupted by a signal (e.g. a Slurm time limit) continues
+        // from its checkpoint; anything else starts afresh.
+        let saved = checkpoint_of(&run_opts.out, &s);
+        if saved.is_some() {
+            continued.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        let go = || match saved {
+            Some(c) => resume_in_dir(c, &run_opts),
             None => run_in_dir(&s, source, &run_opts, area),
+        };
+        let ran = match single {
+            Some(p) => p.install(go),
+            None => go(),
         };
         ran.map_err(|e| SweepError::Run {
             run_id: job.label.run_id.clone(),
@@ -237,6 +252,7 @@ pub fn sweep(plan: &Plan, opts: &SweepOptions) -> Result<Outcome, SweepError> {
         runs_in_shard: mine.len(),
         runs_reused: mine.len() - todo.len(),
         runs_done: todo.len(),
+        runs_continued: continued.into_inner(),
         tables,
     };
     write_json(&dir.join(&manifest_name), &manifest(true, Some(outcome)))?;
