@@ -360,30 +360,20 @@ pub fn table(r: &Report) -> String {
 /// Every run's time series in one table: `arm`, `replicate`, then the
 /// columns of a run's `timeseries.csv`.
 pub fn timeseries_csv(r: &Report) -> Result<Vec<u8>, csv::Error> {
-    let mut out = csv::WriterBuilder::new().from_writer(Vec::new());
-    let mut header = true;
+    let mut out = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::new());
+    // The header: arm, replicate, then a run's own columns as its
+    // timeseries.csv names them (csv writes a struct's header only with a row).
+    let mut one = csv::Writer::from_writer(Vec::new());
+    one.serialize(Row::default())?;
+    let bytes = one.into_inner().map_err(|e| e.into_error())?;
+    let text = String::from_utf8_lossy(&bytes);
+    let names = text.lines().next().unwrap_or_default();
+    out.write_record(["arm", "replicate"].into_iter().chain(names.split(',')))?;
     for (run, rows) in r.runs.iter().zip(&r.series) {
         for row in rows {
-            // A run's own columns, as its timeseries.csv writes them.
-            let mut one = csv::WriterBuilder::new()
-                .has_headers(header)
-                .from_writer(Vec::new());
-            one.serialize(row)?;
-            let bytes = one.into_inner().map_err(|e| e.into_error())?;
-            let text = String::from_utf8_lossy(&bytes);
-            let mut lines = text.lines();
-            if header {
-                let names = lines.next().unwrap_or_default();
-                out.write_record(["arm", "replicate"].into_iter().chain(names.split(',')))?;
-                header = false;
-            }
-            let values = lines.next().unwrap_or_default();
-            let rep = run.replicate.to_string();
-            out.write_record(
-                [run.arm.as_str(), rep.as_str()]
-                    .into_iter()
-                    .chain(values.split(',')),
-            )?;
+            out.serialize((run.arm.as_str(), run.replicate, row))?;
         }
     }
     out.into_inner().map_err(|e| e.into_error().into())

@@ -206,7 +206,7 @@ pub fn run_plot(dir: PathBuf, metric: Option<String>, arm: Option<String>, svg: 
     use crate::error::PlotError;
     use crate::plot::figure::Format;
     use crate::plot::sweep::{plot_sweep, SweepPlotOptions};
-    use crate::plot::{folder_kind, plot_folder, FolderKind};
+    use crate::plot::{compare::plot_compare, folder_kind, run::plot_run, FolderKind};
     let format = if svg { Format::Svg } else { Format::Png };
     let kind = folder_kind(&dir);
     if kind != Some(FolderKind::Sweep) && (metric.is_some() || arm.is_some()) {
@@ -216,17 +216,23 @@ pub fn run_plot(dir: PathBuf, metric: Option<String>, arm: Option<String>, svg: 
         );
         return EXIT_INPUT;
     }
-    let result = if kind == Some(FolderKind::Sweep) {
-        plot_sweep(
+    let result = match kind {
+        Some(FolderKind::Sweep) => plot_sweep(
             &dir,
             &SweepPlotOptions {
                 metric,
                 arm,
                 format,
             },
-        )
-    } else {
-        plot_folder(&dir, format)
+        ),
+        Some(FolderKind::Compare) => plot_compare(&dir, format),
+        Some(FolderKind::Run) => plot_run(&dir, format),
+        None => Err(PlotError::Input {
+            dir: dir.clone(),
+            rule: "not a senesim folder: expected a run (manifest.json), a comparison \
+                   (comparison.json) or a sweep (sweep.json)"
+                .into(),
+        }),
     };
     match result {
         Ok(paths) => {

@@ -2,7 +2,8 @@
 //! that looks complete but is not.
 //!
 //! * whole files (summary, manifest, snapshots, plots) are written to a
-//!   hidden `.NAME.PID.partial` and renamed into place only when complete;
+//!   hidden `.STEM.PID.partial.EXT` (`temp_path`) and renamed into place
+//!   only when complete;
 //! * the time series is streamed to `timeseries.csv.partial` and renamed to
 //!   `timeseries.csv` when the run ends;
 //! * `manifest.json` is written first with `"completed": false` and rewritten
@@ -19,15 +20,25 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-/// Writes `bytes` to `path` atomically (temporary file, then rename).
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
-    let name = path
-        .file_name()
+/// The hidden temporary file a whole file is written to before it is
+/// renamed to `path`: `.STEM.PID.partial.EXT`. The process id keeps
+/// concurrent writers of one file (shards of a sweep sharing a folder) apart;
+/// the extension stays last, for writers that choose a format by it (plots).
+pub fn temp_path(path: &Path) -> PathBuf {
+    let stem = path
+        .file_stem()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    // The process id keeps concurrent writers of one file (shards of a sweep
-    // sharing a folder) from writing into each other's temporary file.
-    let tmp = path.with_file_name(format!(".{name}.{}.partial", std::process::id()));
+    let ext = path
+        .extension()
+        .map(|e| format!(".{}", e.to_string_lossy()))
+        .unwrap_or_default();
+    path.with_file_name(format!(".{stem}.{}.partial{ext}", std::process::id()))
+}
+
+/// Writes `bytes` to `path` atomically (temporary file, then rename).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
+    let tmp = temp_path(path);
     {
         let mut f = File::create(&tmp).map_err(OutputError::io(&tmp))?;
         f.write_all(bytes).map_err(OutputError::io(&tmp))?;

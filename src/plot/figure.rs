@@ -36,11 +36,7 @@ pub fn save(fig: &impl Figure, path: &Path, format: Format) -> Result<(), Output
         path: path.clone(),
         message,
     };
-    let stem = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{stem}.partial.{}", format.ext()));
+    let tmp = crate::output::temp_path(&path);
     let size = fig.size();
     match format {
         Format::Png => {

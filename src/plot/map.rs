@@ -205,11 +205,7 @@ pub struct Gif {
 impl Gif {
     pub fn create(path: &Path, size: (u32, u32), delay_ms: u32) -> Result<Gif, OutputError> {
         super::ensure_font();
-        let stem = path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let tmp = path.with_file_name(format!(".{stem}.{}.partial.gif", std::process::id()));
+        let tmp = crate::output::temp_path(path);
         let root = BitMapBackend::gif(tmp.clone(), size, delay_ms)
             .map_err(|e| encode(path, e.to_string()))?
             .into_drawing_area();

@@ -13,10 +13,8 @@ pub mod map;
 pub mod run;
 pub mod sweep;
 
-use crate::error::PlotError;
-use figure::Format;
 use plotters::style::FontStyle;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Once;
 
 static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
@@ -46,27 +44,5 @@ pub fn folder_kind(dir: &Path) -> Option<FolderKind> {
         Some(FolderKind::Run)
     } else {
         None
-    }
-}
-
-/// Draws a run or compare folder's standard plots into `dir/plots/`.
-pub fn plot_folder(dir: &Path, format: Format) -> Result<Vec<PathBuf>, PlotError> {
-    match folder_kind(dir) {
-        Some(FolderKind::Run) => run::plot_run(dir, format),
-        Some(FolderKind::Compare) => compare::plot_compare(dir, format),
-        Some(FolderKind::Sweep) => sweep::plot_sweep(
-            dir,
-            &sweep::SweepPlotOptions {
-                metric: None,
-                arm: None,
-                format,
-            },
-        ),
-        None => Err(PlotError::Input {
-            dir: dir.to_path_buf(),
-            rule: "not a senesim folder: expected a run (manifest.json), a comparison \
-                   (comparison.json) or a sweep (sweep.json)"
-                .into(),
-        }),
     }
 }
