@@ -299,34 +299,13 @@ fn a_checkpoint_seeds_new_treatments_on_the_saved_tissue() {
     );
 }
 
-const SWEEP_BASE: &str = r#"
-name = "sweep base"
-[run]
-days = 20.0
-snapshot_every_h = 0.0
-[grid]
-nx = 48
-ny = 48
-[tissue]
-age = "aged"
-[products.ev]
-source = "bone_marrow"
-donor_age_years = 45.0
-passage = 4
-[[treatments]]
-product = "ev"
-start_h = 1.0
-every_h = 48.0
-delivery = { mode = "uniform", au_per_site = 2.0 }
-"#;
-
 #[test]
 fn sigterm_stops_a_sweep_and_the_same_command_finishes_it() {
     let t = Temp::new();
     t.write("base.toml", SWEEP_BASE);
     let s = t.write(
         "s.toml",
-        "scenario = \"base.toml\"\nreplicates = 2\n[[axes]]\nkey = \"products.ev.passage\"\nvalues = [2, 6, 10, 14, 18, 22]\n",
+        "scenario = \"base.toml\"\nreplicates = 2\nset = [\"run.days=20.0\", \"grid.nx=48\", \"grid.ny=48\"]\n[[axes]]\nkey = \"products.ev.passage\"\nvalues = [2, 6, 10, 14, 18, 22]\n",
     );
     let run = |out: &Path| {
         senesim(&[

@@ -7,29 +7,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const BASE: &str = r#"
-name = "sweep base"
-[run]
-days = 6.0
-output_every_h = 24.0
-snapshot_every_h = 0.0
-seed = 5
-[grid]
-nx = 32
-ny = 32
-[tissue]
-age = "aged"
-[products.ev]
-source = "bone_marrow"
-donor_age_years = 45.0
-passage = 4
-[[treatments]]
-product = "ev"
-start_h = 12.0
-every_h = 48.0
-delivery = { mode = "uniform", au_per_site = 2.0 }
-"#;
-
 /// 3 × 2 points, 2 replicates, paired: 24 runs.
 const SWEEP: &str = r#"
 scenario = "base.toml"
@@ -45,7 +22,7 @@ range = { from = 1.0, to = 4.0, count = 2, scale = "log" }
 
 fn setup(sweep: &str) -> (Temp, PathBuf) {
     let t = Temp::new();
-    t.write("base.toml", BASE);
+    t.write("base.toml", SWEEP_BASE);
     let s = t.write("sweep.toml", sweep);
     (t, s)
 }

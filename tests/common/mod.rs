@@ -120,3 +120,28 @@ pub fn completed_runs(dir: &Path) -> usize {
             .count()
     })
 }
+
+/// The base scenario of the sweep tests (32², 6 days, EVs every 48 h); a
+/// sweep file's `set` resizes it.
+pub const SWEEP_BASE: &str = r#"
+name = "sweep base"
+[run]
+days = 6.0
+output_every_h = 24.0
+snapshot_every_h = 0.0
+seed = 5
+[grid]
+nx = 32
+ny = 32
+[tissue]
+age = "aged"
+[products.ev]
+source = "bone_marrow"
+donor_age_years = 45.0
+passage = 4
+[[treatments]]
+product = "ev"
+start_h = 12.0
+every_h = 48.0
+delivery = { mode = "uniform", au_per_site = 2.0 }
+"#;
