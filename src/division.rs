@@ -18,7 +18,7 @@
 
 use crate::cell::{Cell, Kind, Origin, Phenotype};
 use crate::geometry::Grid;
-use crate::rng::{hash, hazard_prob, uniform, Purpose};
+use crate::rng::{happens, hazard_prob, Purpose, StepStream};
 use crate::rules::{young_signal, Env};
 use crate::scenario::CellParams;
 use rayon::prelude::*;
@@ -36,10 +36,20 @@ pub struct Signals<'a> {
 }
 
 pub struct StepKey {
-    pub seed: u64,
-    pub step: u64,
+    /// The keyed draws of this step.
+    pub stream: StepStream,
     pub now_h: f64,
     pub dt: f64,
+}
+
+impl StepKey {
+    pub fn new(seed: u64, step: u64, now_h: f64, dt: f64) -> StepKey {
+        StepKey {
+            stream: StepStream::new(seed, step),
+            now_h,
+            dt,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -122,9 +132,8 @@ fn intent(
         return NONE;
     };
     let total = k_div + k_mig;
-    let u = uniform(key.seed, key.step, i as u64, Purpose::Action);
-    let p_act = hazard_prob(total, key.dt);
-    if u >= p_act {
+    let u = key.stream.uniform(i as u64, Purpose::Action);
+    if !happens(u, total, key.dt) {
         return NONE;
     }
     let mut empty = [0usize; 8];
@@ -138,8 +147,8 @@ fn intent(
     if m == 0 {
         return NONE;
     }
-    let pick = (uniform(key.seed, key.step, i as u64, Purpose::ActionTarget) * m as f64) as usize;
-    let divide = u < p_act * k_div / total;
+    let pick = (key.stream.uniform(i as u64, Purpose::ActionTarget) * m as f64) as usize;
+    let divide = u < hazard_prob(total, key.dt) * k_div / total;
     ((empty[pick.min(m - 1)] as u64) << 1) | divide as u64
 }
 
@@ -154,7 +163,7 @@ fn winner(i: usize, grid: &Grid, cells: &[Cell], intents: &[u64], key: &StepKey)
     for (_, j) in grid.moore(i) {
         let it = intents[j];
         if it != NONE && (it >> 1) as usize == i {
-            let pri = hash(key.seed, key.step, j as u64, Purpose::ActionPriority);
+            let pri = key.stream.hash(j as u64, Purpose::ActionPriority);
             if pri < best_pri || (pri == best_pri && (j as u64) < best) {
                 best_pri = pri;
                 best = j as u64;
@@ -257,12 +266,7 @@ mod tests {
                 &mut cells,
                 &sig,
                 &p,
-                &StepKey {
-                    seed: 1,
-                    step,
-                    now_h: 0.0,
-                    dt: 1.0,
-                },
+                &StepKey::new(1, step, 0.0, 1.0),
             );
             assert_eq!(m, Moves::default());
         }
@@ -291,12 +295,7 @@ mod tests {
                 &mut cells,
                 &sig,
                 &p,
-                &StepKey {
-                    seed: 3,
-                    step: t,
-                    now_h: 0.0,
-                    dt: 1.0,
-                },
+                &StepKey::new(3, t, 0.0, 1.0),
             );
             if m.divisions == 1 {
                 divided += 1;
@@ -340,12 +339,7 @@ mod tests {
             &mut cells,
             &sig,
             &p,
-            &StepKey {
-                seed: 2,
-                step: 0,
-                now_h: 0.0,
-                dt: 1.0,
-            },
+            &StepKey::new(2, 0, 0.0, 1.0),
         );
         let after = cells.iter().filter(|c| c.is_occupied()).count();
         assert!(m.divisions > 0 && m.migrations > 0);
@@ -373,12 +367,7 @@ mod tests {
             &mut cells,
             &sig,
             &p,
-            &StepKey {
-                seed: 1,
-                step: 0,
-                now_h: 0.0,
-                dt: 1.0,
-            },
+            &StepKey::new(1, 0, 0.0, 1.0),
         );
         assert_eq!(m.divisions, 1);
         let occ: Vec<&Cell> = cells.iter().filter(|c| c.is_occupied()).collect();

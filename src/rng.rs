@@ -61,10 +61,40 @@ pub fn hash(seed: u64, step: u64, site: u64, purpose: Purpose) -> u64 {
     mix64(h ^ purpose as u64)
 }
 
+#[inline]
+fn to_unit(h: u64) -> f64 {
+    (h >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+}
+
 /// Uniform in [0, 1) with 53 random bits.
 #[inline]
 pub fn uniform(seed: u64, step: u64, site: u64, purpose: Purpose) -> f64 {
-    (hash(seed, step, site, purpose) >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+    to_unit(hash(seed, step, site, purpose))
+}
+
+/// The draws of one (seed, step): the same numbers as `hash` and `uniform`,
+/// with the seed and step mixed once per step instead of once per draw
+/// (the per-site hot loops draw several times per site).
+#[derive(Clone, Copy, Debug)]
+pub struct StepStream {
+    prefix: u64,
+}
+
+impl StepStream {
+    #[inline]
+    pub fn new(seed: u64, step: u64) -> StepStream {
+        StepStream {
+            prefix: mix64(mix64(seed) ^ step),
+        }
+    }
+    #[inline]
+    pub fn hash(&self, site: u64, purpose: Purpose) -> u64 {
+        mix64(mix64(self.prefix ^ site) ^ purpose as u64)
+    }
+    #[inline]
+    pub fn uniform(&self, site: u64, purpose: Purpose) -> f64 {
+        to_unit(self.hash(site, purpose))
+    }
 }
 
 /// Standard normal by Box-Muller from two keyed uniforms (the second uses the
@@ -87,6 +117,17 @@ pub fn hazard_prob(rate: f64, dt: f64) -> f64 {
     } else {
         -(-rate * dt).exp_m1()
     }
+}
+
+/// Whether an event of hazard `rate` (per hour) happens within `dt` hours,
+/// given the uniform draw `u`: exactly `u < hazard_prob(rate, dt)`, but the
+/// exponential is only evaluated when `u` falls below its upper bound
+/// rate·dt (1 − e^{−x} ≤ x), which on the per-cell hot path is rare. The
+/// bound is widened by 1e-15 relative so that the last-ulp rounding of
+/// `exp_m1` can never make the shortcut disagree with the exact test.
+#[inline]
+pub fn happens(u: f64, rate: f64, dt: f64) -> bool {
+    u < (rate * dt) * (1.0 + 1e-15) && u < hazard_prob(rate, dt)
 }
 
 /// FNV-1a over bytes: a stable 64-bit fingerprint (change detection, not security).
@@ -165,6 +206,30 @@ mod tests {
         let sd = (xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n as f64).sqrt();
         assert!((mean - 1.0).abs() < 0.01, "mean {mean}");
         assert!((sd / mean - cv).abs() < 0.01, "cv {}", sd / mean);
+    }
+
+    #[test]
+    fn step_stream_gives_the_keyed_draws() {
+        let st = StepStream::new(42, 17);
+        for site in [0u64, 1, 999, u64::MAX] {
+            for p in [Purpose::Onset, Purpose::Death, Purpose::ActionPriority] {
+                assert_eq!(st.hash(site, p), hash(42, 17, site, p));
+                assert_eq!(st.uniform(site, p), uniform(42, 17, site, p));
+            }
+        }
+    }
+
+    #[test]
+    fn happens_is_the_exact_hazard_test() {
+        // Draws around the probability, for rates over many decades.
+        for k in -40..=8 {
+            let rate = 10f64.powf(k as f64 * 0.5);
+            let p = hazard_prob(rate, 1.0);
+            for u in [0.0, p * 0.5, p * (1.0 - 1e-15), p, p * (1.0 + 1e-15), rate, 0.999_999] {
+                assert_eq!(happens(u, rate, 1.0), u < p, "rate {rate}, u {u}");
+            }
+        }
+        assert!(!happens(0.0, 0.0, 1.0));
     }
 
     #[test]

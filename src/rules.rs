@@ -15,7 +15,7 @@
 //! ```
 
 use crate::cell::{Cell, Kind, Origin, Phenotype};
-use crate::rng::{hazard_prob, uniform, Purpose};
+use crate::rng::{happens, hazard_prob, Purpose, StepStream};
 use crate::scenario::{CellParams, Graft, TissueParams};
 
 /// What a cell senses at its site this step.
@@ -42,6 +42,8 @@ pub struct Ctx<'a> {
     pub grafts: &'a [Graft],
     pub seed: u64,
     pub step: u64,
+    /// The keyed draws of this step.
+    pub stream: StepStream,
     /// Time at the start of the step (h).
     pub now_h: f64,
     pub dt: f64,
@@ -71,6 +73,7 @@ impl<'a> Ctx<'a> {
             grafts,
             seed,
             step,
+            stream: StepStream::new(seed, step),
             now_h,
             dt,
             clearance_per_h,
@@ -164,7 +167,7 @@ pub fn update_cell(cell: &mut Cell, site: usize, env: &Env, ctx: &Ctx) -> Events
     }
     let p = ctx.cells;
     let dt = ctx.dt;
-    let draw = |purpose| uniform(ctx.seed, ctx.step, site as u64, purpose);
+    let draw = |purpose| ctx.stream.uniform(site as u64, purpose);
 
     // Signals use the pools as they stand after this step's uptake.
     let hy = young_signal(cell, env, p);
@@ -183,21 +186,23 @@ pub fn update_cell(cell: &mut Cell, site: usize, env: &Env, ctx: &Ctx) -> Events
     let damage = d.total();
 
     // 9. Death: basal apoptosis, steeply more above a damage threshold.
-    let p_death = match cell.kind {
+    let u_death = draw(Purpose::Death);
+    let dies = match cell.kind {
         Kind::Msc => {
             let h = ctx
                 .grafts
                 .get(cell.graft as usize)
                 .map_or(0.0, |g| g.death_per_day / 24.0);
-            hazard_prob(h, dt)
+            happens(u_death, h, dt)
         }
-        _ if damage <= p.damage_death_threshold => ctx.p_apoptosis,
-        _ => hazard_prob(
+        _ if damage <= p.damage_death_threshold => u_death < ctx.p_apoptosis,
+        _ => happens(
+            u_death,
             p.apoptosis_per_h + p.damage_death_per_h * (damage - p.damage_death_threshold),
             dt,
         ),
     };
-    if draw(Purpose::Death) < p_death {
+    if dies {
         *cell = Cell::EMPTY;
         ev.deaths += 1;
         return ev;
@@ -211,8 +216,8 @@ pub fn update_cell(cell: &mut Cell, site: usize, env: &Env, ctx: &Ctx) -> Events
             let h_other = h_dmg + env.wound_induction_per_h;
             let h = h_other + h_jux;
             let u = draw(Purpose::Onset);
-            let prob = hazard_prob(h, dt);
-            if u < prob {
+            if happens(u, h, dt) {
+                let prob = hazard_prob(h, dt);
                 cell.phenotype = Phenotype::Arrested;
                 cell.onset_h = ctx.now_h + dt;
                 cell.origin = if u < prob * h_jux / h {
@@ -248,7 +253,7 @@ pub fn update_cell(cell: &mut Cell, site: usize, env: &Env, ctx: &Ctx) -> Events
                 1.0
             };
             let h_rev = p.reversion_max_per_h * hy * factor;
-            if draw(Purpose::Reversion) < hazard_prob(h_rev, dt) {
+            if happens(draw(Purpose::Reversion), h_rev, dt) {
                 let risky = damage > p.transform_damage_threshold;
                 cell.phenotype = Phenotype::Proliferative;
                 cell.origin = Origin::None;
@@ -266,7 +271,7 @@ pub fn update_cell(cell: &mut Cell, site: usize, env: &Env, ctx: &Ctx) -> Events
                 .grafts
                 .get(cell.graft as usize)
                 .map_or(0.0, |g| g.senescence_per_day / 24.0);
-            if draw(Purpose::MscSenescence) < hazard_prob(h, dt) {
+            if happens(draw(Purpose::MscSenescence), h, dt) {
                 cell.phenotype = Phenotype::Senescent;
                 cell.origin = Origin::Primary;
                 cell.onset_h = ctx.now_h + dt;

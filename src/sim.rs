@@ -460,12 +460,7 @@ impl World {
             cm_young: cmy,
             cm_senescent: cms,
         };
-        let key = StepKey {
-            seed: s.run.seed,
-            step: self.step,
-            now_h: now,
-            dt,
-        };
+        let key = StepKey::new(s.run.seed, self.step, now, dt);
         let m = divide_and_migrate(&grid, &mut self.cells, &sig, p, &key, &mut sc.division);
         self.moves.divisions += m.divisions;
         self.moves.migrations += m.migrations;
