@@ -261,13 +261,7 @@ mod tests {
             cm_senescent: &z,
         };
         for step in 0..200 {
-            let m = dm(
-                &g,
-                &mut cells,
-                &sig,
-                &p,
-                &StepKey::new(1, step, 0.0, 1.0),
-            );
+            let m = dm(&g, &mut cells, &sig, &p, &StepKey::new(1, step, 0.0, 1.0));
             assert_eq!(m, Moves::default());
         }
     }
@@ -290,13 +284,7 @@ mod tests {
             let mut cells = vec![Cell::EMPTY; 81];
             cells[40] = prolif();
             cells[40].cargo_young = 2.0;
-            let m = dm(
-                &g,
-                &mut cells,
-                &sig,
-                &p,
-                &StepKey::new(3, t, 0.0, 1.0),
-            );
+            let m = dm(&g, &mut cells, &sig, &p, &StepKey::new(3, t, 0.0, 1.0));
             if m.divisions == 1 {
                 divided += 1;
                 let occ: Vec<&Cell> = cells.iter().filter(|c| c.is_occupied()).collect();
@@ -334,13 +322,7 @@ mod tests {
             cm_senescent: &z,
         };
         let before = cells.iter().filter(|c| c.is_occupied()).count();
-        let m = dm(
-            &g,
-            &mut cells,
-            &sig,
-            &p,
-            &StepKey::new(2, 0, 0.0, 1.0),
-        );
+        let m = dm(&g, &mut cells, &sig, &p, &StepKey::new(2, 0, 0.0, 1.0));
         let after = cells.iter().filter(|c| c.is_occupied()).count();
         assert!(m.divisions > 0 && m.migrations > 0);
         assert_eq!(after, before + m.divisions as usize);
@@ -362,13 +344,7 @@ mod tests {
         let mut cells = vec![Cell::EMPTY; 25];
         cells[12] = prolif();
         cells[12].divisions = 49;
-        let m = dm(
-            &g,
-            &mut cells,
-            &sig,
-            &p,
-            &StepKey::new(1, 0, 0.0, 1.0),
-        );
+        let m = dm(&g, &mut cells, &sig, &p, &StepKey::new(1, 0, 0.0, 1.0));
         assert_eq!(m.divisions, 1);
         let occ: Vec<&Cell> = cells.iter().filter(|c| c.is_occupied()).collect();
         assert!(occ

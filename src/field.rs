@@ -14,8 +14,9 @@
 //! equals the change in total to round-off (no-flux and periodic edges lose
 //! nothing). The `sasp` field is instead solved to steady state each step.
 
+use crate::cell::Cell;
 use crate::scenario::FieldParams;
-use crate::spectral::{decayed_over_step, Spectral, StepFactors};
+use crate::spectral::{decayed_over_step, Spectral};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -59,11 +60,29 @@ pub struct Field {
     /// False until anything is secreted or delivered: an all-zero field stays
     /// zero and needs no solve.
     active: bool,
-    /// Spectral factors of the last step length used.
-    factors: Option<StepFactors>,
     /// The first solve that produced a non-finite value or a negative beyond
     /// round-off: (value, site). Read by `World::check_fields`.
     pub defect: Option<(f64, usize)>,
+}
+
+/// Where the uptake of a field goes: a cell cargo pool, or nowhere (soluble
+/// factors act on receptors and are consumed).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pool {
+    Young,
+    Senescent,
+    None,
+}
+
+impl Pool {
+    #[inline]
+    fn credit(self, cell: &mut Cell, q: f64) {
+        match self {
+            Pool::Young => cell.cargo_young += q,
+            Pool::Senescent => cell.cargo_senescent += q,
+            Pool::None => {}
+        }
+    }
 }
 
 /// A field's state in a checkpoint.
@@ -83,7 +102,6 @@ impl Field {
             balance: Balance::default(),
             nx,
             active: false,
-            factors: None,
             defect: None,
         }
     }
@@ -117,21 +135,35 @@ impl Field {
         ordered_sum(&self.c, self.nx)
     }
 
-    /// Adds an instantaneous dose (au per site).
-    pub fn deliver(&mut self, amounts: &[f64]) {
-        let added = ordered_sum(amounts, self.nx);
+    /// Adds an instantaneous dose of `scale`·`weights` (au per site).
+    pub fn deliver(&mut self, weights: &[f64], scale: f64) {
+        if scale == 0.0 {
+            return;
+        }
+        let nx = self.nx;
+        let rows: Vec<f64> = self
+            .c
+            .par_chunks_mut(nx)
+            .zip(weights.par_chunks(nx))
+            .map(|(c, w)| {
+                let mut s = 0.0;
+                for (c, &w) in c.iter_mut().zip(w) {
+                    let a = w * scale;
+                    *c += a;
+                    s += a;
+                }
+                s
+            })
+            .collect();
+        let added: f64 = rows.iter().sum();
         if added > 0.0 {
-            self.c
-                .par_iter_mut()
-                .zip(amounts.par_iter())
-                .for_each(|(c, a)| *c += a);
             self.balance.delivered += added;
             self.active = true;
         }
     }
 
-    /// Moves c·(1 − e^{−u·h}) from each occupied site into `taken`.
-    fn uptake(&mut self, occupied: &[bool], taken: &mut [f64], h: f64) -> f64 {
+    /// Moves c·(1 − e^{−u·h}) from each occupied site into the cell's `pool`.
+    fn uptake(&mut self, cells: &mut [Cell], pool: Pool, h: f64) -> f64 {
         let f = -(-self.params.uptake * h).exp_m1();
         if f == 0.0 {
             return 0.0;
@@ -140,15 +172,14 @@ impl Field {
         let rows: Vec<f64> = self
             .c
             .par_chunks_mut(nx)
-            .zip(taken.par_chunks_mut(nx))
-            .zip(occupied.par_chunks(nx))
-            .map(|((c, t), occ)| {
+            .zip(cells.par_chunks_mut(nx))
+            .map(|(c, cells)| {
                 let mut s = 0.0;
-                for ((c, t), &o) in c.iter_mut().zip(t.iter_mut()).zip(occ) {
-                    if o {
+                for (c, cell) in c.iter_mut().zip(cells) {
+                    if cell.is_occupied() {
                         let q = *c * f;
                         *c -= q;
-                        *t += q;
+                        pool.credit(cell, q);
                         s += q;
                     }
                 }
@@ -158,57 +189,49 @@ impl Field {
         rows.iter().sum()
     }
 
-    /// Advances the field over `dt` h with secretion `src` (au/h per site),
-    /// uptake at `occupied` sites credited to `taken` (au per site, added to).
+    /// Advances the field over `dt` h with secretion `src` (au/h per site;
+    /// used as workspace, its contents are lost), uptake at occupied sites
+    /// credited to the cells' `pool`.
     pub fn advance(
         &mut self,
         sp: &mut Spectral,
-        src: &[f64],
-        occupied: &[bool],
-        taken: &mut [f64],
+        src: Option<&mut [f64]>,
+        cells: &mut [Cell],
+        pool: Pool,
         dt: f64,
     ) {
-        let s_total = ordered_sum(src, self.nx);
+        let s_total = src.as_deref().map_or(0.0, |s| ordered_sum(s, self.nx));
         if !self.active && s_total <= 0.0 {
             return;
         }
         self.active = true;
-        let mut up = self.uptake(occupied, taken, 0.5 * dt);
+        let mut up = self.uptake(cells, pool, 0.5 * dt);
         let m0 = self.total();
         let FieldParams {
             diffusion, decay, ..
         } = self.params;
-        let source = (s_total > 0.0).then_some(src);
-        if !self
-            .factors
-            .as_ref()
-            .is_some_and(|f| f.matches(diffusion, decay, dt))
-        {
-            self.factors = Some(sp.step_factors(diffusion, decay, dt));
-        }
-        let factors = self.factors.as_ref().expect("factors were just set");
-        sp.advance_with(&mut self.c, source, factors);
+        let source = src.filter(|_| s_total > 0.0);
+        sp.advance(&mut self.c, source, diffusion, decay, dt);
         self.defect = self.defect.or(sp.defect);
         self.balance.secreted += s_total * dt;
         self.balance.decayed += decayed_over_step(m0, s_total, decay, dt);
-        up += self.uptake(occupied, taken, 0.5 * dt);
+        up += self.uptake(cells, pool, 0.5 * dt);
         self.balance.taken_up += up;
     }
 
-    /// Solves the steady state D∇²c − (decay + uptake)c + src = 0 (the `sasp`
+    /// Solves the steady state D∇²c − (decay + uptake)c + src = 0 in place:
+    /// the field holds the source (au/h per site) on entry (the `sasp`
     /// field: it equilibrates within minutes, MODEL.md §4). Uptake is taken
     /// uniform over the lattice; in a near-confluent tissue that is every site.
-    pub fn solve_steady(&mut self, sp: &mut Spectral, src: &[f64]) {
-        let s_total = ordered_sum(src, self.nx);
+    pub fn solve_steady(&mut self, sp: &mut Spectral) {
+        let s_total = self.total();
         if s_total <= 0.0 {
             self.c.iter_mut().for_each(|c| *c = 0.0);
             return;
         }
         let lambda = self.params.decay + self.params.uptake;
-        let mut out = std::mem::take(&mut self.c);
-        sp.steady(src, &mut out, self.params.diffusion, lambda);
+        sp.steady(&mut self.c, self.params.diffusion, lambda);
         self.defect = self.defect.or(sp.defect);
-        self.c = out;
         self.active = true;
     }
 }

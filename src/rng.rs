@@ -225,7 +225,15 @@ mod tests {
         for k in -40..=8 {
             let rate = 10f64.powf(k as f64 * 0.5);
             let p = hazard_prob(rate, 1.0);
-            for u in [0.0, p * 0.5, p * (1.0 - 1e-15), p, p * (1.0 + 1e-15), rate, 0.999_999] {
+            for u in [
+                0.0,
+                p * 0.5,
+                p * (1.0 - 1e-15),
+                p,
+                p * (1.0 + 1e-15),
+                rate,
+                0.999_999,
+            ] {
                 assert_eq!(happens(u, rate, 1.0), u < p, "rate {rate}, u {u}");
             }
         }

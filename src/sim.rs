@@ -18,7 +18,7 @@
 
 use crate::cell::{Cell, Kind, Origin, Phenotype};
 use crate::division::{divide_and_migrate, Moves, Signals, StepKey};
-use crate::field::Field;
+use crate::field::{Field, Pool};
 use crate::geometry::Grid;
 use crate::rng::{normal, uniform, Purpose};
 use crate::rules::{sasp_secretion, update_cell, Ctx, Env, Events};
@@ -55,31 +55,21 @@ pub struct World {
 }
 
 /// Per-step workspace, allocated once (a fresh allocation per step costs
-/// page faults on large grids).
+/// page faults on large grids). Kept small: memory per site is what limits
+/// the largest grid (README, Performance).
 struct Scratch {
-    zeros: Vec<f64>,
-    sasp_src: Vec<f64>,
-    evy_src: Vec<f64>,
-    evs_src: Vec<f64>,
-    taken_y: Vec<f64>,
-    taken_s: Vec<f64>,
-    taken_none: Vec<f64>,
-    occupied: Vec<bool>,
+    /// Graft EV secretion (au/h per site), young and senescent; only
+    /// allocated when the scenario has grafts.
+    graft_src: Option<(Vec<f64>, Vec<f64>)>,
+    /// Deep-senescent Moore neighbours of each site at the start of the step.
     deep: Vec<u8>,
     division: crate::division::Scratch,
 }
 
 impl Scratch {
-    fn new(n: usize) -> Scratch {
+    fn new(n: usize, grafts: bool) -> Scratch {
         Scratch {
-            zeros: vec![0.0; n],
-            sasp_src: vec![0.0; n],
-            evy_src: vec![0.0; n],
-            evs_src: vec![0.0; n],
-            taken_y: vec![0.0; n],
-            taken_s: vec![0.0; n],
-            taken_none: vec![0.0; n],
-            occupied: vec![false; n],
+            graft_src: grafts.then(|| (vec![0.0; n], vec![0.0; n])),
             deep: vec![0; n],
             division: crate::division::Scratch::new(n),
         }
@@ -101,14 +91,14 @@ impl World {
         let f = &scenario.fields;
         let wound_mask = scenario.wound.as_ref().map(|w| w.region.mask(&grid));
         let mut w = World {
-            plan: Plan::new(&scenario, &grid),
+            plan: Plan::new(&scenario),
             sasp: Field::new("sasp", f.sasp, grid.nx, n),
             ev_young: Field::new("ev_young", f.ev_young, grid.nx, n),
             ev_senescent: Field::new("ev_senescent", f.ev_senescent, grid.nx, n),
             cm_young: Field::new("cm_young", f.cm_young, grid.nx, n),
             cm_senescent: Field::new("cm_senescent", f.cm_senescent, grid.nx, n),
             spectral: Spectral::new(grid),
-            scratch: Scratch::new(n),
+            scratch: Scratch::new(n, !scenario.grafts.is_empty()),
             cells,
             grid,
             scenario,
@@ -127,10 +117,7 @@ impl World {
         }
         w.closure.last = (0.0, w.wound_closure().unwrap_or(0.0));
         // The SASP field of the initial tissue, so that t = 0 reports it.
-        let mut src = std::mem::take(&mut w.scratch.sasp_src);
-        w.sasp_sources(&mut src);
-        w.sasp.solve_steady(&mut w.spectral, &src);
-        w.scratch.sasp_src = src;
+        w.solve_sasp();
         w
     }
 
@@ -156,6 +143,56 @@ impl World {
                     *x += mean;
                 }
             }
+        }
+    }
+
+    /// 2-3: SASP sources at the current time, solved to steady state (in
+    /// the field's own storage).
+    fn solve_sasp(&mut self) {
+        let mut c = std::mem::take(&mut self.sasp.c);
+        self.sasp_sources(&mut c);
+        self.sasp.c = c;
+        self.sasp.solve_steady(&mut self.spectral);
+    }
+
+    /// Graft EV secretion at the current time into the scratch sources;
+    /// false when there are no grafts.
+    fn graft_sources(&mut self) -> bool {
+        let s = &self.scenario;
+        let Some((ey, es)) = self.scratch.graft_src.as_mut() else {
+            return false;
+        };
+        let sen_out = s.secretome.senescent_ev_output;
+        let nx = self.grid.nx;
+        ey.par_chunks_mut(nx)
+            .zip(es.par_chunks_mut(nx))
+            .zip(self.cells.par_chunks(nx))
+            .for_each(|((ey, es), row)| {
+                for (k, c) in row.iter().enumerate() {
+                    (ey[k], es[k]) = (0.0, 0.0);
+                    if c.kind == Kind::Msc {
+                        let rate = s.grafts.get(c.graft as usize).map_or(0.0, |g| g.ev_per_h);
+                        if c.phenotype == Phenotype::Proliferative {
+                            ey[k] = rate;
+                        } else {
+                            es[k] = rate * sen_out;
+                        }
+                    }
+                }
+            });
+        true
+    }
+
+    /// Doses due this step, spread over the fields.
+    fn deliver_doses(&mut self) {
+        let given = self.plan.due(self.step, &self.scenario);
+        for g in given {
+            let t = &self.scenario.treatments[g.treatment];
+            let w = crate::treatment::delivery_weights(&t.delivery, &self.grid);
+            self.ev_young.deliver(&w, g.ev_young);
+            self.ev_senescent.deliver(&w, g.ev_senescent);
+            self.cm_young.deliver(&w, g.cm_young);
+            self.cm_senescent.deliver(&w, g.cm_senescent);
         }
     }
 
@@ -312,86 +349,29 @@ impl World {
     }
 
     pub fn step(&mut self) {
-        let s = &self.scenario;
-        let (dt, now, nx) = (s.run.dt_h, self.now_h(), self.grid.nx);
+        let (dt, now, nx) = (self.dt(), self.now_h(), self.grid.nx);
         // 1. Events.
         self.place_grafts();
         self.apply_senolytics();
-        let s = &self.scenario;
-        if let Some(d) = self.plan.due(self.step, s) {
-            self.ev_young.deliver(&d.ev_young);
-            self.ev_senescent.deliver(&d.ev_senescent);
-            self.cm_young.deliver(&d.cm_young);
-            self.cm_senescent.deliver(&d.cm_senescent);
-        }
-        // 2. Sources at t.
-        let mut sc = std::mem::replace(&mut self.scratch, Scratch::new(0));
-        self.sasp_sources(&mut sc.sasp_src);
+        self.deliver_doses();
+        // 2-3. Sources at t; SASP steady state.
+        self.solve_sasp();
+        let grafts = self.graft_sources();
+        // 4. Time-dependent fields; uptake into cargo pools.
+        let mut sc = std::mem::replace(&mut self.scratch, Scratch::new(0, false));
+        let (evy_src, evs_src) = match (&mut sc.graft_src, grafts) {
+            (Some((y, s)), true) => (Some(&mut y[..]), Some(&mut s[..])),
+            _ => (None, None),
+        };
+        let sp = &mut self.spectral;
+        let cells = &mut self.cells;
+        self.ev_young.advance(sp, evy_src, cells, Pool::Young, dt);
+        self.ev_senescent
+            .advance(sp, evs_src, cells, Pool::Senescent, dt);
+        self.cm_young.advance(sp, None, cells, Pool::None, dt);
+        self.cm_senescent.advance(sp, None, cells, Pool::None, dt);
         let s = &self.scenario;
         let p = &s.cells;
-        let sen_out = s.secretome.senescent_ev_output;
-        sc.evy_src
-            .par_chunks_mut(nx)
-            .zip(sc.evs_src.par_chunks_mut(nx))
-            .zip(self.cells.par_chunks(nx))
-            .for_each(|((ey, es), row)| {
-                for (k, c) in row.iter().enumerate() {
-                    (ey[k], es[k]) = (0.0, 0.0);
-                    if c.kind == Kind::Msc {
-                        let rate = s.grafts.get(c.graft as usize).map_or(0.0, |g| g.ev_per_h);
-                        if c.phenotype == Phenotype::Proliferative {
-                            ey[k] = rate;
-                        } else {
-                            es[k] = rate * sen_out;
-                        }
-                    }
-                }
-            });
-        // 3. SASP steady state.
-        self.sasp.solve_steady(&mut self.spectral, &sc.sasp_src);
-        // 4. Time-dependent fields; uptake into cargo pools.
-        sc.occupied
-            .par_iter_mut()
-            .zip(self.cells.par_iter())
-            .for_each(|(o, c)| *o = c.is_occupied());
-        for t in [&mut sc.taken_y, &mut sc.taken_s, &mut sc.taken_none] {
-            t.par_iter_mut().for_each(|x| *x = 0.0);
-        }
-        self.ev_young.advance(
-            &mut self.spectral,
-            &sc.evy_src,
-            &sc.occupied,
-            &mut sc.taken_y,
-            dt,
-        );
-        self.ev_senescent.advance(
-            &mut self.spectral,
-            &sc.evs_src,
-            &sc.occupied,
-            &mut sc.taken_s,
-            dt,
-        );
-        self.cm_young.advance(
-            &mut self.spectral,
-            &sc.zeros,
-            &sc.occupied,
-            &mut sc.taken_none,
-            dt,
-        );
-        self.cm_senescent.advance(
-            &mut self.spectral,
-            &sc.zeros,
-            &sc.occupied,
-            &mut sc.taken_none,
-            dt,
-        );
-        self.cells
-            .par_iter_mut()
-            .zip(sc.taken_y.par_iter().zip(sc.taken_s.par_iter()))
-            .for_each(|(c, (&y, &z))| {
-                c.cargo_young += y;
-                c.cargo_senescent += z;
-            });
         // 5. Juxtacrine: deep-senescent Moore neighbours at t.
         let grid = self.grid;
         let cells_ro = &self.cells;

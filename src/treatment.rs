@@ -18,12 +18,16 @@ pub struct Dose {
     pub treatment: usize,
 }
 
-/// Amounts (au per site) a dose adds to each field.
-pub struct DoseAmounts {
-    pub ev_young: Vec<f64>,
-    pub ev_senescent: Vec<f64>,
-    pub cm_young: Vec<f64>,
-    pub cm_senescent: Vec<f64>,
+/// A dose given at a step: the treatment, and the cargo (au per au of
+/// product) it adds to each field, to be spread by the treatment's
+/// `delivery_weights`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Given {
+    pub treatment: usize,
+    pub ev_young: f64,
+    pub ev_senescent: f64,
+    pub cm_young: f64,
+    pub cm_senescent: f64,
 }
 
 /// Times (h) of a treatment's doses within a run of `end_h` hours.
@@ -122,7 +126,6 @@ pub fn treated_mask(s: &Scenario, grid: &Grid) -> Option<Vec<bool>> {
 pub struct Plan {
     pub doses: Vec<Dose>,
     next: usize,
-    weights: Vec<Vec<f64>>,
     batch: Vec<Option<Batch>>,
     doses_from_batch: Vec<u32>,
     releases: Vec<u64>,
@@ -132,7 +135,7 @@ pub struct Plan {
 }
 
 impl Plan {
-    pub fn new(s: &Scenario, grid: &Grid) -> Plan {
+    pub fn new(s: &Scenario) -> Plan {
         let end_h = s.run.days * 24.0;
         let mut doses: Vec<Dose> = s
             .treatments
@@ -150,11 +153,6 @@ impl Plan {
         Plan {
             doses,
             next: 0,
-            weights: s
-                .treatments
-                .iter()
-                .map(|t| delivery_weights(&t.delivery, grid))
-                .collect(),
             batch: vec![None; k],
             doses_from_batch: vec![0; k],
             releases: vec![0; k],
@@ -163,9 +161,9 @@ impl Plan {
         }
     }
 
-    /// Amounts delivered at `step`, or None when no dose is due.
-    pub fn due(&mut self, step: u64, s: &Scenario) -> Option<DoseAmounts> {
-        let mut out: Option<DoseAmounts> = None;
+    /// The doses given at `step` (none when none is due or no batch passed QC).
+    pub fn due(&mut self, step: u64, s: &Scenario) -> Vec<Given> {
+        let mut out = Vec::new();
         while self.next < self.doses.len() && self.doses[self.next].step == step {
             let i = self.doses[self.next].treatment;
             self.next += 1;
@@ -188,21 +186,13 @@ impl Plan {
                 Form::Ev => 1.0,
                 Form::Cm => s.secretome.cm_vesicular_fraction,
             };
-            let n = self.weights[i].len();
-            let o = out.get_or_insert_with(|| DoseAmounts {
-                ev_young: vec![0.0; n],
-                ev_senescent: vec![0.0; n],
-                cm_young: vec![0.0; n],
-                cm_senescent: vec![0.0; n],
+            out.push(Given {
+                treatment: i,
+                ev_young: young * v,
+                ev_senescent: sen * v,
+                cm_young: young * (1.0 - v),
+                cm_senescent: sen * (1.0 - v),
             });
-            for (j, &w) in self.weights[i].iter().enumerate() {
-                if w != 0.0 {
-                    o.ev_young[j] += w * young * v;
-                    o.ev_senescent[j] += w * sen * v;
-                    o.cm_young[j] += w * young * (1.0 - v);
-                    o.cm_senescent[j] += w * sen * (1.0 - v);
-                }
-            }
         }
         out
     }

@@ -1,0 +1,175 @@
+//! DCT-II and DCT-III of one length by a real FFT (Makhoul 1980), which
+//! runs on rustfft's SIMD kernels and is about twice as fast as a direct
+//! split-radix DCT.
+//!
+//! Conventions (unnormalised, as FFTW's REDFT10/REDFT01 halved):
+//!
+//! ```text
+//!   DCT-II:   X_k = Σ_n x_n cos(πk(2n+1)/2N)
+//!   DCT-III:  x_n = X_0/2 + Σ_{k≥1} X_k cos(πk(2n+1)/2N)
+//!   DCT-III(DCT-II(x)) = (N/2)·x
+//! ```
+//!
+//! With v the even samples followed by the odd ones reversed
+//! (v_n = x_2n, v_{N−1−n} = x_{2n+1}) and V its DFT, z_k = e^{−iπk/2N}·V_k
+//! gives X_k = Re z_k and X_{N−k} = −Im z_k: one real FFT of length N and a
+//! twiddle per output pair. DCT-III runs the same steps backwards.
+
+use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
+use rustfft::num_complex::Complex;
+use std::sync::Arc;
+
+pub struct Cosine {
+    n: usize,
+    r2c: Arc<dyn RealToComplex<f64>>,
+    c2r: Arc<dyn ComplexToReal<f64>>,
+    /// e^{−iπk/2N}, k = 0..=N/2.
+    twiddle: Vec<Complex<f64>>,
+}
+
+/// Per-thread buffers of one length: the permuted samples, the half
+/// spectrum and the FFT's own scratch.
+pub struct Work {
+    v: Vec<f64>,
+    spec: Vec<Complex<f64>>,
+    scratch: Vec<Complex<f64>>,
+}
+
+impl Cosine {
+    pub fn new(n: usize, planner: &mut RealFftPlanner<f64>) -> Cosine {
+        let twiddle = (0..=n / 2)
+            .map(|k| {
+                let a = -std::f64::consts::PI * k as f64 / (2 * n) as f64;
+                Complex::new(a.cos(), a.sin())
+            })
+            .collect();
+        Cosine {
+            n,
+            r2c: planner.plan_fft_forward(n),
+            c2r: planner.plan_fft_inverse(n),
+            twiddle,
+        }
+    }
+
+    pub fn work(&self) -> Work {
+        let scratch = self.r2c.get_scratch_len().max(self.c2r.get_scratch_len());
+        Work {
+            v: vec![0.0; self.n],
+            spec: vec![Complex::new(0.0, 0.0); self.n / 2 + 1],
+            scratch: vec![Complex::new(0.0, 0.0); scratch],
+        }
+    }
+
+    /// DCT-II of `x` in place.
+    pub fn dct2(&self, x: &mut [f64], w: &mut Work) {
+        let n = self.n;
+        debug_assert_eq!(x.len(), n);
+        let (evens, odds) = ((n + 1) / 2, n / 2);
+        for k in 0..evens {
+            w.v[k] = x[2 * k];
+        }
+        for k in 0..odds {
+            w.v[n - 1 - k] = x[2 * k + 1];
+        }
+        self.r2c
+            .process_with_scratch(&mut w.v, &mut w.spec, &mut w.scratch)
+            .expect("buffers are sized by the plan");
+        x[0] = w.spec[0].re;
+        for k in 1..(n + 1) / 2 {
+            let z = w.spec[k] * self.twiddle[k];
+            x[k] = z.re;
+            x[n - k] = -z.im;
+        }
+        if n % 2 == 0 && n > 0 {
+            x[n / 2] = (w.spec[n / 2] * self.twiddle[n / 2]).re;
+        }
+    }
+
+    /// DCT-III of `x` in place.
+    pub fn dct3(&self, x: &mut [f64], w: &mut Work) {
+        let n = self.n;
+        debug_assert_eq!(x.len(), n);
+        w.spec[0] = Complex::new(x[0], 0.0);
+        for k in 1..=n / 2 {
+            // V_k = e^{+iπk/2N}·(X_k − i·X_{N−k})
+            let z = Complex::new(x[k], -x[n - k]);
+            w.spec[k] = z * self.twiddle[k].conj();
+        }
+        if n % 2 == 0 {
+            // V_{N/2} is real in exact arithmetic; the inverse needs it so.
+            w.spec[n / 2].im = 0.0;
+        }
+        self.c2r
+            .process_with_scratch(&mut w.spec, &mut w.v, &mut w.scratch)
+            .expect("buffers are sized by the plan and the edge terms are real");
+        let (evens, odds) = ((n + 1) / 2, n / 2);
+        for k in 0..evens {
+            x[2 * k] = 0.5 * w.v[k];
+        }
+        for k in 0..odds {
+            x[2 * k + 1] = 0.5 * w.v[n - 1 - k];
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn direct2(x: &[f64]) -> Vec<f64> {
+        let n = x.len();
+        (0..n)
+            .map(|k| {
+                x.iter()
+                    .enumerate()
+                    .map(|(j, v)| {
+                        v * (std::f64::consts::PI * k as f64 * (2 * j + 1) as f64 / (2 * n) as f64)
+                            .cos()
+                    })
+                    .sum()
+            })
+            .collect()
+    }
+
+    fn direct3(x: &[f64]) -> Vec<f64> {
+        let n = x.len();
+        (0..n)
+            .map(|j| {
+                0.5 * x[0]
+                    + (1..n)
+                        .map(|k| {
+                            x[k] * (std::f64::consts::PI * k as f64 * (2 * j + 1) as f64
+                                / (2 * n) as f64)
+                                .cos()
+                        })
+                        .sum::<f64>()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn matches_the_defining_sums_for_even_and_odd_lengths() {
+        let mut planner = RealFftPlanner::new();
+        for n in [1usize, 2, 3, 5, 8, 12, 17, 64, 96] {
+            let c = Cosine::new(n, &mut planner);
+            let mut w = c.work();
+            let x: Vec<f64> = (0..n).map(|i| ((i * 37 + 11) % 23) as f64 - 9.5).collect();
+            let scale = x.iter().map(|v| v.abs()).sum::<f64>();
+            let mut y = x.clone();
+            c.dct2(&mut y, &mut w);
+            for (a, b) in y.iter().zip(direct2(&x)) {
+                assert!((a - b).abs() < 1e-13 * scale, "n = {n}: dct2 {a} vs {b}");
+            }
+            let mut z = x.clone();
+            c.dct3(&mut z, &mut w);
+            for (a, b) in z.iter().zip(direct3(&x)) {
+                assert!((a - b).abs() < 1e-13 * scale, "n = {n}: dct3 {a} vs {b}");
+            }
+            // Round trip: DCT-III(DCT-II(x)) = N/2·x.
+            c.dct3(&mut y, &mut w);
+            for (a, b) in y.iter().zip(&x) {
+                assert!((a - 0.5 * n as f64 * b).abs() < 1e-12 * scale * n as f64);
+            }
+        }
+    }
+}
