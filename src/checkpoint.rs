@@ -18,12 +18,13 @@ use crate::error::OutputError;
 use crate::field::{Balance, FieldState};
 use crate::geometry::Grid;
 use crate::observe::Row;
-use crate::output::write_atomic;
+use crate::output::write_atomic_with;
 use crate::rules::Events;
 use crate::scenario::Scenario;
 use crate::sim::{Closure, World};
 use crate::treatment::Plan;
 use serde::{Deserialize, Serialize};
+use std::io::Write;
 use std::path::Path;
 
 const MAGIC: &[u8] = b"senesim checkpoint 1\n";
@@ -75,14 +76,17 @@ impl Checkpoint {
 
 /// Writes `c` to `path` atomically.
 pub fn write(path: &Path, c: &Checkpoint) -> Result<(), OutputError> {
-    let mut bytes = MAGIC.to_vec();
-    bincode::serde::encode_into_std_write(c, &mut bytes, bincode::config::standard()).map_err(
-        |e| OutputError::Encode {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        },
-    )?;
-    write_atomic(path, &bytes)
+    write_atomic_with(path, |f| {
+        let mut w = std::io::BufWriter::with_capacity(1 << 16, f);
+        w.write_all(MAGIC).map_err(OutputError::io(path))?;
+        bincode::serde::encode_into_std_write(c, &mut w, bincode::config::standard()).map_err(
+            |e| OutputError::Encode {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            },
+        )?;
+        w.flush().map_err(OutputError::io(path))
+    })
 }
 
 /// Reads a checkpoint, refusing other files and other senesim versions.

@@ -23,7 +23,9 @@ use crate::rules::{young_signal, Env};
 use crate::scenario::CellParams;
 use rayon::prelude::*;
 
-const NONE: u64 = u64::MAX;
+/// No intent / no winner. Sites are u32 (grids are limited to 2³¹ sites,
+/// scenario/validate.rs), which halves this workspace.
+const NONE: u32 = u32::MAX;
 
 /// Local signals that modulate division and migration.
 pub struct Signals<'a> {
@@ -93,17 +95,16 @@ pub fn rates(cell: &Cell, env: &Env, p: &CellParams, age: (f64, f64)) -> Option<
     }
 }
 
-/// Workspace of the three phases, allocated once per world.
+/// Workspace of phase A, allocated once per world (4 bytes a site).
 pub struct Scratch {
-    intents: Vec<u64>,
-    winners: Vec<u64>,
+    intents: Vec<u32>,
 }
 
 impl Scratch {
     pub fn new(n: usize) -> Scratch {
+        debug_assert!(n < 1 << 31);
         Scratch {
             intents: vec![NONE; n],
-            winners: vec![NONE; n],
         }
     }
 }
@@ -116,7 +117,7 @@ fn intent(
     sig: &Signals,
     p: &CellParams,
     key: &StepKey,
-) -> u64 {
+) -> u32 {
     let env = Env {
         sasp: sig.sasp[i],
         cm_young: sig.cm_young[i],
@@ -149,12 +150,12 @@ fn intent(
     }
     let pick = (key.stream.uniform(i as u64, Purpose::ActionTarget) * m as f64) as usize;
     let divide = u < hazard_prob(total, key.dt) * k_div / total;
-    ((empty[pick.min(m - 1)] as u64) << 1) | divide as u64
+    ((empty[pick.min(m - 1)] as u32) << 1) | divide as u32
 }
 
 /// Phase B for site i: the neighbour whose intent on i has the lowest keyed
 /// priority, or NONE.
-fn winner(i: usize, grid: &Grid, cells: &[Cell], intents: &[u64], key: &StepKey) -> u64 {
+fn winner(i: usize, grid: &Grid, cells: &[Cell], intents: &[u32], key: &StepKey) -> u32 {
     if !cells[i].is_empty() {
         return NONE;
     }
@@ -164,9 +165,9 @@ fn winner(i: usize, grid: &Grid, cells: &[Cell], intents: &[u64], key: &StepKey)
         let it = intents[j];
         if it != NONE && (it >> 1) as usize == i {
             let pri = key.stream.hash(j as u64, Purpose::ActionPriority);
-            if pri < best_pri || (pri == best_pri && (j as u64) < best) {
+            if pri < best_pri || (pri == best_pri && (j as u32) < best) {
                 best_pri = pri;
-                best = j as u64;
+                best = j as u32;
             }
         }
     }
@@ -181,25 +182,25 @@ pub fn divide_and_migrate(
     key: &StepKey,
     scratch: &mut Scratch,
 ) -> Moves {
-    let Scratch { intents, winners } = scratch;
+    let intents = &mut scratch.intents;
     let cells_ro: &[Cell] = cells;
     intents
         .par_iter_mut()
         .enumerate()
         .for_each(|(i, out)| *out = intent(i, grid, cells_ro, sig, p, key));
-    let intents: &[u64] = intents;
-    winners
-        .par_iter_mut()
-        .enumerate()
-        .for_each(|(i, out)| *out = winner(i, grid, cells_ro, intents, key));
+    let intents: &[u32] = intents;
+    // (target, winner) pairs in site order (rayon keeps the order).
+    let winners: Vec<(usize, usize)> = (0..cells_ro.len())
+        .into_par_iter()
+        .filter_map(|i| {
+            let w = winner(i, grid, cells_ro, intents, key);
+            (w != NONE).then_some((i, w as usize))
+        })
+        .collect();
     // Phase C: apply in site order.
     let mut moves = Moves::default();
     let t_new = key.now_h + key.dt;
-    for (target, &w) in winners.iter().enumerate() {
-        if w == NONE {
-            continue;
-        }
-        let src = w as usize;
+    for (target, src) in winners {
         let divide = intents[src] & 1 == 1;
         if divide {
             let parent = &mut cells[src];

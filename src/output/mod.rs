@@ -38,11 +38,25 @@ pub fn temp_path(path: &Path) -> PathBuf {
 
 /// Writes `bytes` to `path` atomically (temporary file, then rename).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
+    write_atomic_with(path, |f| f.write_all(bytes).map_err(OutputError::io(path)))
+}
+
+/// `write_atomic` for content streamed by `fill` (large outputs are never
+/// held in memory whole): `fill` writes into the temporary file, which is
+/// synced and renamed only if it succeeds.
+pub fn write_atomic_with(
+    path: &Path,
+    fill: impl FnOnce(&mut File) -> Result<(), OutputError>,
+) -> Result<(), OutputError> {
     let tmp = temp_path(path);
-    {
+    let done = (|| {
         let mut f = File::create(&tmp).map_err(OutputError::io(&tmp))?;
-        f.write_all(bytes).map_err(OutputError::io(&tmp))?;
-        f.sync_all().map_err(OutputError::io(&tmp))?;
+        fill(&mut f)?;
+        f.sync_all().map_err(OutputError::io(&tmp))
+    })();
+    if let Err(e) = done {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
     }
     std::fs::rename(&tmp, path).map_err(OutputError::io(path))
 }

@@ -17,89 +17,89 @@
 //! | sasp, ev_young, ev_senescent | Float64 | field concentration (au per site) |
 
 use crate::sim::World;
-use std::fmt::Write as _;
-use std::io::Write;
+use std::io::{BufWriter, Write};
 
 fn data_array<T: std::fmt::Display>(
-    out: &mut String,
+    out: &mut impl Write,
     name: &str,
     ty: &str,
     vals: impl Iterator<Item = T>,
-) {
-    let _ = write!(
+) -> std::io::Result<()> {
+    write!(
         out,
         "        <DataArray type=\"{ty}\" Name=\"{name}\" format=\"ascii\">\n          "
-    );
+    )?;
     for (k, v) in vals.enumerate() {
         if k > 0 {
-            out.push(if k % 16 == 0 { '\n' } else { ' ' });
+            out.write_all(if k % 16 == 0 { b"\n" } else { b" " })?;
         }
-        let _ = write!(out, "{v}");
+        write!(out, "{v}")?;
     }
-    out.push_str("\n        </DataArray>\n");
+    out.write_all(b"\n        </DataArray>\n")
 }
 
-/// Writes the world's state at this moment as a `.vti` document.
-pub fn write_vti<W: Write>(mut w: W, world: &World) -> std::io::Result<()> {
+/// Writes the world's state at this moment as a `.vti` document, streamed
+/// (memory does not grow with the grid).
+pub fn write_vti<W: Write>(w: W, world: &World) -> std::io::Result<()> {
     let (nx, ny) = (world.grid.nx, world.grid.ny);
     let h = world.scenario.grid.site_um;
-    let mut s = String::with_capacity(nx * ny * 64);
-    let _ = writeln!(s, "<?xml version=\"1.0\"?>");
-    let _ = writeln!(s, "<!-- senesim snapshot: time_h = {} -->", world.now_h());
-    let _ = writeln!(
+    let mut s = BufWriter::with_capacity(1 << 16, w);
+    writeln!(s, "<?xml version=\"1.0\"?>")?;
+    writeln!(s, "<!-- senesim snapshot: time_h = {} -->", world.now_h())?;
+    writeln!(
         s,
         "<VTKFile type=\"ImageData\" version=\"1.0\" byte_order=\"LittleEndian\">"
-    );
-    let _ = writeln!(
+    )?;
+    writeln!(
         s,
         "  <ImageData WholeExtent=\"0 {nx} 0 {ny} 0 0\" Origin=\"0 0 0\" Spacing=\"{h} {h} {h}\">"
-    );
-    let _ = writeln!(s, "    <FieldData>");
-    let _ = writeln!(s, "      <DataArray type=\"Float64\" Name=\"time_h\" NumberOfTuples=\"1\" format=\"ascii\">{}</DataArray>", world.now_h());
-    let _ = writeln!(s, "    </FieldData>");
-    let _ = writeln!(s, "    <Piece Extent=\"0 {nx} 0 {ny} 0 0\">");
-    let _ = writeln!(s, "      <CellData Scalars=\"phenotype\">");
+    )?;
+    writeln!(s, "    <FieldData>")?;
+    writeln!(s, "      <DataArray type=\"Float64\" Name=\"time_h\" NumberOfTuples=\"1\" format=\"ascii\">{}</DataArray>", world.now_h())?;
+    writeln!(s, "    </FieldData>")?;
+    writeln!(s, "    <Piece Extent=\"0 {nx} 0 {ny} 0 0\">")?;
+    writeln!(s, "      <CellData Scalars=\"phenotype\">")?;
     let c = &world.cells;
-    data_array(&mut s, "kind", "UInt8", c.iter().map(|c| c.kind as u8));
+    data_array(&mut s, "kind", "UInt8", c.iter().map(|c| c.kind as u8))?;
     data_array(
         &mut s,
         "phenotype",
         "UInt8",
         c.iter().map(|c| c.phenotype as u8),
-    );
-    data_array(&mut s, "origin", "UInt8", c.iter().map(|c| c.origin as u8));
+    )?;
+    data_array(&mut s, "origin", "UInt8", c.iter().map(|c| c.origin as u8))?;
     data_array(
         &mut s,
         "damage",
         "Float64",
         c.iter().map(|c| c.damage.total()),
-    );
-    data_array(&mut s, "divisions", "UInt16", c.iter().map(|c| c.divisions));
+    )?;
+    data_array(&mut s, "divisions", "UInt16", c.iter().map(|c| c.divisions))?;
     data_array(
         &mut s,
         "cargo_young",
         "Float64",
         c.iter().map(|c| c.cargo_young),
-    );
+    )?;
     data_array(
         &mut s,
         "cargo_senescent",
         "Float64",
         c.iter().map(|c| c.cargo_senescent),
-    );
-    data_array(&mut s, "sasp", "Float64", world.sasp.c.iter());
-    data_array(&mut s, "ev_young", "Float64", world.ev_young.c.iter());
+    )?;
+    data_array(&mut s, "sasp", "Float64", world.sasp.c.iter())?;
+    data_array(&mut s, "ev_young", "Float64", world.ev_young.c.iter())?;
     data_array(
         &mut s,
         "ev_senescent",
         "Float64",
         world.ev_senescent.c.iter(),
-    );
-    let _ = writeln!(s, "      </CellData>");
-    let _ = writeln!(s, "    </Piece>");
-    let _ = writeln!(s, "  </ImageData>");
-    let _ = writeln!(s, "</VTKFile>");
-    w.write_all(s.as_bytes())
+    )?;
+    writeln!(s, "      </CellData>")?;
+    writeln!(s, "    </Piece>")?;
+    writeln!(s, "  </ImageData>")?;
+    writeln!(s, "</VTKFile>")?;
+    s.flush()
 }
 
 /// A snapshot read back from its `.vti` text: the grid and every array by

@@ -12,7 +12,7 @@ use super::{drive, progress_bar, with_threads, DriveError, RunError, Sink};
 use crate::checkpoint::{self, Checkpoint, Head};
 use crate::error::{OutputError, PlotError};
 use crate::observe::{summarise, Row, Summary};
-use crate::output::{snapshot::write_vti, write_atomic, write_json, TimeseriesWriter};
+use crate::output::{snapshot::write_vti, write_atomic_with, write_json, TimeseriesWriter};
 use crate::plot;
 use crate::scenario::{Loaded, Scenario};
 use crate::sim::World;
@@ -118,9 +118,7 @@ impl Sink for DirSink {
         }
         let dir = self.dir.join("snapshots");
         let path = dir.join(format!("snapshot_{:07}h.vti", w.now_h().round() as u64));
-        let mut buf = Vec::new();
-        write_vti(&mut buf, w).map_err(OutputError::io(&path))?;
-        write_atomic(&path, &buf)
+        write_atomic_with(&path, |f| write_vti(f, w).map_err(OutputError::io(&path)))
     }
     fn checkpoint(&mut self, w: &World, rows: &[Row]) -> Result<(), OutputError> {
         match &mut self.checkpoint {

@@ -11,6 +11,9 @@ use crate::geometry::Region;
 /// solver workspace), with margin. Measured layout: see `sim::World`.
 pub const BYTES_PER_SITE: u64 = 512;
 
+/// Sites are indexed by u32 in the division workspace (division.rs).
+pub const MAX_SITES: u64 = 1 << 31;
+
 struct Check<'a> {
     origins: &'a Origins,
 }
@@ -134,6 +137,13 @@ fn validate_with_memory(s: &Scenario, origins: &Origins, memory: u64) -> Result<
     }
     c.positive("grid.site_um", s.grid.site_um, "µm")?;
     let sites = (s.grid.nx as u64).checked_mul(s.grid.ny as u64);
+    if sites.is_none_or(|n| n >= MAX_SITES) {
+        return Err(c.fail(
+            "grid",
+            format!("{} × {}", s.grid.nx, s.grid.ny),
+            format!("must have fewer than 2³¹ = {MAX_SITES} sites (sites are indexed by 32-bit integers)"),
+        ));
+    }
     let need = sites.and_then(|n| n.checked_mul(BYTES_PER_SITE));
     match need {
         Some(b) if b <= memory => {}

@@ -64,7 +64,7 @@ impl Cosine {
     pub fn dct2(&self, x: &mut [f64], w: &mut Work) {
         let n = self.n;
         debug_assert_eq!(x.len(), n);
-        let (evens, odds) = ((n + 1) / 2, n / 2);
+        let (evens, odds) = (n.div_ceil(2), n / 2);
         for k in 0..evens {
             w.v[k] = x[2 * k];
         }
@@ -75,7 +75,7 @@ impl Cosine {
             .process_with_scratch(&mut w.v, &mut w.spec, &mut w.scratch)
             .expect("buffers are sized by the plan");
         x[0] = w.spec[0].re;
-        for k in 1..(n + 1) / 2 {
+        for k in 1..n.div_ceil(2) {
             let z = w.spec[k] * self.twiddle[k];
             x[k] = z.re;
             x[n - k] = -z.im;
@@ -102,7 +102,7 @@ impl Cosine {
         self.c2r
             .process_with_scratch(&mut w.spec, &mut w.v, &mut w.scratch)
             .expect("buffers are sized by the plan and the edge terms are real");
-        let (evens, odds) = ((n + 1) / 2, n / 2);
+        let (evens, odds) = (n.div_ceil(2), n / 2);
         for k in 0..evens {
             x[2 * k] = 0.5 * w.v[k];
         }
