@@ -17,6 +17,7 @@
 use crate::cell::Cell;
 use crate::scenario::FieldParams;
 use crate::spectral::{decayed_over_step, Spectral};
+use crate::treatment::SiteWeights;
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -136,7 +137,7 @@ impl Field {
     }
 
     /// Adds an instantaneous dose of `scale`·`weights` (au per site).
-    pub fn deliver(&mut self, weights: &[f64], scale: f64) {
+    pub fn deliver(&mut self, weights: &SiteWeights, scale: f64) {
         if scale == 0.0 {
             return;
         }
@@ -144,11 +145,11 @@ impl Field {
         let rows: Vec<f64> = self
             .c
             .par_chunks_mut(nx)
-            .zip(weights.par_chunks(nx))
-            .map(|(c, w)| {
+            .enumerate()
+            .map(|(r, c)| {
                 let mut s = 0.0;
-                for (c, &w) in c.iter_mut().zip(w) {
-                    let a = w * scale;
+                for (k, c) in c.iter_mut().enumerate() {
+                    let a = weights.at(r * nx + k) * scale;
                     *c += a;
                     s += a;
                 }

@@ -24,7 +24,7 @@ use crate::rng::{normal, uniform, Purpose};
 use crate::rules::{sasp_secretion, update_cell, Ctx, Env, Events};
 use crate::scenario::Scenario;
 use crate::spectral::Spectral;
-use crate::treatment::{step_of, Plan};
+use crate::treatment::{step_of, Plan, SiteWeights};
 use rayon::prelude::*;
 
 /// Time of wound closure crossings (h), interpolated between steps.
@@ -58,9 +58,9 @@ pub struct World {
 /// page faults on large grids). Kept small: memory per site is what limits
 /// the largest grid (README, Performance).
 struct Scratch {
-    /// Graft EV secretion (au/h per site), young and senescent; only
+    /// Graft EV secretion (au/h per site), young then senescent; only
     /// allocated when the scenario has grafts.
-    graft_src: Option<(Vec<f64>, Vec<f64>)>,
+    graft_src: Option<Vec<f64>>,
     /// Deep-senescent Moore neighbours of each site at the start of the step.
     deep: Vec<u8>,
     division: crate::division::Scratch,
@@ -69,7 +69,7 @@ struct Scratch {
 impl Scratch {
     fn new(n: usize, grafts: bool) -> Scratch {
         Scratch {
-            graft_src: grafts.then(|| (vec![0.0; n], vec![0.0; n])),
+            graft_src: grafts.then(|| vec![0.0; n]),
             deep: vec![0; n],
             division: crate::division::Scratch::new(n),
         }
@@ -155,32 +155,27 @@ impl World {
         self.sasp.solve_steady(&mut self.spectral);
     }
 
-    /// Graft EV secretion at the current time into the scratch sources;
-    /// false when there are no grafts.
-    fn graft_sources(&mut self) -> bool {
+    /// Graft EV secretion (au/h per site) at the current time, of young
+    /// (proliferative MSCs) or senescent EVs, into `src`.
+    fn graft_sources(&self, src: &mut [f64], young: bool) {
         let s = &self.scenario;
-        let Some((ey, es)) = self.scratch.graft_src.as_mut() else {
-            return false;
-        };
         let sen_out = s.secretome.senescent_ev_output;
         let nx = self.grid.nx;
-        ey.par_chunks_mut(nx)
-            .zip(es.par_chunks_mut(nx))
+        src.par_chunks_mut(nx)
             .zip(self.cells.par_chunks(nx))
-            .for_each(|((ey, es), row)| {
-                for (k, c) in row.iter().enumerate() {
-                    (ey[k], es[k]) = (0.0, 0.0);
+            .for_each(|(out, row)| {
+                for (o, c) in out.iter_mut().zip(row) {
+                    *o = 0.0;
                     if c.kind == Kind::Msc {
                         let rate = s.grafts.get(c.graft as usize).map_or(0.0, |g| g.ev_per_h);
-                        if c.phenotype == Phenotype::Proliferative {
-                            ey[k] = rate;
-                        } else {
-                            es[k] = rate * sen_out;
+                        match (c.phenotype == Phenotype::Proliferative, young) {
+                            (true, true) => *o = rate,
+                            (false, false) => *o = rate * sen_out,
+                            _ => {}
                         }
                     }
                 }
             });
-        true
     }
 
     /// Doses due this step, spread over the fields.
@@ -188,7 +183,7 @@ impl World {
         let given = self.plan.due(self.step, &self.scenario);
         for g in given {
             let t = &self.scenario.treatments[g.treatment];
-            let w = crate::treatment::delivery_weights(&t.delivery, &self.grid);
+            let w = SiteWeights::new(&t.delivery, &self.grid);
             self.ev_young.deliver(&w, g.ev_young);
             self.ev_senescent.deliver(&w, g.ev_senescent);
             self.cm_young.deliver(&w, g.cm_young);
@@ -356,18 +351,22 @@ impl World {
         self.deliver_doses();
         // 2-3. Sources at t; SASP steady state.
         self.solve_sasp();
-        let grafts = self.graft_sources();
-        // 4. Time-dependent fields; uptake into cargo pools.
+        // 4. Time-dependent fields; uptake into cargo pools. Graft sources
+        // share one buffer (the solve uses it as workspace).
         let mut sc = std::mem::replace(&mut self.scratch, Scratch::new(0, false));
-        let (evy_src, evs_src) = match (&mut sc.graft_src, grafts) {
-            (Some((y, s)), true) => (Some(&mut y[..]), Some(&mut s[..])),
-            _ => (None, None),
-        };
-        let sp = &mut self.spectral;
-        let cells = &mut self.cells;
-        self.ev_young.advance(sp, evy_src, cells, Pool::Young, dt);
+        if let Some(src) = sc.graft_src.as_mut() {
+            self.graft_sources(src, true);
+        }
+        let (sp, cells) = (&mut self.spectral, &mut self.cells);
+        let src = sc.graft_src.as_deref_mut();
+        self.ev_young.advance(sp, src, cells, Pool::Young, dt);
+        if let Some(src) = sc.graft_src.as_mut() {
+            self.graft_sources(src, false);
+        }
+        let (sp, cells) = (&mut self.spectral, &mut self.cells);
+        let src = sc.graft_src.as_deref_mut();
         self.ev_senescent
-            .advance(sp, evs_src, cells, Pool::Senescent, dt);
+            .advance(sp, src, cells, Pool::Senescent, dt);
         self.cm_young.advance(sp, None, cells, Pool::None, dt);
         self.cm_senescent.advance(sp, None, cells, Pool::None, dt);
         let s = &self.scenario;

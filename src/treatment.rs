@@ -40,6 +40,44 @@ pub fn step_of(t: f64, dt: f64) -> u64 {
     (t / dt + 1e-9).floor() as u64
 }
 
+/// The per-site weights of a delivery, without a grid of them where the
+/// rule is simple (uniform, region): a dose then needs no memory per site.
+pub enum SiteWeights<'a> {
+    Uniform(f64),
+    Region(f64, &'a crate::geometry::Region, Grid),
+    Table(Vec<f64>),
+}
+
+impl SiteWeights<'_> {
+    pub fn new<'a>(d: &'a Delivery, grid: &Grid) -> SiteWeights<'a> {
+        match d {
+            Delivery::Uniform { au_per_site } => SiteWeights::Uniform(*au_per_site),
+            Delivery::Region {
+                au_per_site,
+                region,
+            } => SiteWeights::Region(*au_per_site, region, *grid),
+            Delivery::Injection { .. } => SiteWeights::Table(delivery_weights(d, grid)),
+        }
+    }
+
+    /// au per site at site i: the same values as `delivery_weights`.
+    #[inline]
+    pub fn at(&self, i: usize) -> f64 {
+        match self {
+            SiteWeights::Uniform(a) => *a,
+            SiteWeights::Region(a, r, g) => {
+                let (x, y) = g.xy(i);
+                if r.contains(x, y) {
+                    *a
+                } else {
+                    0.0
+                }
+            }
+            SiteWeights::Table(w) => w[i],
+        }
+    }
+}
+
 /// Per-site spatial weight of a delivery (au per site for one dose).
 pub fn delivery_weights(d: &Delivery, grid: &Grid) -> Vec<f64> {
     let n = grid.len();

@@ -5,6 +5,7 @@ use senesim::field::{ordered_sum, Field, Pool};
 use senesim::geometry::{Boundary, Grid};
 use senesim::scenario::FieldParams;
 use senesim::spectral::Spectral;
+use senesim::treatment::SiteWeights;
 
 /// Modified Bessel function K₀ (Abramowitz & Stegun 9.8.5-9.8.6, |ε| < 2e-7).
 fn bessel_k0(x: f64) -> f64 {
@@ -185,7 +186,7 @@ fn mass_balance_closes_to_1e9() {
                 let dose: Vec<f64> = (0..nx * ny)
                     .map(|i| ((i % nx) as f64 / nx as f64) * 3.0)
                     .collect();
-                f.deliver(&dose, 1.0);
+                f.deliver(&SiteWeights::Table(dose), 1.0);
             }
             f.advance(
                 &mut sp,

@@ -7,9 +7,11 @@ use super::params::*;
 use crate::error::ScenarioError;
 use crate::geometry::Region;
 
-/// Bytes of memory per lattice site a run needs (cells, five fields, sources,
-/// solver workspace), with margin. Measured layout: see `sim::World`.
-pub const BYTES_PER_SITE: u64 = 512;
+/// Bytes of memory per lattice site a run needs, with margin: measured peak
+/// 126 (cells 64, five fields 40, solver workspace 8, graft sources 8,
+/// division and neighbour workspace 5; `cargo bench --bench scale`), and a
+/// checkpoint briefly holds a copy of the cells and fields (~104 more).
+pub const BYTES_PER_SITE: u64 = 256;
 
 /// Sites are indexed by u32 in the division workspace (division.rs).
 pub const MAX_SITES: u64 = 1 << 31;
@@ -137,13 +139,6 @@ fn validate_with_memory(s: &Scenario, origins: &Origins, memory: u64) -> Result<
     }
     c.positive("grid.site_um", s.grid.site_um, "µm")?;
     let sites = (s.grid.nx as u64).checked_mul(s.grid.ny as u64);
-    if sites.is_none_or(|n| n >= MAX_SITES) {
-        return Err(c.fail(
-            "grid",
-            format!("{} × {}", s.grid.nx, s.grid.ny),
-            format!("must have fewer than 2³¹ = {MAX_SITES} sites (sites are indexed by 32-bit integers)"),
-        ));
-    }
     let need = sites.and_then(|n| n.checked_mul(BYTES_PER_SITE));
     match need {
         Some(b) if b <= memory => {}
@@ -159,6 +154,13 @@ fn validate_with_memory(s: &Scenario, origins: &Origins, memory: u64) -> Result<
                 ),
             ))
         }
+    }
+    if sites.is_none_or(|n| n >= MAX_SITES) {
+        return Err(c.fail(
+            "grid",
+            format!("{} × {}", s.grid.nx, s.grid.ny),
+            format!("must have fewer than 2³¹ = {MAX_SITES} sites (sites are indexed by 32-bit integers)"),
+        ));
     }
     // Tissue.
     let t = &s.tissue;

@@ -1,0 +1,194 @@
+//! The whole-model figures of README, Performance, that criterion's
+//! micro-benchmarks (benches/engine.rs) do not give:
+//!
+//! - a 30-day run of a 512² patch of the all-fields tissue
+//!   (benches/all_fields.toml), wall time, median of 3;
+//! - memory: peak heap bytes per site of a world of 1024², 2048² and 4096²
+//!   sites through its first steps (doses, grafts, every field solved),
+//!   counted by a global allocator, and the process's peak resident set;
+//! - sweep throughput: runs per second of `senesim sweep` on a 32-run sweep
+//!   (benches/sweep.toml) at --threads 1 and 2, and the speed-up.
+//!
+//! Run: `cargo bench --bench scale` (about 4 minutes on 2 cores). Prints a
+//! Markdown table. `SCALE_ONLY=run|memory|sweep` runs one part.
+
+use senesim::run::{simulate_world, with_threads};
+use senesim::scenario::load;
+use senesim::sim::World;
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::time::Instant;
+
+/// Counts live heap bytes and their peak.
+struct Counting;
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc(l) };
+        if !p.is_null() {
+            let now = LIVE.fetch_add(l.size(), Relaxed) + l.size();
+            PEAK.fetch_max(now, Relaxed);
+        }
+        p
+    }
+    unsafe fn alloc_zeroed(&self, l: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc_zeroed(l) };
+        if !p.is_null() {
+            let now = LIVE.fetch_add(l.size(), Relaxed) + l.size();
+            PEAK.fetch_max(now, Relaxed);
+        }
+        p
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        unsafe { System.dealloc(p, l) };
+        LIVE.fetch_sub(l.size(), Relaxed);
+    }
+    unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
+        let q = unsafe { System.realloc(p, l, new) };
+        if !q.is_null() {
+            if new >= l.size() {
+                let now = LIVE.fetch_add(new - l.size(), Relaxed) + new - l.size();
+                PEAK.fetch_max(now, Relaxed);
+            } else {
+                LIVE.fetch_sub(l.size() - new, Relaxed);
+            }
+        }
+        q
+    }
+}
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
+
+const ALL_FIELDS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/all_fields.toml");
+
+fn world(n: usize, days: f64) -> World {
+    let sets = vec![
+        format!("grid.nx={n}"),
+        format!("grid.ny={n}"),
+        format!("run.days={days}"),
+    ];
+    let s = load(Some(Path::new(ALL_FIELDS)), &sets)
+        .expect("benches/all_fields.toml")
+        .scenario;
+    World::new(s)
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn run_30_days() {
+    println!("\n| 30-day run, 512² all-fields tissue, 2 threads | wall time (s) |");
+    println!("|---|---|");
+    let times: Vec<f64> = (0..3)
+        .map(|_| {
+            let mut w = world(512, 30.0);
+            let t = Instant::now();
+            with_threads(2, || simulate_world(&mut w, None).expect("run")).expect("pool");
+            t.elapsed().as_secs_f64()
+        })
+        .collect();
+    let steps = 30.0 * 24.0;
+    let m = median(times.clone());
+    println!(
+        "| median of 3 (runs: {}) | {m:.2} ({:.1} M site-steps/s) |",
+        times
+            .iter()
+            .map(|t| format!("{t:.2}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        512.0 * 512.0 * steps / m / 1e6
+    );
+}
+
+fn peak_rss_kib() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn memory() {
+    println!("\n| grid | sites | peak heap | bytes per site | process peak RSS |");
+    println!("|---|---|---|---|---|");
+    for n in [1024usize, 2048, 4096] {
+        let base = LIVE.load(Relaxed);
+        PEAK.store(base, Relaxed);
+        let t = Instant::now();
+        {
+            let mut w = world(n, 1.0);
+            // Step 0 doses both treatments and places the graft: every field
+            // and every workspace is in use by the end of step 2.
+            with_threads(2, || {
+                for _ in 0..3 {
+                    w.step();
+                }
+            })
+            .expect("pool");
+        }
+        let peak = PEAK.load(Relaxed) - base;
+        let sites = (n * n) as f64;
+        println!(
+            "| {n}² | {:.1} M | {:.2} GiB | {:.0} | {:.2} GiB ({:.0} s) |",
+            sites / 1e6,
+            peak as f64 / (1u64 << 30) as f64,
+            peak as f64 / sites,
+            peak_rss_kib().unwrap_or(0) as f64 / (1u64 << 20) as f64,
+            t.elapsed().as_secs_f64()
+        );
+    }
+}
+
+fn sweep() {
+    let exe = env!("CARGO_BIN_EXE_senesim");
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/sweep.toml");
+    let runs = 32.0;
+    println!("\n| sweep, 32 runs of 64² × 14 days | wall time (s) | runs/s | speed-up |");
+    println!("|---|---|---|---|");
+    let mut first = None;
+    for threads in [1usize, 2] {
+        let times: Vec<f64> = (0..3)
+            .map(|_| {
+                let out = tempfile::tempdir().expect("temp dir");
+                let t = Instant::now();
+                let st = std::process::Command::new(exe)
+                    .args(["sweep", file, "--quiet", "--threads", &threads.to_string()])
+                    .arg("--out")
+                    .arg(out.path())
+                    .status()
+                    .expect("senesim sweep");
+                assert!(st.success(), "senesim sweep failed");
+                t.elapsed().as_secs_f64()
+            })
+            .collect();
+        let m = median(times);
+        let rate = runs / m;
+        let base = *first.get_or_insert(rate);
+        println!(
+            "| --threads {threads} (median of 3) | {m:.2} | {rate:.2} | {:.2}× |",
+            rate / base
+        );
+    }
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; filters are not supported here.
+    let only = std::env::var("SCALE_ONLY").unwrap_or_default();
+    println!(
+        "senesim scale benchmarks ({} cores available)",
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    if only.is_empty() || only == "run" {
+        run_30_days();
+    }
+    if only.is_empty() || only == "memory" {
+        memory();
+    }
+    if only.is_empty() || only == "sweep" {
+        sweep();
+    }
+}
