@@ -7,7 +7,7 @@
 //!   sites through its first steps (doses, grafts, every field solved),
 //!   counted by a global allocator, and the process's peak resident set;
 //! - sweep throughput: runs per second of `senesim sweep` on a 32-run sweep
-//!   (benches/sweep.toml) at --threads 1 and 2, and the speed-up.
+//!   (benches/sweep.toml) at --threads 1 and 2 (median of 5), and the speed-up.
 //!
 //! Run: `cargo bench --bench scale` (about 4 minutes on 2 cores). Prints a
 //! Markdown table. `SCALE_ONLY=run|memory|sweep` runs one part.
@@ -151,7 +151,7 @@ fn sweep() {
     println!("|---|---|---|---|");
     let mut first = None;
     for threads in [1usize, 2] {
-        let times: Vec<f64> = (0..3)
+        let times: Vec<f64> = (0..5)
             .map(|_| {
                 let out = tempfile::tempdir().expect("temp dir");
                 let t = Instant::now();
@@ -159,6 +159,7 @@ fn sweep() {
                     .args(["sweep", file, "--quiet", "--threads", &threads.to_string()])
                     .arg("--out")
                     .arg(out.path())
+                    .stdout(std::process::Stdio::null())
                     .status()
                     .expect("senesim sweep");
                 assert!(st.success(), "senesim sweep failed");
@@ -169,7 +170,7 @@ fn sweep() {
         let rate = runs / m;
         let base = *first.get_or_insert(rate);
         println!(
-            "| --threads {threads} (median of 3) | {m:.2} | {rate:.2} | {:.2}× |",
+            "| --threads {threads} (median of 5) | {m:.2} | {rate:.2} | {:.2}× |",
             rate / base
         );
     }
