@@ -16,7 +16,8 @@
 //!
 //! Run `cargo test --release --test accuracy -- --nocapture` to see the figures.
 
-use senesim::cell::{Cell, Kind};
+mod common;
+
 use senesim::field::{Field, Pool};
 use senesim::geometry::{Boundary, Grid};
 use senesim::scenario::FieldParams;
@@ -186,16 +187,7 @@ fn ev_step_matches_a_fine_step_reference() {
         for hours in [1usize, 6] {
             let mut f = Field::new("ev_young", p, nx, n);
             f.c.copy_from_slice(&c0);
-            let mut cells: Vec<Cell> = occ
-                .iter()
-                .map(|&o| {
-                    let mut c = Cell::EMPTY;
-                    if o {
-                        c.kind = Kind::Tissue;
-                    }
-                    c
-                })
-                .collect();
+            let mut cells = common::cells_at(&occ);
             let mut sp = Spectral::new(g);
             for _ in 0..hours {
                 f.advance(&mut sp, Some(&mut s.clone()), &mut cells, Pool::Young, 1.0);

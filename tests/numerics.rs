@@ -1,6 +1,7 @@
 //! The field solvers against analytic solutions and mass balance (MODEL.md §4).
 
-use senesim::cell::{Cell, Kind};
+mod common;
+
 use senesim::field::{ordered_sum, Field, Pool};
 use senesim::geometry::{Boundary, Grid};
 use senesim::scenario::FieldParams;
@@ -168,16 +169,7 @@ fn mass_balance_closes_to_1e9() {
         };
         let mut f = Field::new("ev_young", params, nx, nx * ny);
         let occupied: Vec<bool> = (0..nx * ny).map(|i| (i * 7919) % 13 != 0).collect();
-        let mut cells: Vec<Cell> = occupied
-            .iter()
-            .map(|&o| {
-                let mut c = Cell::EMPTY;
-                if o {
-                    c.kind = Kind::Tissue;
-                }
-                c
-            })
-            .collect();
+        let mut cells = common::cells_at(&occupied);
         let src: Vec<f64> = (0..nx * ny)
             .map(|i| if i % 97 == 0 { 2.5 } else { 0.0 })
             .collect();

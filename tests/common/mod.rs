@@ -145,3 +145,19 @@ start_h = 12.0
 every_h = 48.0
 delivery = { mode = "uniform", au_per_site = 2.0 }
 "#;
+
+/// Tissue cells at the occupied sites, empty sites elsewhere (for field
+/// tests whose uptake depends on occupancy).
+pub fn cells_at(occupied: &[bool]) -> Vec<senesim::cell::Cell> {
+    use senesim::cell::{Cell, Kind};
+    occupied
+        .iter()
+        .map(|&o| {
+            let mut c = Cell::EMPTY;
+            if o {
+                c.kind = Kind::Tissue;
+            }
+            c
+        })
+        .collect()
+}
