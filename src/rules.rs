@@ -40,9 +40,7 @@ pub struct Ctx<'a> {
     pub cells: &'a CellParams,
     pub tissue: &'a TissueParams,
     pub grafts: &'a [Graft],
-    pub seed: u64,
-    pub step: u64,
-    /// The keyed draws of this step.
+    /// The keyed draws of this step (seed, step).
     pub stream: StepStream,
     /// Time at the start of the step (h).
     pub now_h: f64,
@@ -71,8 +69,6 @@ impl<'a> Ctx<'a> {
             cells,
             tissue,
             grafts,
-            seed,
-            step,
             stream: StepStream::new(seed, step),
             now_h,
             dt,

@@ -136,30 +136,38 @@ impl Op {
         }
     }
 
-    /// (factor on ĉ, factor on ŝ) of mode (kx, ky) with eigenvalue mu.
+    /// The factor on ĉ of mode (kx, ky) with eigenvalue mu.
     #[inline]
-    fn factors(&self, kx: usize, ky: usize, mu: f64) -> (f64, f64) {
+    fn on_c(&self, kx: usize, ky: usize, mu: f64) -> f64 {
         match *self {
-            Op::Steady { diffusion, lambda } => (1.0 / (diffusion * mu + lambda), 0.0),
+            Op::Steady { diffusion, lambda } => 1.0 / (diffusion * mu + lambda),
+            Op::Step {
+                ref fx, ref fy, fl, ..
+            } => fl * fx[kx] * fy[ky],
+        }
+    }
+
+    /// The factor on ŝ of a mode with eigenvalue mu, given its factor on ĉ
+    /// (`on_c`): only computed when there is a source.
+    #[inline]
+    fn on_s(&self, decay: f64, mu: f64) -> f64 {
+        match *self {
+            Op::Steady { .. } => 0.0,
             Op::Step {
                 diffusion,
                 lambda,
                 dt,
-                ref fx,
-                ref fy,
-                fl,
+                ..
             } => {
-                let decay = fl * fx[kx] * fy[ky];
                 let a = diffusion * mu + lambda;
                 // (1 − e^{−aΔt})/a without cancellation where aΔt is small.
-                let phi = if a * dt >= 0.5 {
+                if a * dt >= 0.5 {
                     (1.0 - decay) / a
                 } else if a * dt > 1e-12 {
                     -(-a * dt).exp_m1() / a
                 } else {
                     dt
-                };
-                (decay, phi)
+                }
             }
         }
     }
@@ -274,9 +282,14 @@ impl Spectral {
                     .enumerate()
                     .for_each(|(kx, (row, srow))| {
                         for (ky, cc) in row.iter_mut().enumerate() {
-                            let (fc, fs) = op.factors(kx, ky, ex[kx] + ey[ky]);
-                            let ss = if has_s { srow[ky] } else { 0.0 };
-                            *cc = norm * (fc * *cc + fs * ss);
+                            let mu = ex[kx] + ey[ky];
+                            let fc = op.on_c(kx, ky, mu);
+                            *cc = if has_s {
+                                norm * (fc * *cc + op.on_s(fc, mu) * srow[ky])
+                            } else {
+                                // + 0.0: a −0.0 reads as 0, as with a zero source.
+                                norm * (fc * *cc + 0.0)
+                            };
                         }
                     });
                 rows_cosine(&mut self.rt, y, ny, true);
@@ -319,13 +332,13 @@ impl Spectral {
                     .enumerate()
                     .for_each(|(kx, row)| {
                         for (ky, cc) in row.iter_mut().enumerate() {
-                            let (fc, fs) = op.factors(kx, ky, ex[kx] + ey[ky]);
-                            let ss = if has_s {
-                                st[kx * ny + ky]
+                            let mu = ex[kx] + ey[ky];
+                            let fc = op.on_c(kx, ky, mu);
+                            *cc = if has_s {
+                                (*cc * fc + st[kx * ny + ky] * op.on_s(fc, mu)) * norm
                             } else {
-                                Complex::new(0.0, 0.0)
+                                (*cc * fc + Complex::new(0.0, 0.0)) * norm
                             };
-                            *cc = (*cc * fc + ss * fs) * norm;
                         }
                     });
                 rows_fft(&mut self.ct, ny, inv_y);
