@@ -23,3 +23,4 @@ pub mod spectral;
 pub mod stats;
 pub mod sweep;
 pub mod treatment;
+pub mod validate;

@@ -7,39 +7,7 @@ use senesim::geometry::{Boundary, Grid};
 use senesim::scenario::FieldParams;
 use senesim::spectral::Spectral;
 use senesim::treatment::SiteWeights;
-
-/// Modified Bessel function K₀ (Abramowitz & Stegun 9.8.5-9.8.6, |ε| < 2e-7).
-fn bessel_k0(x: f64) -> f64 {
-    if x <= 2.0 {
-        let t = x / 3.75;
-        let t2 = t * t;
-        let i0 = 1.0
-            + t2 * (3.5156229
-                + t2 * (3.0899424
-                    + t2 * (1.2067492 + t2 * (0.2659732 + t2 * (0.0360768 + t2 * 0.0045813)))));
-        let y = x * x / 4.0;
-        -(x / 2.0).ln() * i0 - 0.57721566
-            + y * (0.42278420
-                + y * (0.23069756
-                    + y * (0.03488590 + y * (0.00262698 + y * (0.00010750 + y * 0.0000074)))))
-    } else {
-        let y = 2.0 / x;
-        (-x).exp() / x.sqrt()
-            * (1.25331414
-                + y * (-0.07832358
-                    + y * (0.02189568
-                        + y * (-0.01062446
-                            + y * (0.00587872 + y * (-0.00251540 + y * 0.00053208))))))
-    }
-}
-
-#[test]
-fn bessel_reference_values() {
-    // Tabulated K0(0.5) = 0.9244191, K0(1) = 0.4210244, K0(3) = 0.0347395.
-    assert!((bessel_k0(0.5) - 0.9244191).abs() < 1e-6);
-    assert!((bessel_k0(1.0) - 0.4210244).abs() < 1e-6);
-    assert!((bessel_k0(3.0) - 0.0347395).abs() < 1e-6);
-}
+use senesim::validate::analytic::{bessel_k0, gaussian_field};
 
 /// Steady point source: c(r) = q/(2πD)·K₀(r/L), L = √(D/λ), at the default
 /// SASP parameters (D = 3600 sites²/h, λ = 16/h, L = 15 sites), 256² grid.
@@ -83,14 +51,10 @@ fn steady_point_source_matches_k0_to_one_percent() {
     }
 }
 
+/// A Gaussian of `mass` and variance `sigma2` centred on an `n`² lattice.
 fn gaussian(n: usize, sigma2: f64, mass: f64) -> Vec<f64> {
-    let c0 = n as f64 / 2.0;
-    (0..n * n)
-        .map(|i| {
-            let (x, y) = ((i % n) as f64 + 0.5 - c0, (i / n) as f64 + 0.5 - c0);
-            mass / (2.0 * std::f64::consts::PI * sigma2) * (-(x * x + y * y) / (2.0 * sigma2)).exp()
-        })
-        .collect()
+    let mid = n as f64 / 2.0;
+    gaussian_field(n, n, 1.0, mass, sigma2, 0.0, 0.0, 0.0, &[(mid, mid)])
 }
 
 /// A spreading Gaussian with decay: σ² grows by 2Dt, mass decays as e^{−λt}.

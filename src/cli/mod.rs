@@ -2,6 +2,7 @@
 
 pub mod signals;
 pub mod sweep;
+pub mod validate;
 
 use crate::error::ScenarioError;
 use crate::run::{run_to_dir, RunOptions};
@@ -106,6 +107,12 @@ pub enum Command {
         #[arg(long)]
         svg: bool,
     },
+    /// Verify the numerics and the model: analytic field solutions,
+    /// convergence, mass balance, boundaries, waiting-time distributions,
+    /// the mean-field limit, saturating clearance, lesion containment and
+    /// determinism. Writes OUT/report.md (pass/fail, tolerance, figure and
+    /// plot per check); exits 3 if a check fails.
+    Validate(validate::ValidateArgs),
     /// Validate a scenario and print it as resolved (every key, with defaults).
     Check {
         scenario: PathBuf,
@@ -310,6 +317,7 @@ pub fn main_with(cli: Cli) -> i32 {
             svg,
         } => sweep::run_plot(dir, metric, arm, svg),
         Command::Compare(args) => run_compare(args),
+        Command::Validate(args) => validate::run_validate(args),
         Command::Check { scenario, sets } => match load(Some(&scenario), &sets) {
             Ok(l) => match toml::to_string_pretty(&l.scenario) {
                 Ok(t) => {

@@ -40,6 +40,9 @@ pub struct Chart {
     pub x_label: String,
     pub y_label: String,
     pub log_x: bool,
+    /// Log-scale y axis (errors spanning decades); values ≤ 0 are not drawn.
+    pub log_y: bool,
+    /// Curves; one with an empty name is drawn without a legend entry.
     pub curves: Vec<Curve>,
     /// A dashed horizontal reference line (e.g. zero effect).
     pub reference: Option<f64>,
@@ -57,6 +60,7 @@ impl Chart {
             x_label: x_label.into(),
             y_label: y_label.into(),
             log_x: false,
+            log_y: false,
             curves,
             reference: None,
             markers: false,
@@ -66,6 +70,18 @@ impl Chart {
     }
 
     fn draw_on<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        let log_y = self.log_y;
+        // Plotted y: log10 on a log axis (values ≤ 0 become NaN, not drawn).
+        let ty = move |y: f64| {
+            if !log_y {
+                y
+            } else if y > 0.0 {
+                y.log10()
+            } else {
+                f64::NAN
+            }
+        };
+        let from_zero = self.from_zero && !log_y;
         let all = || self.curves.iter().flat_map(|c| c.points.iter());
         let xs = all().map(|p| p.0).filter(|x| x.is_finite());
         let (x0, x1) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
@@ -74,7 +90,8 @@ impl Chart {
         let ys = all()
             .flat_map(|p| [p.1, p.2, p.3])
             .chain(self.reference)
-            .chain(self.from_zero.then_some(0.0))
+            .map(ty)
+            .chain(from_zero.then_some(0.0))
             .filter(|y| y.is_finite());
         let (y0, y1) = ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), y| {
             (a.min(y), b.max(y))
@@ -86,7 +103,7 @@ impl Chart {
             ));
         }
         let pad = ((y1 - y0) * 0.08).max(1e-9);
-        let y0 = if self.from_zero && y0 >= 0.0 {
+        let y0 = if from_zero && y0 >= 0.0 {
             0.0
         } else {
             y0 - pad
@@ -113,7 +130,11 @@ impl Chart {
             } else {
                 self.x_label.clone()
             })
-            .y_desc(&self.y_label)
+            .y_desc(if log_y {
+                format!("{} (log scale)", self.y_label)
+            } else {
+                self.y_label.clone()
+            })
             .x_label_formatter(&|v| {
                 if log {
                     short(10f64.powf(*v))
@@ -121,13 +142,19 @@ impl Chart {
                     tick(*v)
                 }
             })
-            .y_label_formatter(&|v| tick(*v))
+            .y_label_formatter(&|v| {
+                if log_y {
+                    tick(10f64.powf(*v))
+                } else {
+                    tick(*v)
+                }
+            })
             .light_line_style(RGBColor(238, 238, 238))
             .label_style(("sans-serif", 15))
             .axis_desc_style(("sans-serif", 16))
             .draw()
             .map_err(|e| e.to_string())?;
-        if let Some(r) = self.reference {
+        if let Some(r) = self.reference.map(ty).filter(|r| r.is_finite()) {
             chart
                 .draw_series(DashedLineSeries::new(
                     vec![(tx(x0), r), (tx(x1), r)],
@@ -145,8 +172,8 @@ impl Chart {
                 .filter(|p| p.2.is_finite() && p.3.is_finite())
                 .collect();
             if ok.len() >= 2 {
-                let mut band: Vec<(f64, f64)> = ok.iter().map(|p| (tx(p.0), p.3)).collect();
-                band.extend(ok.iter().rev().map(|p| (tx(p.0), p.2)));
+                let mut band: Vec<(f64, f64)> = ok.iter().map(|p| (tx(p.0), ty(p.3))).collect();
+                band.extend(ok.iter().rev().map(|p| (tx(p.0), ty(p.2))));
                 chart
                     .draw_series(std::iter::once(Polygon::new(band, col.mix(0.2).filled())))
                     .map_err(|e| e.to_string())?;
@@ -154,7 +181,7 @@ impl Chart {
             let line: Vec<(f64, f64)> = c
                 .points
                 .iter()
-                .map(|p| (tx(p.0), p.1))
+                .map(|p| (tx(p.0), ty(p.1)))
                 .filter(|p| p.1.is_finite())
                 .collect();
             let style = col.stroke_width(3);
@@ -164,16 +191,17 @@ impl Chart {
             } else {
                 chart.draw_series(LineSeries::new(line.clone(), style))
             };
-            drawn
-                .map_err(|e| e.to_string())?
-                .label(c.name.clone())
-                .legend(move |(x, y)| {
+            let drawn = drawn.map_err(|e| e.to_string())?;
+            // A curve without a name has no legend entry.
+            if !c.name.is_empty() {
+                drawn.label(c.name.clone()).legend(move |(x, y)| {
                     if dashed {
                         PathElement::new(vec![(x, y), (x + 9, y)], style)
                     } else {
                         PathElement::new(vec![(x, y), (x + 22, y)], style)
                     }
                 });
+            }
             if self.markers {
                 chart
                     .draw_series(line.into_iter().map(|p| Circle::new(p, 5, col.filled())))

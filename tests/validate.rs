@@ -1,0 +1,61 @@
+//! `senesim validate`: the report a user gets (CI runs the whole suite; here
+//! two fast checks through the binary, and the refusal of unknown ids).
+
+mod common;
+use common::*;
+
+#[test]
+fn validate_writes_a_self_contained_report_with_figures() {
+    let t = Temp::new();
+    let out = t.path().join("v");
+    let o = senesim(&[
+        "validate",
+        "--only",
+        "boundaries",
+        "--only",
+        "waiting-times",
+        "--threads",
+        "2",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.contains("**2 passed, 0 failed**"), "{md}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    let checks = json.as_array().unwrap();
+    assert_eq!(checks.len(), 2);
+    for c in checks {
+        let id = c["id"].as_str().unwrap();
+        assert_eq!(c["passed"], true, "{id}");
+        // Each section says what, the tolerance and why, and the figure.
+        for key in ["tests", "tolerance", "why", "measured"] {
+            let text = c[key].as_str().unwrap();
+            assert!(text.len() > 20, "{id}.{key}: {text:?}");
+            assert!(md.contains(text.split('\n').next().unwrap()), "{id}.{key}");
+        }
+        let plot = out.join(c["plot"].as_str().unwrap());
+        let (w, h, px) = pixels(&plot);
+        assert!(w >= 800 && h >= 500, "{}", plot.display());
+        // A drawn figure, not a blank canvas.
+        assert!(px.iter().filter(|p| **p != [255, 255, 255]).count() > 10_000);
+        assert!(md.contains(&format!("<a id=\"{id}\"></a>")));
+    }
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(m["threads"], 2);
+    assert_eq!(m["failed"].as_array().unwrap().len(), 0);
+    assert_eq!(m["senesim_version"], env!("CARGO_PKG_VERSION"));
+}
+
+#[test]
+fn validate_refuses_an_unknown_check() {
+    let t = Temp::new();
+    let out = t.path().join("v");
+    let o = senesim(&["validate", "--only", "k0", "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(e.contains("--only k0") && e.contains("point-source"), "{e}");
+    assert!(!out.join("report.md").exists());
+}
