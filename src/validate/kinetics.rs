@@ -327,7 +327,10 @@ pub fn mean_field(setup: &Setup) -> anyhow::Result<Check> {
          d₀ = basal/repair = {d_i:.3}, hₘ = {}/h, Kₘ = {}, m = {}, β = {}/day, κ = {kappa}, \
          d(0) = 0 (MODEL.md §5.1-5.2, 5.6). The ODE is integrated by RK4 (0.05 h steps). \
          To show the comparison has power, the lattice is also compared with the \
-         ODE whose onset hazard hₘ is {:.0}% higher.",
+         ODE whose onset hazard hₘ is {:.0}% higher. To show the approach to the \
+         mean field, the same tissue is also run at slower SASP diffusion (D = 36, \
+         360 and the default 3600 sites²/h: ranges of 1.5, 4.7 and 15 sites), where \
+         cells next to senescent ones see more SASP than the mean.",
         100.0 * t.initial_senescent_fraction,
         p.onset_max_per_h,
         p.onset_half_damage,
@@ -335,7 +338,9 @@ pub fn mean_field(setup: &Setup) -> anyhow::Result<Check> {
         t.clearance_beta_per_day,
         100.0 * OFF_ODE
     );
-    c.tolerance = "|S(lattice) − S(ODE)| ≤ 0.02 at every 12 h output over 40 days.".into();
+    c.tolerance = "at the fast diffusion, |S(lattice) − S(ODE)| ≤ 0.02 at every 12 h output over 40 days; \
+                   the worst departure shrinks (within 0.005, the sampling noise) as the SASP range grows."
+        .into();
     let sites = (fast.grid.nx * fast.grid.ny) as f64;
     let frac = |s: &crate::scenario::Scenario| -> Vec<(f64, f64, f64)> {
         crate::run::simulate(s)
@@ -405,56 +410,103 @@ pub fn mean_field(setup: &Setup) -> anyhow::Result<Check> {
          the start of a step), where the ODE's acts at once, which delays the \
          rise by hours; where S climbs fastest (≈ 0.07 a day) that is ≈ 0.01. \
          0.02 leaves room for both, and is still small enough that an onset \
-         hazard {:.0}% off (ΔS up to {worst_off:.3}) is rejected.",
+         hazard {:.0}% off (ΔS up to {worst_off:.3}) is rejected. The mean field \
+         is a limit, so the departure must fall as diffusion gets faster.",
         sites,
         100.0 * OFF_ODE
     );
-    c.passed = worst <= 0.02 && worst_off > 0.02;
+    // The approach to the mean field as diffusion gets faster: the same
+    // tissue at shorter SASP ranges √(D/λ).
+    let mut trend = Vec::new();
+    let mut slow_curves = Vec::new();
+    for (k, d) in [36.0, 360.0, 3600.0].into_iter().enumerate() {
+        let s = setup.scenario(
+            "mean_field",
+            MEAN_FIELD,
+            &[format!("fields.sasp.diffusion={d}")],
+        )?;
+        let l = frac(&s);
+        let dev = l
+            .iter()
+            .zip(&ode)
+            .map(|(a, (_, y))| (a.1 - y[1]).abs())
+            .fold(0.0, f64::max);
+        let range = (d / lambda).sqrt();
+        trend.push((range, dev));
+        slow_curves.push(Curve::line(
+            &format!("lattice, range {range:.1} sites"),
+            PALETTE[k + 1],
+            l.iter().map(|r| (r.0 / 24.0, r.1)),
+        ));
+    }
+    trend.push(((f.diffusion / lambda).sqrt(), worst));
+    let approaches = trend.windows(2).all(|w| w[1].1 <= w[0].1 + 0.005);
+    for (range, dev) in &trend {
+        table.row(vec![
+            format!("range {range:.1} sites"),
+            String::new(),
+            String::new(),
+            format!("worst {dev:.4}"),
+            String::new(),
+        ]);
+    }
+    c.passed = worst <= 0.02 && worst_off > 0.02 && approaches;
     c.measured = format!(
-        "worst |ΔS| = {worst:.4} (S: {:.3} → {:.3} over 40 days); {worst_off:.3} against the ODE with hₘ +{:.0}%",
+        "worst |ΔS| = {worst:.4} (S: {:.3} → {:.3} over 40 days); {worst_off:.3} against the ODE with hₘ +{:.0}%; \
+         departure {} at SASP ranges {} sites",
         lat[0].1,
         lat.last().map_or(0.0, |r| r.1),
-        100.0 * OFF_ODE
+        100.0 * OFF_ODE,
+        trend.iter().map(|t| format!("{:.3}", t.1)).collect::<Vec<_>>().join(" → "),
+        trend.iter().map(|t| format!("{:.1}", t.0)).collect::<Vec<_>>().join("/"),
     );
     c.table = Some(table);
+    let mut curves = vec![
+        Curve::line(
+            "lattice, fast diffusion",
+            PALETTE[0],
+            lat.iter().map(|r| (r.0 / 24.0, r.1)),
+        ),
+        Curve {
+            dashed: true,
+            ..Curve::line(
+                "mean-field ODE",
+                RGBColor(0, 0, 0),
+                ode.iter().map(|(t, y)| (t / 24.0, y[1])),
+            )
+        },
+        Curve {
+            dashed: true,
+            ..Curve::line(
+                &format!("ODE, hₘ +{:.0}%", 100.0 * OFF_ODE),
+                RGBColor(150, 150, 150),
+                ode_off.iter().map(|(t, y)| (t / 24.0, y[1])),
+            )
+        },
+    ];
+    curves.extend(slow_curves);
     let mut ch = Chart::new(
-        "",
+        "senescent sites over time",
         "time (days)",
         "fraction of sites senescent (SA-β-gal+)",
-        vec![
-            Curve::line("lattice", PALETTE[0], lat.iter().map(|r| (r.0 / 24.0, r.1))),
-            Curve {
-                dashed: true,
-                ..Curve::line(
-                    "mean-field ODE",
-                    RGBColor(0, 0, 0),
-                    ode.iter().map(|(t, y)| (t / 24.0, y[1])),
-                )
-            },
-            Curve {
-                dashed: true,
-                ..Curve::line(
-                    &format!("ODE, hₘ +{:.0}%", 100.0 * OFF_ODE),
-                    PALETTE[1],
-                    ode_off.iter().map(|(t, y)| (t / 24.0, y[1])),
-                )
-            },
-            Curve::line(
-                "proliferative, lattice",
-                PALETTE[2],
-                lat.iter().map(|r| (r.0 / 24.0, r.2)),
-            ),
-            Curve {
-                dashed: true,
-                ..Curve::line(
-                    "proliferative, ODE",
-                    RGBColor(90, 90, 90),
-                    ode.iter().map(|(t, y)| (t / 24.0, y[0])),
-                )
-            },
-        ],
+        curves,
     );
-    ch.legend = Corner::UpperRight;
-    setup.plot(&mut c, 1, vec![ch])?;
+    ch.legend = Corner::LowerRight;
+    let mut tr = Chart::new(
+        "approach to the mean field",
+        "SASP range √(D/λ) (sites)",
+        "worst |S(lattice) − S(ODE)|",
+        vec![Curve::line(
+            "lattice vs ODE",
+            PALETTE[0],
+            trend.iter().cloned(),
+        )],
+    );
+    tr.log_x = true;
+    tr.log_y = true;
+    tr.markers = true;
+    tr.reference = Some(0.02);
+    tr.legend = Corner::UpperRight;
+    setup.plot(&mut c, 2, vec![ch, tr])?;
     Ok(c)
 }
