@@ -20,7 +20,6 @@ use crate::observe::Summary;
 use crate::output::write_json;
 use crate::run::folder::{checkpoint_of, resume_in_dir};
 use crate::run::{progress_bar, run_in_dir, JobLabel, ManifestRecord, RunOptions};
-use rayon::prelude::*;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -188,24 +187,35 @@ pub fn sweep(plan: &Plan, opts: &SweepOptions) -> Result<Outcome, SweepError> {
         .filter(|j| completed(dir, &j.label).is_none())
         .collect();
     let bar = progress_bar(opts.progress, todo.len() as u64, "runs");
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.threads)
-        .build()
-        .map_err(|e| SweepError::Threads {
-            threads: opts.threads,
-            message: e.to_string(),
-        })?;
-    // With at least as many runs as threads, each run is single-threaded
-    // (its own one-thread pool): the parallel loops inside a run then cost
-    // no hand-offs, and the runs themselves keep every core busy. Fewer runs
-    // than threads share the pool, each run's loops in parallel.
+    let pool_of = |threads: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .map_err(|e| SweepError::Threads {
+                threads,
+                message: e.to_string(),
+            })
+    };
+    // With at least as many runs as threads, each of `threads` workers takes
+    // runs one at a time and runs each single-threaded (on its own one-thread
+    // pool): the parallel loops inside a run then cost no hand-offs, and
+    // exactly `threads` runs are in flight. (Runs started from inside a rayon
+    // pool would not do: a worker waiting on another pool steals the next run
+    // meanwhile, so every run starts at once and they oversubscribe the
+    // cores.) Fewer runs than threads run one after another, each on all
+    // threads.
     let solo = todo.len() >= opts.threads && opts.threads > 1;
+    let (workers, per_run) = if solo {
+        (opts.threads, 1)
+    } else {
+        (1, opts.threads)
+    };
     let continued = std::sync::atomic::AtomicUsize::new(0);
-    let one = |job: &&Job| -> Result<(), SweepError> {
+    let one = |job: &Job| -> Result<(), SweepError> {
         let s = plan.scenario(job);
         let run_opts = RunOptions {
             out: dir.join("runs").join(&job.label.run_id),
-            threads: if solo { 1 } else { opts.threads },
+            threads: per_run,
             progress: false,
             plots: plan.run_plots,
             snapshots: plan.snapshots,
@@ -214,22 +224,14 @@ pub fn sweep(plan: &Plan, opts: &SweepOptions) -> Result<Outcome, SweepError> {
         };
         let area = plan.treated_area(job);
         let source = &rec.base_scenario;
-        let single = solo
-            .then(|| rayon::ThreadPoolBuilder::new().num_threads(1).build().ok())
-            .flatten();
         // A run interrupted by a signal (e.g. a Slurm time limit) continues
         // from its checkpoint; anything else starts afresh.
-        let saved = checkpoint_of(&run_opts.out, &s);
-        if saved.is_some() {
-            continued.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        }
-        let go = || match saved {
-            Some(c) => resume_in_dir(c, &run_opts),
+        let ran = match checkpoint_of(&run_opts.out, &s) {
+            Some(c) => {
+                continued.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                resume_in_dir(c, &run_opts)
+            }
             None => run_in_dir(&s, source, &run_opts, area),
-        };
-        let ran = match single {
-            Some(p) => p.install(go),
-            None => go(),
         };
         ran.map_err(|e| SweepError::Run {
             run_id: job.label.run_id.clone(),
@@ -240,7 +242,39 @@ pub fn sweep(plan: &Plan, opts: &SweepOptions) -> Result<Outcome, SweepError> {
         }
         Ok(())
     };
-    pool.install(|| todo.par_iter().try_for_each(one))?;
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    // The first error by run order, so the one reported does not depend on timing.
+    let failed: std::sync::Mutex<Option<(usize, SweepError)>> = std::sync::Mutex::new(None);
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                let pool = match pool_of(per_run) {
+                    Ok(p) => p,
+                    Err(e) => {
+                        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+                        let mut f = failed.lock().unwrap_or_else(|p| p.into_inner());
+                        f.get_or_insert((0, e));
+                        return;
+                    }
+                };
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(job) = todo.get(i) else { break };
+                    if let Err(e) = pool.install(|| one(job)) {
+                        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+                        let mut f = failed.lock().unwrap_or_else(|p| p.into_inner());
+                        if f.as_ref().is_none_or(|(j, _)| i < *j) {
+                            *f = Some((i, e));
+                        }
+                    }
+                }
+            });
+        }
+    });
+    if let Some((_, e)) = failed.into_inner().unwrap_or_else(|p| p.into_inner()) {
+        return Err(e);
+    }
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
