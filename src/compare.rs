@@ -159,6 +159,9 @@ pub struct Comparison {
 #[derive(Serialize)]
 pub struct Report {
     pub senesim_version: &'static str,
+    /// Identifies what was compared: every arm's resolved scenario and the
+    /// replicates (see `fingerprint`).
+    pub fingerprint: String,
     pub scenario_source: String,
     pub scenario_name: String,
     pub base_seed: u64,
@@ -180,6 +183,35 @@ pub struct CompareOptions {
     pub threads: usize,
     pub out: PathBuf,
     pub progress: bool,
+}
+
+/// What a comparison is: its arms' resolved scenarios (seed included) and
+/// its replicates, hashed.
+pub fn fingerprint(arms: &[ArmSpec], replicates: u64) -> String {
+    let scenarios: Vec<&Scenario> = arms.iter().map(|a| &a.scenario).collect();
+    let bytes = serde_json::to_vec(&(scenarios, replicates)).unwrap_or_default();
+    format!("{:016x}", crate::rng::fnv1a(&bytes))
+}
+
+/// If `out` holds something a comparison with `fingerprint` would
+/// overwrite, what it holds: another comparison, a run or a sweep.
+pub fn other_contents(out: &Path, fingerprint: &str) -> Option<String> {
+    if out.join("sweep.json").is_file() {
+        return Some("a sweep".into());
+    }
+    if out.join("manifest.json").is_file() {
+        return Some("a run".into());
+    }
+    let text = std::fs::read_to_string(out.join("comparison.json")).ok()?;
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+    (v["fingerprint"].as_str() != Some(fingerprint)).then(|| {
+        format!(
+            "a comparison of \"{}\" ({} replicates, base seed {})",
+            v["scenario_name"].as_str().unwrap_or("?"),
+            v["replicates"],
+            v["base_seed"]
+        )
+    })
 }
 
 /// Runs every arm × replicate in parallel and builds the report.
@@ -279,6 +311,7 @@ pub fn compare(
         .collect();
     Ok(Report {
         senesim_version: env!("CARGO_PKG_VERSION"),
+        fingerprint: fingerprint(arms, opts.replicates),
         scenario_source: loaded.source.clone(),
         scenario_name: loaded.scenario.name.clone(),
         base_seed: base,

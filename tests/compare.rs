@@ -182,3 +182,67 @@ fn compare_refuses_bad_input_before_running() {
     );
     assert!(!out.exists());
 }
+
+/// A compare folder holds one comparison: another one (here: other
+/// replicates) is refused before any run, and the folder is left as it was;
+/// the same comparison may be rerun into it; --force overwrites.
+#[test]
+fn compare_refuses_to_overwrite_another_comparison() {
+    let t = Temp::new();
+    let (_, first) = compare(&t, "cmp", "2");
+    let sc = t.path().join("small.toml");
+    let out = t.path().join("cmp");
+    let before = std::fs::read(out.join("comparison.json")).unwrap();
+    let again = |extra: &[&str]| {
+        let mut args = vec![
+            "compare",
+            sc.to_str().unwrap(),
+            "--replicates",
+            "2",
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+            "--no-plots",
+        ];
+        args.extend_from_slice(extra);
+        senesim(&args)
+    };
+    let o = again(&[]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(
+        e.contains("holds a comparison of \"small aged patch, young EVs\" (3 replicates")
+            && e.contains("--force"),
+        "{e}"
+    );
+    assert_eq!(std::fs::read(out.join("comparison.json")).unwrap(), before);
+    // The same comparison again: allowed, same result.
+    let (_, same) = compare(&t, "cmp", "1");
+    assert_eq!(same["comparisons"], first["comparisons"]);
+    // A run folder is not a compare folder either.
+    let run = t.path().join("run");
+    let o = senesim(&[
+        "run",
+        sc.to_str().unwrap(),
+        "--out",
+        run.to_str().unwrap(),
+        "--quiet",
+        "--no-plots",
+        "--set",
+        "run.days=2",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = senesim(&[
+        "compare",
+        sc.to_str().unwrap(),
+        "--out",
+        run.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("holds a run"), "{}", stderr(&o));
+    // --force overwrites.
+    let o = again(&["--force"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(json(&out.join("comparison.json"))["replicates"], 2);
+}

@@ -228,6 +228,9 @@ pub struct CompareArgs {
     /// Skip the plots (plots/); `senesim plot DIR` draws them later.
     #[arg(long)]
     no_plots: bool,
+    /// Overwrite an output folder that holds another comparison, a run or a sweep.
+    #[arg(long)]
+    force: bool,
 }
 
 fn run_compare(a: CompareArgs) -> i32 {
@@ -239,6 +242,7 @@ fn run_compare(a: CompareArgs) -> i32 {
         sets,
         quiet,
         no_plots,
+        force,
     } = a;
     let plots = !no_plots;
     use crate::compare::{arms_of, compare, table, write_report, CompareOptions};
@@ -265,6 +269,17 @@ fn run_compare(a: CompareArgs) -> i32 {
         d.push("-compare");
         PathBuf::from(d)
     });
+    if !force {
+        let fp = crate::compare::fingerprint(&arms, replicates);
+        if let Some(other) = crate::compare::other_contents(&out, &fp) {
+            eprintln!(
+                "error: --out {}: the folder holds {other}; this comparison would overwrite it \
+                 (rule: a compare folder holds one comparison; choose another --out, or pass --force)",
+                out.display()
+            );
+            return EXIT_INPUT;
+        }
+    }
     eprintln!(
         "senesim compare: {} — {} arms × {} replicates on {} threads → {}",
         loaded.scenario.name,
