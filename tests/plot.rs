@@ -118,3 +118,31 @@ fn one_key_gives_response_curves_with_bands() {
     let o = senesim(&["plot", t.path().to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2), "not a sweep folder");
 }
+
+/// A Latin hypercube sweep of two keys is no grid: each varied key gets a panel of the
+/// metric against it, one dot per point and arm.
+#[test]
+fn latin_hypercube_sweeps_give_one_scatter_panel_per_key() {
+    let t = Temp::new();
+    let d = sweep(
+        &t,
+        "[latin_hypercube]\nsamples = 8\naxes = [{ key = \"tissue.clearance_beta_per_day\", from = 0.005, to = 0.05, scale = \"log\" }, { key = \"treatments.0.delivery.au_per_site\", from = 0.5, to = 8.0 }]\n",
+    );
+    let o = senesim(&["plot", d.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (w, h, px) = pixels(&d.join("plots/sweep_final_senescent_fraction_sensitivity.png"));
+    assert_eq!((w, h), (2 * 720, 550), "two panels side by side");
+    // Treated dots (Okabe-Ito blue) in both panels: 8 points each.
+    let blue = |x0: u32, x1: u32| {
+        px.iter()
+            .enumerate()
+            .filter(|(i, p)| **p == [0, 114, 178] && (x0..x1).contains(&(*i as u32 % w)))
+            .count()
+    };
+    assert!(blue(0, 720) > 100, "treated dots, left panel");
+    assert!(blue(720, 1440) > 100, "treated dots, right panel");
+    // The effect is plotted the same way, with its zero line.
+    let o = senesim(&["plot", d.to_str().unwrap(), "--metric", "effect"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(d.join("plots/sweep_effect_sensitivity.png").is_file());
+}

@@ -92,7 +92,8 @@ pub enum Command {
     /// Plot a run, compare or sweep folder into DIR/plots/. Run: time series,
     /// maps at each snapshot, phenotype.gif. Compare: arms over time with 95%
     /// bands, paired effects with CIs. Sweep: phase diagram and verdict map
-    /// (two varied keys) or response curves with 95% bands (one).
+    /// (two varied keys) or response curves with 95% bands (one); otherwise
+    /// (Latin hypercube, more keys) the metric against each key.
     Plot {
         /// A folder written by `senesim run`, `compare` or `sweep`.
         dir: PathBuf,

@@ -48,6 +48,8 @@ pub struct Chart {
     pub reference: Option<f64>,
     /// Mark each point with a dot (few points); lines only otherwise.
     pub markers: bool,
+    /// Dots only, no lines between them (scatter plots of samples).
+    pub scatter: bool,
     /// Start the y axis at 0 (fractions, concentrations).
     pub from_zero: bool,
     pub legend: Corner,
@@ -64,6 +66,7 @@ impl Chart {
             curves,
             reference: None,
             markers: false,
+            scatter: false,
             from_zero: true,
             legend: Corner::UpperLeft,
         }
@@ -112,6 +115,13 @@ impl Chart {
             (x0, x1)
         } else {
             (x0 - 0.5, x1 + 0.5)
+        };
+        // Dots at the ends of a linear axis would be cut in half.
+        let (x0, x1) = if self.scatter && !self.log_x {
+            let pad = (x1 - x0) * 0.03;
+            (x0 - pad, x1 + pad)
+        } else {
+            (x0, x1)
         };
         let tx = |x: f64| if self.log_x { x.log10() } else { x };
         let mut b = ChartBuilder::on(area);
@@ -185,6 +195,17 @@ impl Chart {
                 .filter(|p| p.1.is_finite())
                 .collect();
             let style = col.stroke_width(3);
+            if self.scatter {
+                let drawn = chart
+                    .draw_series(line.into_iter().map(|p| Circle::new(p, 4, col.filled())))
+                    .map_err(|e| e.to_string())?;
+                if !c.name.is_empty() {
+                    drawn
+                        .label(c.name.clone())
+                        .legend(move |(x, y)| Circle::new((x + 8, y), 4, col.filled()));
+                }
+                continue;
+            }
             let dashed = c.dashed;
             let drawn = if dashed {
                 chart.draw_series(DashedLineSeries::new(line.clone(), 10, 6, style))

@@ -170,6 +170,20 @@ pub fn plot_sweep(dir: &Path, o: &SweepPlotOptions) -> Result<Vec<PathBuf>, Plot
     std::fs::create_dir_all(&out).map_err(crate::error::OutputError::io(&out))?;
     let mut written = Vec::new();
     let file = |name: &str| out.join(name).with_extension(o.format.ext());
+    let of_arm = |arm: &str| {
+        rows.iter()
+            .filter(|r| r.get("arm").map(String::as_str) == Some(arm))
+            .count()
+    };
+    let grid =
+        |kx: &str, ky: &str| levels(&rows, kx).len() * levels(&rows, ky).len() == of_arm(&arm);
+    let arms: Vec<&String> = if metric == "effect" {
+        rec.arms.iter().skip(1).collect()
+    } else {
+        rec.arms.iter().collect()
+    };
+    let arm_colour =
+        |i: usize| ARM_COLOURS[(i + usize::from(metric == "effect")) % ARM_COLOURS.len()];
     match rec.keys.as_slice() {
         [k] => {
             let xs = levels(&rows, k);
@@ -193,20 +207,10 @@ pub fn plot_sweep(dir: &Path, o: &SweepPlotOptions) -> Result<Vec<PathBuf>, Plot
                     .collect(),
                 dashed: false,
             };
-            let arms: Vec<&String> = if metric == "effect" {
-                rec.arms.iter().skip(1).collect()
-            } else {
-                rec.arms.iter().collect()
-            };
             let curves = arms
                 .iter()
                 .enumerate()
-                .map(|(i, a)| {
-                    curve(
-                        a,
-                        ARM_COLOURS[(i + usize::from(metric == "effect")) % ARM_COLOURS.len()],
-                    )
-                })
+                .map(|(i, a)| curve(a, arm_colour(i)))
                 .collect();
             let mut chart = Chart::new("", &key_label(k), &metric_label(&metric), curves);
             chart.log_x = log_x;
@@ -227,18 +231,10 @@ pub fn plot_sweep(dir: &Path, o: &SweepPlotOptions) -> Result<Vec<PathBuf>, Plot
             save(&fig, &p, o.format)?;
             written.push(p);
         }
-        [kx, ky] => {
+        [kx, ky] if grid(kx, ky) => {
             let (xs, ys) = (levels(&rows, kx), levels(&rows, ky));
             let of_arm: Vec<&BTreeMap<String, String>> =
                 rows.iter().filter(|r| r.get("arm") == Some(&arm)).collect();
-            if xs.len() * ys.len() != of_arm.len() {
-                return Err(bad(format!(
-                    "{kx} and {ky} do not form a grid ({} × {} values, {} points): a phase diagram needs a factorial sweep (see results.csv for Latin hypercube samples)",
-                    xs.len(),
-                    ys.len(),
-                    of_arm.len()
-                )));
-            }
             let find = |x: &str, y: &str| {
                 of_arm.iter().find(|r| {
                     r.get(kx).map(String::as_str) == Some(x)
@@ -310,11 +306,57 @@ pub fn plot_sweep(dir: &Path, o: &SweepPlotOptions) -> Result<Vec<PathBuf>, Plot
             }
         }
         keys => {
-            return Err(bad(format!(
-            "plots show one or two varied keys; this sweep varies {} ({}): plot from results.csv",
-            keys.len(),
-            keys.join(", ")
-        )))
+            // Not a grid of one or two keys (Latin hypercube samples, or
+            // three or more keys): the metric against each key in turn.
+            let mut charts = Vec::new();
+            for k in keys {
+                let xf: Vec<f64> = rows.iter().map(|r| num(r, k)).collect();
+                if xf.iter().any(|x| !x.is_finite()) {
+                    continue; // a key with non-numeric values has no axis
+                }
+                let curves = arms
+                    .iter()
+                    .enumerate()
+                    .map(|(i, a)| {
+                        Curve::line(
+                            a,
+                            arm_colour(i),
+                            rows.iter()
+                                .filter(|r| r.get("arm").map(String::as_str) == Some(a.as_str()))
+                                .map(|r| (num(r, k), num(r, &mean))),
+                        )
+                    })
+                    .collect();
+                let mut chart = Chart::new("", &key_label(k), &metric_label(&metric), curves);
+                chart.scatter = true;
+                chart.from_zero = false;
+                chart.reference = (metric == "effect").then_some(0.0);
+                chart.log_x = xf.iter().all(|&x| x > 0.0)
+                    && xf.iter().cloned().fold(0.0, f64::max)
+                        / xf.iter().cloned().fold(f64::INFINITY, f64::min)
+                        >= 20.0;
+                charts.push(chart);
+            }
+            if charts.is_empty() {
+                return Err(bad(format!(
+                    "none of the varied keys ({}) is numeric: plot from results.csv",
+                    keys.join(", ")
+                )));
+            }
+            let fig = Panels {
+                title: format!(
+                    "{} — {} against each varied key ({} points, mean of {} replicates each)",
+                    rec.name,
+                    metric_label(&metric),
+                    of_arm(&arm),
+                    rec.replicates
+                ),
+                columns: charts.len().min(3),
+                charts,
+            };
+            let p = file(&format!("sweep_{metric}_sensitivity"));
+            save(&fig, &p, o.format)?;
+            written.push(p);
         }
     }
     Ok(written)
