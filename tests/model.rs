@@ -103,26 +103,7 @@ fn treated_arm_and_control_share_every_draw_before_the_first_dose() {
 /// the Senescence_Spread model.
 #[test]
 fn uniform_secondary_sasp_spreads_blunted_is_contained() {
-    let lesion = r#"
-[run]
-days = 48.0
-snapshot_every_h = 0.0
-[grid]
-nx = 96
-ny = 96
-boundary = "periodic"
-[tissue]
-age = "young"
-initial_senescent_fraction = 0.0
-clearance_beta_per_day = 0.0
-basal_damage_per_h = 0.0
-[cells]
-juxtacrine_per_h = 0.0
-[[stress]]
-time_h = 0.0
-damage = 2.5
-region = { shape = "circle", cx = 48.0, cy = 48.0, r = 18.0 }
-"#;
+    let lesion = senesim::validate::scenarios::LESION;
     let secondary = |factor: &str, seed: u64| -> Vec<u64> {
         let s = with_seed(
             &scenario(lesion, &[&format!("cells.secondary_sasp_factor={factor}")]),

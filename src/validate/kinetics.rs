@@ -3,6 +3,7 @@
 
 use super::analytic::{ks_p_value, rk4};
 use super::numerics::PALETTE;
+use super::scenarios::MEAN_FIELD;
 use super::{Check, Setup, Table};
 use crate::cell::{Cell, Kind, Origin, Phenotype};
 use crate::plot::lines::{Chart, Corner, Curve};
@@ -254,36 +255,6 @@ pub fn waiting_times(setup: &Setup) -> anyhow::Result<Check> {
     setup.plot(&mut c, 3, charts)?;
     Ok(c)
 }
-
-/// A tissue where SASP feedback drives spread, for the mean-field check.
-const MEAN_FIELD: &str = r#"
-name = "validate: mean-field limit of SASP-driven spread"
-description = "Aged tissue, no division, migration, death or contact induction; SASP diffuses fast"
-[run]
-days = 40.0
-output_every_h = 12.0
-snapshot_every_h = 0.0
-seed = 7
-[grid]
-nx = 128
-ny = 128
-boundary = "periodic"
-[tissue]
-age = "aged"
-density = 1.0
-initial_senescent_fraction = 0.25
-[cells]
-division_per_h = 0.0
-migration_per_h = 0.0
-apoptosis_per_h = 0.0
-damage_death_per_h = 0.0
-juxtacrine_per_h = 0.0
-sasp_maturation_h = 1.0
-secondary_sasp_factor = 1.0
-[fields.sasp]
-# 1000× the default: the range √(D/λ) = 474 sites exceeds the lattice.
-diffusion = 3600000.0
-"#;
 
 /// The lattice's mean senescent fraction against the mean-field ODE.
 pub fn mean_field(setup: &Setup) -> anyhow::Result<Check> {

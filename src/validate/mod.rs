@@ -8,9 +8,11 @@
 
 pub mod analytic;
 mod behaviour;
+mod conservation;
 mod kinetics;
 mod numerics;
 mod report;
+pub mod scenarios;
 
 pub use report::{write_report, Manifest};
 
@@ -119,8 +121,8 @@ pub const CHECKS: &[(&str, CheckFn)] = &[
     ("point-source", numerics::point_source),
     ("gaussian-decay", numerics::gaussian_decay),
     ("convergence", numerics::convergence),
-    ("mass-balance", numerics::mass_balance),
-    ("boundaries", numerics::boundaries),
+    ("mass-balance", conservation::mass_balance),
+    ("boundaries", conservation::boundaries),
     ("waiting-times", kinetics::waiting_times),
     ("mean-field", kinetics::mean_field),
     ("saturating-clearance", behaviour::saturating_clearance),

@@ -8,61 +8,9 @@ use std::process::Output;
 
 /// A small scenario that exercises every mechanism: wound, stress pulse,
 /// screened and unscreened products (EV and CM), uniform, region and
-/// injection delivery, and an MSC graft that senesces.
-pub const FULL: &str = r#"
-name = "everything, small"
-[run]
-days = 8.0
-output_every_h = 12.0
-snapshot_every_h = 96.0
-seed = 42
-[grid]
-nx = 48
-ny = 40
-[tissue]
-age = "aged"
-[wound]
-region = { shape = "circle", cx = 24.0, cy = 20.0, r = 8.0 }
-[[stress]]
-kind = "uvb"
-time_h = 5.0
-damage = 1.0
-duration_h = 3.0
-region = { shape = "rect", x0 = 0.0, y0 = 0.0, x1 = 12.0, y1 = 40.0 }
-[products.young]
-source = "umbilical_cord"
-donor_age_years = 25.0
-passage = 3
-batch_cv = 0.3
-batch_senescent_cv = 0.3
-[products.old_cm]
-source = "bone_marrow"
-donor_age_years = 70.0
-passage = 12
-cryo_cycles = 2
-form = "cm"
-batch_senescent_cv = 0.5
-qc = { assay_sd = 0.05, release_threshold = 0.6 }
-[[treatments]]
-product = "young"
-start_h = 0.0
-every_h = 48.0
-delivery = { mode = "injection", au_per_point = 300.0, radius = 3.0, points = [[10.0, 10.0], [38.0, 30.0]] }
-[[treatments]]
-product = "old_cm"
-times_h = [24.0, 100.0]
-delivery = { mode = "region", au_per_site = 3.0, region = { shape = "circle", cx = 24.0, cy = 20.0, r = 8.0 } }
-[[treatments]]
-product = "young"
-times_h = [60.0]
-delivery = { mode = "uniform", au_per_site = 1.0 }
-[[grafts]]
-product = "old_cm"
-time_h = 12.0
-region = { shape = "rect", x0 = 40.0, y0 = 0.0, x1 = 48.0, y1 = 8.0 }
-fill = 0.5
-senescence_per_day = 0.3
-"#;
+/// injection delivery, and an MSC graft that senesces (shared with
+/// `senesim validate`).
+pub const FULL: &str = senesim::validate::scenarios::EVERYTHING;
 
 pub struct Temp {
     pub dir: tempfile::TempDir,
