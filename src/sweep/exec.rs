@@ -22,6 +22,8 @@ use crate::run::folder::{checkpoint_of, resume_in_dir};
 use crate::run::{progress_bar, run_in_dir, JobLabel, ManifestRecord, RunOptions};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
+use std::sync::Mutex;
 use std::time::Instant;
 
 /// The K-th (1-based) of N disjoint slices of a sweep's runs: runs whose
@@ -210,7 +212,7 @@ pub fn sweep(plan: &Plan, opts: &SweepOptions) -> Result<Outcome, SweepError> {
     } else {
         (1, opts.threads)
     };
-    let continued = std::sync::atomic::AtomicUsize::new(0);
+    let continued = AtomicUsize::new(0);
     let one = |job: &Job| -> Result<(), SweepError> {
         let s = plan.scenario(job);
         let run_opts = RunOptions {
@@ -228,7 +230,7 @@ pub fn sweep(plan: &Plan, opts: &SweepOptions) -> Result<Outcome, SweepError> {
         // from its checkpoint; anything else starts afresh.
         let ran = match checkpoint_of(&run_opts.out, &s) {
             Some(c) => {
-                continued.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                continued.fetch_add(1, Relaxed);
                 resume_in_dir(c, &run_opts)
             }
             None => run_in_dir(&s, source, &run_opts, area),
@@ -242,27 +244,27 @@ pub fn sweep(plan: &Plan, opts: &SweepOptions) -> Result<Outcome, SweepError> {
         }
         Ok(())
     };
-    let next = std::sync::atomic::AtomicUsize::new(0);
+    let next = AtomicUsize::new(0);
     // The first error by run order, so the one reported does not depend on timing.
-    let failed: std::sync::Mutex<Option<(usize, SweepError)>> = std::sync::Mutex::new(None);
-    let stop = std::sync::atomic::AtomicBool::new(false);
+    let failed: Mutex<Option<(usize, SweepError)>> = Mutex::new(None);
+    let stop = AtomicBool::new(false);
     std::thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| {
                 let pool = match pool_of(per_run) {
                     Ok(p) => p,
                     Err(e) => {
-                        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+                        stop.store(true, Relaxed);
                         let mut f = failed.lock().unwrap_or_else(|p| p.into_inner());
                         f.get_or_insert((0, e));
                         return;
                     }
                 };
-                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                while !stop.load(Relaxed) {
+                    let i = next.fetch_add(1, Relaxed);
                     let Some(job) = todo.get(i) else { break };
                     if let Err(e) = pool.install(|| one(job)) {
-                        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+                        stop.store(true, Relaxed);
                         let mut f = failed.lock().unwrap_or_else(|p| p.into_inner());
                         if f.as_ref().is_none_or(|(j, _)| i < *j) {
                             *f = Some((i, e));
