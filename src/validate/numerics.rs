@@ -132,8 +132,9 @@ pub fn point_source(setup: &Setup) -> anyhow::Result<Check> {
         BOUNDARIES
             .iter()
             .enumerate()
-            .map(|(bi, b)| {
-                Curve::line(
+            .map(|(bi, b)| Curve {
+                dashed: bi == 1,
+                ..Curve::line(
                     name(*b),
                     PALETTE[bi],
                     (1..=r_max).map(|r| (r as f64, worst_by_r[r][bi])),
@@ -259,7 +260,10 @@ pub fn gaussian_decay(setup: &Setup) -> anyhow::Result<Check> {
         BOUNDARIES
             .iter()
             .enumerate()
-            .map(|(bi, b)| Curve::line(name(*b), PALETTE[bi], errs[bi].iter().cloned()))
+            .map(|(bi, b)| Curve {
+                dashed: bi == 1,
+                ..Curve::line(name(*b), PALETTE[bi], errs[bi].iter().cloned())
+            })
             .collect(),
     );
     err.reference = Some(0.01);
@@ -359,11 +363,11 @@ pub fn convergence(setup: &Setup) -> anyhow::Result<Check> {
     curves.push(Curve {
         dashed: true,
         ..Curve::line(
-            "slope 2",
-            RGBColor(0, 0, 0),
+            "slope 2 (reference, offset ×½)",
+            RGBColor(120, 120, 120),
             sizes.iter().map(|&n| {
                 let h = side / n as f64;
-                (h, h_last.1 * (h / h_last.0).powi(2))
+                (h, 0.5 * h_last.1 * (h / h_last.0).powi(2))
             }),
         )
     });
