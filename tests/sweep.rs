@@ -415,6 +415,54 @@ axes = [{ key = "tissue.clearance_beta_per_day", from = 0.005, to = 0.05, scale 
     assert_eq!(strata, [0, 1, 2, 3, 4], "one sample per log stratum");
 }
 
+/// An integer key (passage) sampled by a Latin hypercube with
+/// `integer = true` takes whole values in its range; without it the
+/// fractional samples are refused before any run.
+#[test]
+fn latin_hypercube_samples_integer_keys_when_asked() {
+    let axis = |integer: &str| {
+        format!(
+            r#"
+scenario = "base.toml"
+set = ["run.days=1.0", "grid.nx=12", "grid.ny=12"]
+[latin_hypercube]
+samples = 6
+axes = [{{ key = "products.ev.passage", from = 2, to = 20{integer} }}]
+"#
+        )
+    };
+    let (t, s) = setup(&axis(", integer = true"));
+    let d = t.path().join("lhs_int");
+    sweep_into(&s, &d, &[]);
+    let points = String::from_utf8(read(&d.join("points.csv"))).unwrap();
+    let passages: Vec<i64> = points
+        .lines()
+        .skip(1)
+        .map(|l| {
+            l.split(',')
+                .nth(2)
+                .unwrap()
+                .parse()
+                .expect("a whole number")
+        })
+        .collect();
+    assert!(!passages.is_empty());
+    assert!(
+        passages.iter().all(|p| (2..=20).contains(p)),
+        "{passages:?}"
+    );
+    let (t, s) = setup(&axis(""));
+    let o = senesim(&[
+        "sweep",
+        s.to_str().unwrap(),
+        "--out",
+        t.path().join("x").to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("products.ev.passage"), "{}", stderr(&o));
+}
+
 #[test]
 fn the_example_sweeps_resolve_to_their_stated_sizes() {
     for (file, points, arms) in [

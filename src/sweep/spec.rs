@@ -117,6 +117,10 @@ pub struct LhsAxis {
     pub to: f64,
     #[serde(default)]
     pub scale: Scale,
+    /// Round each sample to the nearest whole number, for integer keys
+    /// (`passage`, `cryo_cycles`, ...).
+    #[serde(default)]
+    pub integer: bool,
 }
 
 /// One point of the sweep: a value (as a TOML literal) for each varied key.
@@ -328,10 +332,15 @@ fn lhs_values(path: &Path, l: &LhsSpec, seed: u64) -> Result<Vec<Vec<Value>>, Sw
                 let u = (perm[i as usize] as f64
                     + uniform(seed, (d as u64) | (1 << 32), i, Purpose::LatinHypercube))
                     / n as f64;
-                Value::Float(match a.scale {
+                let x = match a.scale {
                     Scale::Linear => a.from + (a.to - a.from) * u,
                     Scale::Log => (a.from.ln() + (a.to.ln() - a.from.ln()) * u).exp(),
-                })
+                };
+                if a.integer {
+                    Value::Integer(x.round() as i64)
+                } else {
+                    Value::Float(x)
+                }
             })
             .collect();
         columns.push(col);
