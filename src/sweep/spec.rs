@@ -503,12 +503,14 @@ mod tests {
                     from: 0.0,
                     to: 1.0,
                     scale: Scale::Linear,
+                    integer: false,
                 },
                 LhsAxis {
                     key: "b".into(),
                     from: 1.0,
                     to: 1000.0,
                     scale: Scale::Log,
+                    integer: false,
                 },
             ],
         };
