@@ -47,6 +47,18 @@ fn validate_writes_a_self_contained_report_with_figures() {
     assert_eq!(m["threads"], 2);
     assert_eq!(m["failed"].as_array().unwrap().len(), 0);
     assert_eq!(m["senesim_version"], env!("CARGO_PKG_VERSION"));
+    // A folder with an earlier report is reused.
+    let o = senesim(&[
+        "validate",
+        "--only",
+        "boundaries",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(std::fs::read_to_string(out.join("report.md"))
+        .unwrap()
+        .contains("**1 passed, 0 failed**"));
 }
 
 #[test]
@@ -58,4 +70,34 @@ fn validate_refuses_an_unknown_check() {
     let e = stderr(&o);
     assert!(e.contains("--only k0") && e.contains("point-source"), "{e}");
     assert!(!out.join("report.md").exists());
+}
+
+/// The report never overwrites a run's folder (its manifest.json would be
+/// replaced by the report's).
+#[test]
+fn validate_refuses_a_run_folder() {
+    let t = Temp::new();
+    let run = t.path().join("r");
+    let sc = t.write("s.toml", SWEEP_BASE);
+    let o = senesim(&[
+        "run",
+        sc.to_str().unwrap(),
+        "--out",
+        run.to_str().unwrap(),
+        "--quiet",
+        "--no-plots",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let manifest = std::fs::read(run.join("manifest.json")).unwrap();
+    let o = senesim(&[
+        "validate",
+        "--only",
+        "boundaries",
+        "--out",
+        run.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("holds a run"), "{}", stderr(&o));
+    assert_eq!(std::fs::read(run.join("manifest.json")).unwrap(), manifest);
+    assert!(!run.join("report.md").exists());
 }

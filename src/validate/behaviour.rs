@@ -325,6 +325,10 @@ pub fn determinism(setup: &Setup) -> anyhow::Result<Check> {
         &["run.snapshot_every_h=48".into()],
     )?;
     let dir = setup.out.join("determinism");
+    // Runs from an earlier suite would leave files the new runs do not write.
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir)?;
+    }
     let mut dirs = Vec::new();
     for threads in [1usize, 2] {
         let out = dir.join(format!("threads-{threads}"));
