@@ -196,11 +196,11 @@ pub fn fingerprint(arms: &[ArmSpec], replicates: u64) -> String {
 /// If `out` holds something a comparison with `fingerprint` would
 /// overwrite, what it holds: another comparison, a run or a sweep.
 pub fn other_contents(out: &Path, fingerprint: &str) -> Option<String> {
-    if out.join("sweep.json").is_file() {
-        return Some("a sweep".into());
-    }
-    if out.join("manifest.json").is_file() {
-        return Some("a run".into());
+    use crate::plot::{folder_kind, FolderKind};
+    match folder_kind(out)? {
+        FolderKind::Sweep => return Some("a sweep".into()),
+        FolderKind::Run => return Some("a run".into()),
+        FolderKind::Compare => {}
     }
     let text = std::fs::read_to_string(out.join("comparison.json")).ok()?;
     let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();

@@ -395,7 +395,7 @@ impl World {
             self.step,
             now,
             dt,
-            t.clearance_beta_per_day / (t.clearance_kappa + x) / 24.0,
+            t.clearance_per_h(x),
         );
         let stress = self.stress_rates();
         let induction = s.wound.as_ref().map_or(0.0, |w| {
@@ -474,7 +474,7 @@ pub fn initial_cells(s: &Scenario, grid: &Grid) -> Vec<Cell> {
     let p = &s.cells;
     let seed = s.run.seed;
     let x0 = t.initial_senescent_fraction;
-    let clear_h = (t.clearance_beta_per_day / (t.clearance_kappa + x0) / 24.0).max(1e-6);
+    let clear_h = t.clearance_per_h(x0).max(1e-6);
     let d_basal = if t.repair_per_h > 0.0 {
         t.basal_damage_per_h / t.repair_per_h
     } else {

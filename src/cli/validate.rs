@@ -30,16 +30,17 @@ pub struct ValidateArgs {
 /// What `out` holds if it is a run, comparison or sweep folder (a folder
 /// with an earlier validation report is fine: the report is replaced).
 fn other_contents(out: &Path) -> Option<&'static str> {
-    if out.join("sweep.json").is_file() {
-        return Some("a sweep");
+    use crate::plot::{folder_kind, FolderKind};
+    match folder_kind(out)? {
+        FolderKind::Sweep => Some("a sweep"),
+        FolderKind::Compare => Some("a comparison"),
+        FolderKind::Run => {
+            // A validation manifest counts its checks; a run's does not.
+            let text = std::fs::read_to_string(out.join("manifest.json")).ok()?;
+            let m: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+            m.get("checks").is_none().then_some("a run")
+        }
     }
-    if out.join("comparison.json").is_file() {
-        return Some("a comparison");
-    }
-    let text = std::fs::read_to_string(out.join("manifest.json")).ok()?;
-    let m: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
-    // A validation manifest counts its checks; a run's does not.
-    m.get("checks").is_none().then_some("a run")
 }
 
 pub fn run_validate(a: ValidateArgs) -> i32 {

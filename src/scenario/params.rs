@@ -344,6 +344,14 @@ pub struct Schedule<'a> {
     pub count: Option<u32>,
 }
 
+impl TissueParams {
+    /// Immune clearance hazard of one senescent cell (1/h) at senescent load
+    /// `x` (fraction of tissue cells): β/(κ + X), saturating (MODEL.md §5.6).
+    pub fn clearance_per_h(&self, x: f64) -> f64 {
+        self.clearance_beta_per_day / (self.clearance_kappa + x) / 24.0
+    }
+}
+
 impl Schedule<'_> {
     /// Times (h) of the doses within a run of `end_h` hours, by index
     /// (start + k·every), never by repeated addition.

@@ -94,7 +94,7 @@ pub fn saturating_clearance(setup: &Setup) -> anyhow::Result<Check> {
             }
         }
         let (ps, ss) = (p0 as f64 / sites, n0 as f64 / sites);
-        let rate = |s: f64| beta / 24.0 / (kappa + s / (ps + s));
+        let rate = |s: f64| base.tissue.clearance_per_h(s / (ps + s));
         let ode = rk4(
             &[ss],
             |_, y| vec![-rate(y[0]) * y[0]],

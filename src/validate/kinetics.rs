@@ -7,7 +7,7 @@ use super::scenarios::MEAN_FIELD;
 use super::{Check, Setup, Table};
 use crate::cell::{Cell, Kind, Origin, Phenotype};
 use crate::plot::lines::{Chart, Corner, Curve};
-use crate::rules::{onset_hazard, update_cell, Ctx, Env, Events};
+use crate::rules::{onset_hazard, sasp_signal, update_cell, Ctx, Env, Events};
 use crate::scenario::{load, CellParams, TissueParams};
 use plotters::style::RGBColor;
 use rayon::prelude::*;
@@ -111,7 +111,7 @@ fn processes() -> anyhow::Result<Vec<Process>> {
     });
     // Clearance at Karin et al.'s old-mouse load, X = 0.12.
     let x = 0.12;
-    let h_clear = tissue.clearance_beta_per_day / (tissue.clearance_kappa + x) / 24.0;
+    let h_clear = tissue.clearance_per_h(x);
     let mut c = tissue_cell;
     c.phenotype = Phenotype::Senescent;
     c.origin = Origin::Primary;
@@ -273,11 +273,7 @@ pub fn mean_field(setup: &Setup) -> anyhow::Result<Check> {
         p.sasp_half_saturation,
         p.sasp_damage_hill,
     );
-    let (beta, kappa, r) = (
-        t.clearance_beta_per_day / 24.0,
-        t.clearance_kappa,
-        t.repair_per_h,
-    );
+    let (kappa, r) = (t.clearance_kappa, t.repair_per_h);
     c.tests = format!(
         "A 128² periodic tissue (aged defaults, {:.0}% senescent at t = 0) in which \
          the only mechanisms are the ones the ODE has: SASP-driven damage, damage-\
@@ -328,30 +324,27 @@ pub fn mean_field(setup: &Setup) -> anyhow::Result<Check> {
     };
     let lat = frac(&fast);
     let (s0, p0) = (lat[0].1, lat[0].2);
-    let hill = |x: f64, k: f64, n: f64| {
-        if x <= 0.0 {
-            0.0
-        } else {
-            x.powf(n) / (k.powf(n) + x.powf(n))
-        }
-    };
-    let ode_with = |onset_max: f64| {
+    // The rules' own functions, with the field uniform at its mean.
+    let ode_with = |onset_factor: f64| {
         rk4(
             &[p0, s0, 0.0],
             |_, y| {
                 let (pp, ss, d) = (y[0], y[1], y[2]);
-                let conc = q * ss / lambda;
-                let on = onset_max * hill(d_i + d, p.onset_half_damage, p.onset_hill) * pp;
-                let clear = beta / (kappa + ss / (pp + ss)) * ss;
-                vec![-on, on - clear, ks * hill(conc, kh, nh) - r * d]
+                let env = Env {
+                    sasp: q * ss / lambda,
+                    ..Env::default()
+                };
+                let on = onset_factor * onset_hazard(d_i + d, p) * pp;
+                let clear = t.clearance_per_h(ss / (pp + ss)) * ss;
+                vec![-on, on - clear, ks * sasp_signal(&env, p) - r * d]
             },
             0.05,
             fast.run.output_every_h,
             fast.run.days * 24.0,
         )
     };
-    let ode = ode_with(p.onset_max_per_h);
-    let ode_off = ode_with(p.onset_max_per_h * (1.0 + OFF_ODE));
+    let ode = ode_with(1.0);
+    let ode_off = ode_with(1.0 + OFF_ODE);
     let mut worst: f64 = 0.0;
     let mut worst_off: f64 = 0.0;
     let mut table = Table::new(&[

@@ -24,6 +24,19 @@ pub(super) fn name(b: Boundary) -> &'static str {
     }
 }
 
+/// One curve per boundary condition from `points(index in BOUNDARIES)`;
+/// the periodic one dashed, as it often lies on the no-flux one.
+fn boundary_curves(points: impl Fn(usize) -> Vec<(f64, f64)>) -> Vec<Curve> {
+    BOUNDARIES
+        .iter()
+        .enumerate()
+        .map(|(bi, b)| Curve {
+            dashed: bi == 1,
+            ..Curve::line(name(*b), PALETTE[bi], points(bi).into_iter())
+        })
+        .collect()
+}
+
 /// Default `sasp` coefficients (docs/scenario-reference.md): D = 3600
 /// sites²/h, λ = decay 12 + uptake 4 = 16/h, so L = √(D/λ) = 15 sites; q = one
 /// mature primary senescent cell's secretion, 16 au/h.
@@ -129,18 +142,7 @@ pub fn point_source(setup: &Setup) -> anyhow::Result<Check> {
         "worst relative error at each distance",
         "distance from the source r (sites)",
         "relative error",
-        BOUNDARIES
-            .iter()
-            .enumerate()
-            .map(|(bi, b)| Curve {
-                dashed: bi == 1,
-                ..Curve::line(
-                    name(*b),
-                    PALETTE[bi],
-                    (1..=r_max).map(|r| (r as f64, worst_by_r[r][bi])),
-                )
-            })
-            .collect(),
+        boundary_curves(|bi| (1..=r_max).map(|r| (r as f64, worst_by_r[r][bi])).collect()),
     );
     err.log_y = true;
     err.reference = Some(0.01);
@@ -257,14 +259,7 @@ pub fn gaussian_decay(setup: &Setup) -> anyhow::Result<Check> {
         "worst relative error where c > 1% of peak",
         "time (h)",
         "relative error",
-        BOUNDARIES
-            .iter()
-            .enumerate()
-            .map(|(bi, b)| Curve {
-                dashed: bi == 1,
-                ..Curve::line(name(*b), PALETTE[bi], errs[bi].iter().cloned())
-            })
-            .collect(),
+        boundary_curves(|bi| errs[bi].clone()),
     );
     err.reference = Some(0.01);
     err.markers = true;
@@ -354,12 +349,7 @@ pub fn convergence(setup: &Setup) -> anyhow::Result<Check> {
     );
     c.table = Some(table);
     let h_last = errs[0][sizes.len() - 1];
-    let mut curves: Vec<Curve> = BOUNDARIES
-        .iter()
-        .enumerate()
-        .map(|(bi, b)| Curve::line(name(*b), PALETTE[bi], errs[bi].iter().cloned()))
-        .collect();
-    curves[1].dashed = true;
+    let mut curves = boundary_curves(|bi| errs[bi].clone());
     curves.push(Curve {
         dashed: true,
         ..Curve::line(
