@@ -63,51 +63,65 @@ impl Cosine {
     /// DCT-II of `x` in place.
     pub fn dct2(&self, x: &mut [f64], w: &mut Work) {
         let n = self.n;
-        debug_assert_eq!(x.len(), n);
-        let (evens, odds) = (n.div_ceil(2), n / 2);
-        for k in 0..evens {
-            w.v[k] = x[2 * k];
+        assert_eq!(x.len(), n);
+        let h = n.div_ceil(2);
+        // v: the even samples, then the odd ones reversed.
+        let (lo, hi) = w.v.split_at_mut(h);
+        for ((a, b), pair) in lo
+            .iter_mut()
+            .zip(hi.iter_mut().rev())
+            .zip(x.chunks_exact(2))
+        {
+            *a = pair[0];
+            *b = pair[1];
         }
-        for k in 0..odds {
-            w.v[n - 1 - k] = x[2 * k + 1];
+        if n % 2 == 1 {
+            lo[h - 1] = x[n - 1];
         }
         self.r2c
             .process_with_scratch(&mut w.v, &mut w.spec, &mut w.scratch)
             .expect("buffers are sized by the plan");
-        x[0] = w.spec[0].re;
-        for k in 1..n.div_ceil(2) {
-            let z = w.spec[k] * self.twiddle[k];
-            x[k] = z.re;
-            x[n - k] = -z.im;
+        // X_k = Re z_k and X_{N−k} = −Im z_k for 0 < k < N/2, then X_{N/2}.
+        let (head, rest) = x.split_at_mut(h);
+        let (mid, tail) = rest.split_at_mut(rest.len() + 1 - h);
+        head[0] = w.spec[0].re;
+        let zs = w.spec[1..h].iter().zip(&self.twiddle[1..h]);
+        for ((a, b), (s, t)) in head[1..].iter_mut().zip(tail.iter_mut().rev()).zip(zs) {
+            let z = s * t;
+            *a = z.re;
+            *b = -z.im;
         }
-        if n % 2 == 0 && n > 0 {
-            x[n / 2] = (w.spec[n / 2] * self.twiddle[n / 2]).re;
+        if let Some(m) = mid.first_mut() {
+            *m = (w.spec[n / 2] * self.twiddle[n / 2]).re;
         }
     }
 
     /// DCT-III of `x` in place.
     pub fn dct3(&self, x: &mut [f64], w: &mut Work) {
         let n = self.n;
-        debug_assert_eq!(x.len(), n);
+        assert_eq!(x.len(), n);
+        let m = n / 2;
         w.spec[0] = Complex::new(x[0], 0.0);
-        for k in 1..=n / 2 {
-            // V_k = e^{+iπk/2N}·(X_k − i·X_{N−k})
-            let z = Complex::new(x[k], -x[n - k]);
-            w.spec[k] = z * self.twiddle[k].conj();
+        // V_k = e^{+iπk/2N}·(X_k − i·X_{N−k})
+        let xs = x[1..=m].iter().zip(x[n - m..].iter().rev());
+        for ((v, t), (&a, &b)) in w.spec[1..=m].iter_mut().zip(&self.twiddle[1..=m]).zip(xs) {
+            *v = Complex::new(a, -b) * t.conj();
         }
         if n % 2 == 0 {
             // V_{N/2} is real in exact arithmetic; the inverse needs it so.
-            w.spec[n / 2].im = 0.0;
+            w.spec[m].im = 0.0;
         }
         self.c2r
             .process_with_scratch(&mut w.spec, &mut w.v, &mut w.scratch)
             .expect("buffers are sized by the plan and the edge terms are real");
-        let (evens, odds) = (n.div_ceil(2), n / 2);
-        for k in 0..evens {
-            x[2 * k] = 0.5 * w.v[k];
+        let h = n.div_ceil(2);
+        let (lo, hi) = w.v.split_at(h);
+        for ((pair, &a), &b) in x.chunks_exact_mut(2).zip(lo).zip(hi.iter().rev()) {
+            pair[0] = 0.5 * a;
+            pair[1] = 0.5 * b;
         }
-        for k in 0..odds {
-            x[2 * k + 1] = 0.5 * w.v[n - 1 - k];
+        if n % 2 == 1 {
+            x[n - 1] = 0.5 * lo[h - 1];
         }
     }
 }

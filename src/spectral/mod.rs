@@ -22,18 +22,22 @@
 //! substepping: the cost is four 1D transform passes per solve (six with a
 //! source).
 //!
-//! 2D transforms are done as rows, transpose, rows; rows run in parallel with
-//! rayon, each row's arithmetic independent of the thread that does it, so the
-//! result is bit-identical at any thread count. The cosine transforms are
-//! real FFTs (dct.rs). The operator's per-mode factors are separable,
-//! e^{−aΔt} = e^{−λΔt}·e^{−Dμx Δt}·e^{−Dμy Δt}, so they are computed from
-//! two short per-axis tables instead of being stored per mode.
+//! No-flux 2D solves take three sweeps over the grid: cosine transforms of
+//! the rows; then the columns in bands of 16, each band gathered into
+//! per-thread buffers where its columns are transformed, multiplied by their
+//! modes' factors and transformed back while in cache; then the inverse
+//! transforms of the rows, which also clamp round-off. Periodic solves go
+//! rows, transpose, rows (half spectra). Rows and bands run in parallel with
+//! rayon, each row's or column's arithmetic independent of the thread that
+//! does it, so the result is bit-identical at any thread count. The cosine
+//! transforms are real FFTs (dct.rs). The operator's per-mode factors are
+//! separable, e^{−aΔt} = e^{−λΔt}·e^{−Dμx Δt}·e^{−Dμy Δt}, so they are
+//! computed from two short per-axis tables instead of being stored per mode.
 //!
-//! Memory: no-flux solves need one workspace grid (8 bytes a site): the
-//! field is transformed in place, its transpose lives in the workspace, and
-//! a source is transformed in its own buffer (which the caller gives up) and
-//! then in the field's, no longer needed once transposed. Periodic solves
-//! hold half spectra: two complex grids, and a third with a source.
+//! Memory: no-flux solves need no workspace grid (the field is transformed
+//! in place; a source is transformed in its own buffer, which the caller
+//! gives up). Periodic solves hold half spectra: two complex grids, and a
+//! third with a source.
 
 mod dct;
 
@@ -67,8 +71,6 @@ pub struct Spectral {
     /// Lattice Laplacian eigenvalues per axis: μ(k) = μx(kx) + μy(ky).
     ex: Vec<f64>,
     ey: Vec<f64>,
-    /// No-flux workspace: the field's coefficients, transposed (nx rows of ny).
-    rt: Vec<f64>,
     /// Periodic workspace: half spectra by rows (ny × (nx/2+1)), transposed
     /// ((nx/2+1) × ny), and the source's transposed half spectrum.
     cb: Vec<Complex<f64>>,
@@ -105,6 +107,50 @@ fn transpose<T: Copy + Send + Sync>(src: &[T], dst: &mut [T], rows: usize, cols:
                 }
             }
         });
+}
+
+/// Columns per band of the no-flux column pass: 16 values (128 bytes) of
+/// each row, so a band's columns (16 × ny) stay in cache while transformed.
+const BAND: usize = 16;
+
+/// The row-major grid `g` (rows of `nx`) cut into bands of `BAND` columns:
+/// band b holds its piece of every row, top to bottom. Safe disjoint views,
+/// so bands can be transformed in parallel with no transpose.
+fn column_bands(g: &mut [f64], nx: usize) -> Vec<Vec<&mut [f64]>> {
+    let ny = g.len() / nx;
+    let mut bands: Vec<Vec<&mut [f64]>> = (0..nx.div_ceil(BAND))
+        .map(|_| Vec::with_capacity(ny))
+        .collect();
+    for row in g.chunks_mut(nx) {
+        for (b, piece) in row.chunks_mut(BAND).enumerate() {
+            bands[b].push(piece);
+        }
+    }
+    bands
+}
+
+thread_local! {
+    /// Per-thread column buffers of the no-flux column pass (a band of the
+    /// field and of the source), kept across solves.
+    static BAND_BUFFERS: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A band's pieces into columns `ld` apart: buf[k·ld + r] = band[r][k].
+fn gather(band: &[&mut [f64]], buf: &mut [f64], ld: usize) {
+    for (r, piece) in band.iter().enumerate() {
+        for (k, &v) in piece.iter().enumerate() {
+            buf[k * ld + r] = v;
+        }
+    }
+}
+
+/// The inverse of `gather`.
+fn scatter(buf: &[f64], band: &mut [&mut [f64]], ld: usize) {
+    for (r, piece) in band.iter_mut().enumerate() {
+        for (k, v) in piece.iter_mut().enumerate() {
+            *v = buf[k * ld + r];
+        }
+    }
 }
 
 /// The diagonal operator applied to each mode.
@@ -167,6 +213,45 @@ impl Op {
                     -(-a * dt).exp_m1() / a
                 } else {
                     dt
+                }
+            }
+        }
+    }
+}
+
+impl Op {
+    /// Applies the operator to column kx of the coefficients (`col`, and the
+    /// source's `scol`), scaled by `norm`. One loop per case, so the common
+    /// source-free ones vectorise; the arithmetic per mode is `on_c`/`on_s`.
+    #[inline]
+    fn apply_column(
+        &self,
+        kx: usize,
+        exk: f64,
+        ey: &[f64],
+        norm: f64,
+        col: &mut [f64],
+        scol: Option<&[f64]>,
+    ) {
+        match (self, scol) {
+            (_, Some(scol)) => {
+                for (ky, (cc, &sc)) in col.iter_mut().zip(scol).enumerate() {
+                    let mu = exk + ey[ky];
+                    let fc = self.on_c(kx, ky, mu);
+                    *cc = norm * (fc * *cc + self.on_s(fc, mu) * sc);
+                }
+            }
+            // + 0.0: a −0.0 reads as 0, as with a zero source.
+            (Op::Steady { diffusion, lambda }, None) => {
+                for (cc, &e) in col.iter_mut().zip(ey) {
+                    let fc = 1.0 / (diffusion * (exk + e) + lambda);
+                    *cc = norm * (fc * *cc + 0.0);
+                }
+            }
+            (Op::Step { fy, fl, fx, .. }, None) => {
+                let f0 = fl * fx[kx];
+                for (cc, &f) in col.iter_mut().zip(fy) {
+                    *cc = norm * (f0 * f * *cc + 0.0);
                 }
             }
         }
@@ -237,9 +322,9 @@ impl Spectral {
         };
         let zc = Complex::new(0.0, 0.0);
         let half = (nx / 2 + 1) * ny;
-        let (nr, nc) = match plans {
-            Plans::Cosine { .. } => (nx * ny, 0),
-            Plans::Fourier { .. } => (0, half),
+        let nc = match plans {
+            Plans::Cosine { .. } => 0,
+            Plans::Fourier { .. } => half,
         };
         Spectral {
             defect: None,
@@ -247,7 +332,6 @@ impl Spectral {
             plans,
             ex: lattice_eigen(nx, grid.boundary),
             ey: lattice_eigen(ny, grid.boundary),
-            rt: vec![0.0; nr],
             cb: vec![zc; nc],
             ct: vec![zc; nc],
             st: Vec::new(),
@@ -264,36 +348,50 @@ impl Spectral {
         match &self.plans {
             Plans::Cosine { x, y } => {
                 rows_cosine(c, x, nx, false);
-                transpose(c, &mut self.rt, ny, nx);
-                rows_cosine(&mut self.rt, y, ny, false);
-                // The source's coefficients, transposed, into c (free now).
-                let has_s = s.is_some();
-                if let Some(s) = s {
+                let mut s = s;
+                if let Some(s) = s.as_deref_mut() {
                     rows_cosine(s, x, nx, false);
-                    transpose(s, c, ny, nx);
-                    rows_cosine(c, y, ny, false);
                 }
-                // DCT3∘DCT2 = N/2 per axis.
+                // Columns in bands: forward, the diagonal operator, inverse,
+                // each band's columns in cache (DCT3∘DCT2 = N/2 per axis).
                 let norm = 4.0 / (nx as f64 * ny as f64);
-                let sc: &[f64] = c;
-                self.rt
-                    .par_chunks_mut(ny)
-                    .zip(sc.par_chunks(ny))
-                    .enumerate()
-                    .for_each(|(kx, (row, srow))| {
-                        for (ky, cc) in row.iter_mut().enumerate() {
-                            let mu = ex[kx] + ey[ky];
-                            let fc = op.on_c(kx, ky, mu);
-                            *cc = if has_s {
-                                norm * (fc * *cc + op.on_s(fc, mu) * srow[ky])
-                            } else {
-                                // + 0.0: a −0.0 reads as 0, as with a zero source.
-                                norm * (fc * *cc + 0.0)
-                            };
-                        }
-                    });
-                rows_cosine(&mut self.rt, y, ny, true);
-                transpose(&self.rt, c, nx, ny);
+                let has_s = s.is_some();
+                let cb = column_bands(c, nx);
+                let sb = match s {
+                    Some(s) => column_bands(s, nx),
+                    None => (0..cb.len()).map(|_| Vec::new()).collect(),
+                };
+                cb.into_par_iter().zip(sb).enumerate().for_each_init(
+                    || y.work(),
+                    |w, (band, (mut cp, sp))| {
+                        BAND_BUFFERS.with_borrow_mut(|buf| {
+                            // Columns ny + 8 apart: a power-of-two stride
+                            // would map a row's 16 values to one cache set.
+                            let ld = ny + 8;
+                            buf.resize(2 * BAND * ld, 0.0);
+                            let (cbuf, sbuf) = buf.split_at_mut(BAND * ld);
+                            gather(&cp, cbuf, ld);
+                            if has_s {
+                                gather(&sp, sbuf, ld);
+                            }
+                            for k in 0..cp[0].len() {
+                                let kx = band * BAND + k;
+                                let col = &mut cbuf[k * ld..k * ld + ny];
+                                y.dct2(col, w);
+                                let scol = if has_s {
+                                    let scol = &mut sbuf[k * ld..k * ld + ny];
+                                    y.dct2(scol, w);
+                                    Some(&*scol)
+                                } else {
+                                    None
+                                };
+                                op.apply_column(kx, ex[kx], ey, norm, col, scol);
+                                y.dct3(col, w);
+                            }
+                            scatter(cbuf, &mut cp, ld);
+                        })
+                    },
+                );
                 // The last pass also clamps round-off (no extra sweep).
                 let summary = c
                     .par_chunks_mut(nx)
@@ -407,8 +505,19 @@ fn clamp_pick(a: Clamp, b: Clamp) -> Clamp {
 }
 
 /// Sets the negatives of one row (its first site is `offset`) to zero and
-/// summarises it.
+/// summarises it. The usual row (finite, no negatives) takes one
+/// branch-free scan; any other takes the exact site-by-site summary.
 fn clamp_row(row: &mut [f64], offset: usize) -> Clamp {
+    let (mut scale, mut min, mut finite) = (0.0f64, f64::INFINITY, true);
+    for &v in row.iter() {
+        scale = scale.max(v.abs());
+        min = min.min(v);
+        finite &= v.is_finite();
+    }
+    if finite && min >= 0.0 {
+        // No negatives: the site only matters for a defect, which needs one.
+        return (scale, (min, offset, min));
+    }
     row.iter_mut().enumerate().fold(CLAMP_NONE, |acc, (k, x)| {
         let v = *x;
         if v < 0.0 {
