@@ -66,6 +66,12 @@ impl Grid {
     #[inline]
     pub fn neighbour(&self, i: usize, dx: i32, dy: i32) -> Option<usize> {
         let (x, y) = self.xy(i);
+        self.neighbour_at(i, x, y, dx, dy)
+    }
+
+    /// `neighbour` for a site whose coordinates (x, y) are known.
+    #[inline]
+    fn neighbour_at(&self, i: usize, x: usize, y: usize, dx: i32, dy: i32) -> Option<usize> {
         let (nx, ny) = (self.nx as i64, self.ny as i64);
         let mut xx = x as i64 + dx as i64;
         let mut yy = y as i64 + dy as i64;
@@ -88,10 +94,12 @@ impl Grid {
     /// Moore neighbours of site i, in `MOORE` order, as (direction, site).
     #[inline]
     pub fn moore(&self, i: usize) -> impl Iterator<Item = (usize, usize)> + '_ {
+        // One division for the coordinates, not one per neighbour.
+        let (x, y) = self.xy(i);
         MOORE
             .iter()
             .enumerate()
-            .filter_map(move |(k, &(dx, dy))| self.neighbour(i, dx, dy).map(|j| (k, j)))
+            .filter_map(move |(k, &(dx, dy))| self.neighbour_at(i, x, y, dx, dy).map(|j| (k, j)))
     }
 }
 
