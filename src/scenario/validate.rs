@@ -8,9 +8,9 @@ use crate::error::ScenarioError;
 use crate::geometry::Region;
 
 /// Bytes of memory per lattice site a run needs, with margin: measured peak
-/// 126 (cells 64, five fields 40, solver workspace 8, graft sources 8,
-/// division and neighbour workspace 5; `cargo bench --bench scale`), and a
-/// checkpoint briefly holds a copy of the cells and fields (~104 more).
+/// 119 (cells 64, five fields 40, graft sources 8, division and neighbour
+/// workspace 5; `cargo bench --bench scale`), and a checkpoint briefly
+/// holds a copy of the cells and fields (~104 more).
 pub const BYTES_PER_SITE: u64 = 256;
 
 /// Sites are indexed by u32 in the division workspace (division.rs).
