@@ -36,6 +36,25 @@ pub fn temp_path(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{stem}.{}.partial{ext}", std::process::id()))
 }
 
+/// Whether `name` is a temporary of `temp_path` (`.STEM.PID.partial.EXT`).
+pub fn is_temp_name(name: &str) -> bool {
+    name.starts_with('.') && name.contains(".partial")
+}
+
+/// Removes the temporaries (`temp_path`) that writers killed mid-write
+/// (SIGKILL, power loss) left in `dir`, if any. Call it only on a folder no
+/// other process is writing: a run folder when its run starts or resumes.
+pub fn remove_temporaries(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        if is_temp_name(&e.file_name().to_string_lossy()) && e.path().is_file() {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
 /// Writes `bytes` to `path` atomically (temporary file, then rename).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
     write_atomic_with(path, |f| f.write_all(bytes).map_err(OutputError::io(path)))

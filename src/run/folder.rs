@@ -306,8 +306,12 @@ fn run_world(
         scenario: &s,
     };
     // Mark the folder incomplete first, then clear an earlier run's outputs
-    // (a resumed run keeps its snapshots and checkpoint).
+    // (a resumed run keeps its snapshots and checkpoint) and any temporary
+    // a killed writer left behind.
     write_json(&dir.join("manifest.json"), &manifest(false, w.step, None))?;
+    for sub in ["", "snapshots", "plots"] {
+        crate::output::remove_temporaries(&dir.join(sub));
+    }
     if resumed_from_step.is_none() {
         for stale in RUN_FILES {
             let _ = std::fs::remove_file(dir.join(stale));
