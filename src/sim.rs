@@ -155,27 +155,35 @@ impl World {
         self.sasp.solve_steady(&mut self.spectral);
     }
 
-    /// Graft EV secretion (au/h per site) at the current time, of young
-    /// (proliferative MSCs) or senescent EVs, into `src`.
-    fn graft_sources(&self, src: &mut [f64], young: bool) {
+    /// Graft EV secretion (au/h per site) at the current time: young EVs
+    /// (from proliferative MSCs) into `src`, and the senescent EVs (from
+    /// senescent MSCs) returned as (site, rate) pairs in site order, so that
+    /// one scan of the cells serves both EV fields.
+    fn graft_sources(&self, src: &mut [f64]) -> Vec<(usize, f64)> {
         let s = &self.scenario;
         let sen_out = s.secretome.senescent_ev_output;
         let nx = self.grid.nx;
-        src.par_chunks_mut(nx)
+        let rows: Vec<Vec<(usize, f64)>> = src
+            .par_chunks_mut(nx)
             .zip(self.cells.par_chunks(nx))
-            .for_each(|(out, row)| {
-                for (o, c) in out.iter_mut().zip(row) {
+            .enumerate()
+            .map(|(r, (out, row))| {
+                let mut senescent = Vec::new();
+                for (k, (o, c)) in out.iter_mut().zip(row).enumerate() {
                     *o = 0.0;
                     if c.kind == Kind::Msc {
                         let rate = s.grafts.get(c.graft as usize).map_or(0.0, |g| g.ev_per_h);
-                        match (c.phenotype == Phenotype::Proliferative, young) {
-                            (true, true) => *o = rate,
-                            (false, false) => *o = rate * sen_out,
-                            _ => {}
+                        if c.phenotype == Phenotype::Proliferative {
+                            *o = rate;
+                        } else {
+                            senescent.push((r * nx + k, rate * sen_out));
                         }
                     }
                 }
-            });
+                senescent
+            })
+            .collect();
+        rows.into_iter().flatten().collect()
     }
 
     /// Doses due this step, spread over the fields.
@@ -354,14 +362,15 @@ impl World {
         // 4. Time-dependent fields; uptake into cargo pools. Graft sources
         // share one buffer (the solve uses it as workspace).
         let mut sc = std::mem::replace(&mut self.scratch, Scratch::new(0, false));
-        if let Some(src) = sc.graft_src.as_mut() {
-            self.graft_sources(src, true);
-        }
+        let senescent = sc.graft_src.as_mut().map(|src| self.graft_sources(src));
         let (sp, cells) = (&mut self.spectral, &mut self.cells);
         let src = sc.graft_src.as_deref_mut();
         self.ev_young.advance(sp, src, cells, Pool::Young, dt);
-        if let Some(src) = sc.graft_src.as_mut() {
-            self.graft_sources(src, false);
+        if let (Some(src), Some(senescent)) = (sc.graft_src.as_mut(), senescent) {
+            src.par_iter_mut().for_each(|x| *x = 0.0);
+            for (i, rate) in senescent {
+                src[i] = rate;
+            }
         }
         let (sp, cells) = (&mut self.spectral, &mut self.cells);
         let src = sc.graft_src.as_deref_mut();
