@@ -1,7 +1,7 @@
 //! Quick timings for comparing two builds side by side (README,
 //! Performance): one agent step of `benches/all_fields.toml` and the three
 //! kinds of field solve, on a square grid of the side given (default 512),
-//! with 2 threads. Run the old and the new build alternately: on a shared
+//! with 2 threads, and the floor the FFTs alone set for a solve. Run the old and the new build alternately: on a shared
 //! machine the speed drifts from hour to hour, so only interleaved runs
 //! compare.
 //!
@@ -72,4 +72,30 @@ fn main() {
         });
         println!("{n}²  EV step with source (and its refill): median {med:.2} ms, best {best:.2} ms (30)");
     });
+
+    // The floor under any spectral solve: the real FFTs alone of one 2D
+    // transform pair (forward and inverse of every row, then of every
+    // column: twice the row work), on one core, data in cache.
+    let mut planner = realfft::RealFftPlanner::<f64>::new();
+    let (fwd, inv) = (planner.plan_fft_forward(n), planner.plan_fft_inverse(n));
+    let mut x = vec![1.0; n * n];
+    let mut spec = fwd.make_output_vec();
+    let (mut s1, mut s2) = (fwd.make_scratch_vec(), inv.make_scratch_vec());
+    let (med, best) = time(10, || {
+        for row in x.chunks_mut(n) {
+            fwd.process_with_scratch(row, &mut spec, &mut s1)
+                .expect("sized by the plan");
+            spec[0].im = 0.0;
+            if n % 2 == 0 {
+                spec[n / 2].im = 0.0;
+            }
+            inv.process_with_scratch(&mut spec, row, &mut s2)
+                .expect("sized by the plan");
+        }
+    });
+    println!(
+        "{n}²  FFT floor of one 2D transform pair: median {:.2} ms, best {:.2} ms of core time",
+        2.0 * med,
+        2.0 * best
+    );
 }
