@@ -32,6 +32,8 @@ pub struct Cosine {
 pub struct Work {
     v: Vec<f64>,
     spec: Vec<Complex<f64>>,
+    /// The source's half spectrum (`filter_slotted`).
+    spec_s: Vec<Complex<f64>>,
     scratch: Vec<Complex<f64>>,
 }
 
@@ -56,8 +58,76 @@ impl Cosine {
         Work {
             v: vec![0.0; self.n],
             spec: vec![Complex::new(0.0, 0.0); self.n / 2 + 1],
+            spec_s: vec![Complex::new(0.0, 0.0); self.n / 2 + 1],
             scratch: vec![Complex::new(0.0, 0.0); scratch],
         }
+    }
+
+    /// Where sample j goes in the FFT input of a DCT-II: the even samples,
+    /// then the odd ones reversed (see the module notes).
+    #[inline]
+    pub fn slot(&self, j: usize) -> usize {
+        if j % 2 == 0 {
+            j / 2
+        } else {
+            self.n - 1 - j / 2
+        }
+    }
+
+    /// One column of a solve, on samples already placed by `slot`: DCT-II,
+    /// each coefficient X_k replaced by g(k, X_k, S_k) (S the DCT-II of the
+    /// source `s`, if any, also placed by `slot`), DCT-III; the result is
+    /// left in `v` in slot order and twice its value (the caller halves it
+    /// when it puts the samples back). The arithmetic is that of `dct2`, a
+    /// pass of g, then `dct3`, value for value, without storing the
+    /// coefficients in between.
+    pub fn filter_slotted(
+        &self,
+        v: &mut [f64],
+        s: Option<&mut [f64]>,
+        w: &mut Work,
+        g: impl Fn(usize, f64, Option<f64>) -> f64,
+    ) {
+        let n = self.n;
+        assert_eq!(v.len(), n);
+        self.r2c
+            .process_with_scratch(v, &mut w.spec, &mut w.scratch)
+            .expect("buffers are sized by the plan");
+        let has_s = s.is_some();
+        if let Some(s) = s {
+            assert_eq!(s.len(), n);
+            self.r2c
+                .process_with_scratch(s, &mut w.spec_s, &mut w.scratch)
+                .expect("buffers are sized by the plan");
+        }
+        let (tw, spec, spec_s) = (&self.twiddle, &mut w.spec, &w.spec_s);
+        // X_k = Re z_k, X_{N−k} = −Im z_k with z_k = V_k·e^{−iπk/2N}.
+        let coeffs = |spec: &[Complex<f64>], k: usize| -> (f64, f64, Option<(f64, f64)>) {
+            let z = spec[k] * tw[k];
+            let zs = has_s.then(|| spec_s[k] * tw[k]);
+            (z.re, -z.im, zs.map(|z| (z.re, -z.im)))
+        };
+        let x0 = g(0, spec[0].re, has_s.then(|| spec_s[0].re));
+        let h = n.div_ceil(2);
+        for k in 1..h {
+            let (a, b, sab) = coeffs(spec, k);
+            let a = g(k, a, sab.map(|p| p.0));
+            let b = g(n - k, b, sab.map(|p| p.1));
+            // V_k = e^{+iπk/2N}·(X_k − i·X_{N−k})
+            spec[k] = Complex::new(a, -b) * tw[k].conj();
+        }
+        if n % 2 == 0 && n > 0 {
+            let m = n / 2;
+            let (a, _, sab) = coeffs(spec, m);
+            let a = g(m, a, sab.map(|p| p.0));
+            spec[m] = Complex::new(a, -a) * tw[m].conj();
+            // V_{N/2} is real in exact arithmetic; the inverse needs it so.
+            spec[m].im = 0.0;
+        }
+        spec[0] = Complex::new(x0, 0.0);
+        self.c2r
+            .process_with_scratch(spec, v, &mut w.scratch)
+            .expect("buffers are sized by the plan and the edge terms are real");
     }
 
     /// DCT-II of `x` in place.

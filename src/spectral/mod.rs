@@ -135,20 +135,24 @@ thread_local! {
     static BAND_BUFFERS: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// A band's pieces into columns `ld` apart: buf[k·ld + r] = band[r][k].
-fn gather(band: &[&mut [f64]], buf: &mut [f64], ld: usize) {
+/// A band's pieces into columns `ld` apart, each column in the FFT order
+/// of its cosine transform: buf[k·ld + slot(r)] = band[r][k].
+fn gather(band: &[&mut [f64]], buf: &mut [f64], ld: usize, t: &Cosine) {
     for (r, piece) in band.iter().enumerate() {
+        let at = t.slot(r);
         for (k, &v) in piece.iter().enumerate() {
-            buf[k * ld + r] = v;
+            buf[k * ld + at] = v;
         }
     }
 }
 
-/// The inverse of `gather`.
-fn scatter(buf: &[f64], band: &mut [&mut [f64]], ld: usize) {
+/// The inverse of `gather`, halving each value (`Cosine::filter_slotted`
+/// leaves its result doubled, as DCT-III does before its last step).
+fn scatter(buf: &[f64], band: &mut [&mut [f64]], ld: usize, t: &Cosine) {
     for (r, piece) in band.iter_mut().enumerate() {
+        let at = t.slot(r);
         for (k, v) in piece.iter_mut().enumerate() {
-            *v = buf[k * ld + r];
+            *v = 0.5 * buf[k * ld + at];
         }
     }
 }
@@ -220,40 +224,15 @@ impl Op {
 }
 
 impl Op {
-    /// Applies the operator to column kx of the coefficients (`col`, and the
-    /// source's `scol`), scaled by `norm`. One loop per case, so the common
-    /// source-free ones vectorise; the arithmetic per mode is `on_c`/`on_s`.
+    /// The new coefficient of mode (kx, ky), eigenvalue mu, from its old
+    /// one c and the source's s, scaled by `norm`.
     #[inline]
-    fn apply_column(
-        &self,
-        kx: usize,
-        exk: f64,
-        ey: &[f64],
-        norm: f64,
-        col: &mut [f64],
-        scol: Option<&[f64]>,
-    ) {
-        match (self, scol) {
-            (_, Some(scol)) => {
-                for (ky, (cc, &sc)) in col.iter_mut().zip(scol).enumerate() {
-                    let mu = exk + ey[ky];
-                    let fc = self.on_c(kx, ky, mu);
-                    *cc = norm * (fc * *cc + self.on_s(fc, mu) * sc);
-                }
-            }
+    fn coefficient(&self, kx: usize, ky: usize, mu: f64, norm: f64, c: f64, s: Option<f64>) -> f64 {
+        let fc = self.on_c(kx, ky, mu);
+        match s {
+            Some(s) => norm * (fc * c + self.on_s(fc, mu) * s),
             // + 0.0: a −0.0 reads as 0, as with a zero source.
-            (Op::Steady { diffusion, lambda }, None) => {
-                for (cc, &e) in col.iter_mut().zip(ey) {
-                    let fc = 1.0 / (diffusion * (exk + e) + lambda);
-                    *cc = norm * (fc * *cc + 0.0);
-                }
-            }
-            (Op::Step { fy, fl, fx, .. }, None) => {
-                let f0 = fl * fx[kx];
-                for (cc, &f) in col.iter_mut().zip(fy) {
-                    *cc = norm * (f0 * f * *cc + 0.0);
-                }
-            }
+            None => norm * (fc * c + 0.0),
         }
     }
 }
@@ -370,25 +349,20 @@ impl Spectral {
                             let ld = ny + 8;
                             buf.resize(2 * BAND * ld, 0.0);
                             let (cbuf, sbuf) = buf.split_at_mut(BAND * ld);
-                            gather(&cp, cbuf, ld);
+                            gather(&cp, cbuf, ld, y);
                             if has_s {
-                                gather(&sp, sbuf, ld);
+                                gather(&sp, sbuf, ld, y);
                             }
                             for k in 0..cp[0].len() {
                                 let kx = band * BAND + k;
+                                let exk = ex[kx];
                                 let col = &mut cbuf[k * ld..k * ld + ny];
-                                y.dct2(col, w);
-                                let scol = if has_s {
-                                    let scol = &mut sbuf[k * ld..k * ld + ny];
-                                    y.dct2(scol, w);
-                                    Some(&*scol)
-                                } else {
-                                    None
-                                };
-                                op.apply_column(kx, ex[kx], ey, norm, col, scol);
-                                y.dct3(col, w);
+                                let scol = has_s.then(|| &mut sbuf[k * ld..k * ld + ny]);
+                                y.filter_slotted(col, scol, w, |ky, c, s| {
+                                    op.coefficient(kx, ky, exk + ey[ky], norm, c, s)
+                                });
                             }
-                            scatter(cbuf, &mut cp, ld);
+                            scatter(cbuf, &mut cp, ld, y);
                         })
                     },
                 );
