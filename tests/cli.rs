@@ -328,3 +328,37 @@ fn rerunning_into_a_folder_leaves_no_stale_snapshots() {
         ]
     );
 }
+
+#[test]
+fn an_unwritable_or_closed_stdout_is_an_error_not_a_panic() {
+    let scenario = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/default.toml");
+    let bin = env!("CARGO_BIN_EXE_senesim");
+    // A full disk (Linux's /dev/full fails every write).
+    if let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") {
+        let o = std::process::Command::new(bin)
+            .args(["check", scenario])
+            .stdout(full)
+            .output()
+            .unwrap();
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{err}");
+        assert!(err.starts_with("error: failed printing to stdout"), "{err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    // A reader that has gone (`senesim check s.toml | head -1`).
+    let mut child = std::process::Command::new(bin)
+        .args(["check", scenario])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    let err = stderr(&o);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(
+        matches!(o.status.code(), Some(141) | Some(0)),
+        "{:?} {err}",
+        o.status
+    );
+}
