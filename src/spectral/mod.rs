@@ -237,17 +237,10 @@ impl Op {
     }
 }
 
-fn rows_cosine(data: &mut [f64], t: &Cosine, len: usize, inverse: bool) {
-    data.par_chunks_mut(len).for_each_init(
-        || t.work(),
-        |w, row| {
-            if inverse {
-                t.dct3(row, w)
-            } else {
-                t.dct2(row, w)
-            }
-        },
-    );
+/// DCT-II of every row (the inverse row pass is fused with clamping).
+fn rows_cosine(data: &mut [f64], t: &Cosine, len: usize) {
+    data.par_chunks_mut(len)
+        .for_each_init(|| t.work(), |w, row| t.dct2(row, w));
 }
 
 fn rows_fft(data: &mut [Complex<f64>], len: usize, plan: &Arc<dyn Fft<f64>>) {
@@ -326,10 +319,10 @@ impl Spectral {
         let (ex, ey) = (&self.ex, &self.ey);
         match &self.plans {
             Plans::Cosine { x, y } => {
-                rows_cosine(c, x, nx, false);
+                rows_cosine(c, x, nx);
                 let mut s = s;
                 if let Some(s) = s.as_deref_mut() {
-                    rows_cosine(s, x, nx, false);
+                    rows_cosine(s, x, nx);
                 }
                 // Columns in bands: forward, the diagonal operator, inverse,
                 // each band's columns in cache (DCT3∘DCT2 = N/2 per axis).
