@@ -24,8 +24,10 @@
 //!
 //! No-flux 2D solves take three sweeps over the grid: cosine transforms of
 //! the rows; then the columns in bands of 16, each band gathered into
-//! per-thread buffers where its columns are transformed, multiplied by their
-//! modes' factors and transformed back while in cache; then the inverse
+//! per-thread buffers (straight into the FFT's sample order) where its
+//! columns are transformed, multiplied by their modes' factors and
+//! transformed back in one pass while in cache (`Cosine::filter_slotted`,
+//! the same arithmetic as DCT-II, factors, DCT-III); then the inverse
 //! transforms of the rows, which also clamp round-off. Periodic solves go
 //! rows, transpose, rows (half spectra). Rows and bands run in parallel with
 //! rayon, each row's or column's arithmetic independent of the thread that
