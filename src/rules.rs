@@ -321,6 +321,7 @@ pub fn sasp_secretion(cell: &Cell, now_h: f64, p: &CellParams) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scenario::load;
 
     #[test]
     fn inlined_powi_is_bit_identical_to_std() {
@@ -332,7 +333,6 @@ mod tests {
             }
         }
     }
-    use crate::scenario::load;
 
     fn params() -> (CellParams, TissueParams) {
         let s = load(None, &[]).unwrap().scenario;

@@ -221,16 +221,7 @@ fn compare_refuses_to_overwrite_another_comparison() {
     assert_eq!(same["comparisons"], first["comparisons"]);
     // A run folder is not a compare folder either.
     let run = t.path().join("run");
-    let o = senesim(&[
-        "run",
-        sc.to_str().unwrap(),
-        "--out",
-        run.to_str().unwrap(),
-        "--quiet",
-        "--no-plots",
-        "--set",
-        "run.days=2",
-    ]);
+    let o = run_quiet(&sc, &run, &["--set", "run.days=2"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let o = senesim(&[
         "compare",

@@ -162,14 +162,7 @@ fn a_run_killed_after_a_checkpoint_resumes_to_the_same_outputs() {
     let t = Temp::new();
     let s = t.write("long.toml", LONG);
     let whole = t.path().join("whole");
-    let o = senesim(&[
-        "run",
-        s.to_str().unwrap(),
-        "--out",
-        whole.to_str().unwrap(),
-        "--quiet",
-        "--no-plots",
-    ]);
+    let o = run_quiet(&s, &whole, &[]);
     assert!(o.status.success(), "{}", stderr(&o));
 
     let cut = t.path().join("cut");

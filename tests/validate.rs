@@ -79,14 +79,7 @@ fn validate_refuses_a_run_folder() {
     let t = Temp::new();
     let run = t.path().join("r");
     let sc = t.write("s.toml", SWEEP_BASE);
-    let o = senesim(&[
-        "run",
-        sc.to_str().unwrap(),
-        "--out",
-        run.to_str().unwrap(),
-        "--quiet",
-        "--no-plots",
-    ]);
+    let o = run_quiet(&sc, &run, &[]);
     assert!(o.status.success(), "{}", stderr(&o));
     let manifest = std::fs::read(run.join("manifest.json")).unwrap();
     let o = senesim(&[

@@ -37,7 +37,7 @@ pub fn temp_path(path: &Path) -> PathBuf {
 }
 
 /// Whether `name` is a temporary of `temp_path` (`.STEM.PID.partial.EXT`).
-pub fn is_temp_name(name: &str) -> bool {
+fn is_temp_name(name: &str) -> bool {
     name.starts_with('.') && name.contains(".partial")
 }
 

@@ -39,6 +39,20 @@ pub fn senesim(args: &[&str]) -> Output {
         .expect("run senesim")
 }
 
+/// `senesim run SCENARIO --out OUT --quiet --no-plots EXTRA…`.
+pub fn run_quiet(scenario: &Path, out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "run",
+        scenario.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+        "--no-plots",
+    ];
+    args.extend_from_slice(extra);
+    senesim(&args)
+}
+
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
