@@ -8,13 +8,23 @@
 //! books, treatment progress (doses given, batches in use, the QC ledger),
 //! event counters, wound-closure crossings and the step counter. Random
 //! numbers are keyed by (seed, step, site, purpose), so there is no
-//! generator state. Format: the line `senesim checkpoint 1`, then the
-//! fields in bincode (standard configuration). A checkpoint is only resumed
-//! by the senesim version that wrote it.
+//! generator state. A checkpoint is only resumed by the senesim version
+//! that wrote it.
+//!
+//! Format (version 2): the line `senesim checkpoint 2`, the body's length
+//! (u64, little-endian), its CRC-32 (u32, little-endian), then the body:
+//! the fields in bincode (standard configuration). Reading checks, before
+//! anything is used: that the file is a regular file no larger than the
+//! memory free; the length and the checksum (every single-bit flip and
+//! every burst of up to 32 bits is detected); a decoding bounded to a small
+//! multiple of the body's size (a length field cannot claim more); the
+//! version; the embedded scenario, validated as if it were a file; and
+//! that cells, fields and treatment progress fit that scenario's grid and
+//! schedule.
 
 use crate::cell::Cell;
 use crate::division::Moves;
-use crate::error::OutputError;
+use crate::error::{CheckpointError, OutputError};
 use crate::field::{Balance, FieldState};
 use crate::geometry::Grid;
 use crate::observe::Row;
@@ -27,7 +37,9 @@ use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::path::Path;
 
-const MAGIC: &[u8] = b"senesim checkpoint 1\n";
+const MAGIC: &[u8] = b"senesim checkpoint 2\n";
+/// Bytes before the body: magic, length, checksum.
+const HEADER: usize = MAGIC.len() + 8 + 4;
 
 /// The file name of a run folder's checkpoint.
 pub const FILE: &str = "checkpoint.bin";
@@ -55,6 +67,13 @@ pub struct Head {
 }
 
 impl Head {
+    /// The run's scenario, validated as a scenario file would be (an edited
+    /// checkpoint must not run what `senesim run` would refuse).
+    pub fn scenario_checked(&self, path: &Path) -> Result<Scenario, CheckpointError> {
+        checked(path, &self.scenario_json, "its scenario")
+    }
+
+    /// The run's scenario, unchecked (the checkpoint was checked when read).
     pub fn scenario(&self) -> Result<Scenario, String> {
         serde_json::from_str(&self.scenario_json).map_err(|e| format!("scenario: {e}"))
     }
@@ -67,6 +86,19 @@ impl Head {
     }
 }
 
+fn checked(path: &Path, json: &str, what: &str) -> Result<Scenario, CheckpointError> {
+    let bad = |rule: String| CheckpointError {
+        path: path.to_path_buf(),
+        rule,
+    };
+    let s: Scenario =
+        serde_json::from_str(json).map_err(|e| bad(format!("{what} does not read: {e}")))?;
+    let origins = crate::scenario::Origins::labelled(&format!("{} ({what})", path.display()));
+    crate::scenario::validate(&s, &origins)
+        .map_err(|e| bad(format!("{what} is not valid: {e}")))?;
+    Ok(s)
+}
+
 impl Checkpoint {
     /// Simulated time of the checkpoint (h).
     pub fn time_h(&self) -> Result<f64, String> {
@@ -76,46 +108,101 @@ impl Checkpoint {
 
 /// Writes `c` to `path` atomically.
 pub fn write(path: &Path, c: &Checkpoint) -> Result<(), OutputError> {
+    let body = bincode::serde::encode_to_vec(c, bincode::config::standard()).map_err(|e| {
+        OutputError::Encode {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        }
+    })?;
     write_atomic_with(path, |f| {
         let mut w = std::io::BufWriter::with_capacity(1 << 16, f);
-        w.write_all(MAGIC).map_err(OutputError::io(path))?;
-        bincode::serde::encode_into_std_write(c, &mut w, bincode::config::standard()).map_err(
-            |e| OutputError::Encode {
-                path: path.to_path_buf(),
-                message: e.to_string(),
-            },
-        )?;
-        w.flush().map_err(OutputError::io(path))
+        w.write_all(MAGIC)
+            .and_then(|_| w.write_all(&(body.len() as u64).to_le_bytes()))
+            .and_then(|_| w.write_all(&crc32fast::hash(&body).to_le_bytes()))
+            .and_then(|_| w.write_all(&body))
+            .and_then(|_| w.flush())
+            .map_err(OutputError::io(path))
     })
 }
 
-/// Reads a checkpoint, refusing other files and other senesim versions.
-pub fn read(path: &Path) -> Result<Checkpoint, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let body = bytes.strip_prefix(MAGIC).ok_or_else(|| {
-        format!(
-            "{}: not a senesim checkpoint (it does not start with `senesim checkpoint 1`)",
-            path.display()
-        )
+/// Decodes `body` allowing the decoder to claim at most `N` bytes.
+fn decode_limited<const N: usize>(body: &[u8]) -> Result<(Checkpoint, usize), String> {
+    bincode::serde::decode_from_slice(body, bincode::config::standard().with_limit::<N>())
+        .map_err(|e| e.to_string())
+}
+
+/// Decodes with a limit of the smallest power-of-16 tier above 16× the
+/// body's size: nothing decoded can claim more memory than that.
+fn decode_bounded(body: &[u8]) -> Result<(Checkpoint, usize), String> {
+    let n = body.len().saturating_mul(16);
+    if n <= 1 << 24 {
+        decode_limited::<{ 1 << 24 }>(body)
+    } else if n <= 1 << 28 {
+        decode_limited::<{ 1 << 28 }>(body)
+    } else if n <= 1 << 32 {
+        decode_limited::<{ 1 << 32 }>(body)
+    } else {
+        decode_limited::<{ 1 << 36 }>(body)
+    }
+}
+
+/// Reads and checks a checkpoint (see the module's notes): refuses other
+/// files, damaged ones, other senesim versions and invalid scenarios.
+pub fn read(path: &Path) -> Result<Checkpoint, CheckpointError> {
+    let bad = |rule: String| CheckpointError {
+        path: path.to_path_buf(),
+        rule,
+    };
+    let cap = crate::scenario::available_memory() / 2;
+    let bytes = crate::input::read_capped(path, cap).map_err(|e| bad(e.to_string()))?;
+    let rest = bytes.strip_prefix(MAGIC).ok_or_else(|| {
+        bad("not a senesim checkpoint of this version (it does not start with `senesim checkpoint 2`)".into())
     })?;
-    let (c, used): (Checkpoint, usize) =
-        bincode::serde::decode_from_slice(body, bincode::config::standard())
-            .map_err(|e| format!("{}: damaged checkpoint: {e}", path.display()))?;
-    if used != body.len() {
-        return Err(format!(
-            "{}: damaged checkpoint: {} trailing bytes",
-            path.display(),
-            body.len() - used
+    if bytes.len() < HEADER {
+        return Err(bad("damaged checkpoint: shorter than its header".into()));
+    }
+    let len = u64::from_le_bytes(rest[..8].try_into().unwrap_or_default());
+    let crc = u32::from_le_bytes(rest[8..12].try_into().unwrap_or_default());
+    let body = &rest[12..];
+    if len != body.len() as u64 {
+        return Err(bad(format!(
+            "damaged checkpoint: its header gives {len} bytes of state, the file holds {} (truncated or extended)",
+            body.len()
+        )));
+    }
+    if crc32fast::hash(body) != crc {
+        return Err(bad(
+            "damaged checkpoint: its checksum does not match its contents (rule: a checkpoint is resumed only as it was written)".into(),
         ));
+    }
+    let (c, used) = decode_bounded(body).map_err(|e| bad(format!("damaged checkpoint: {e}")))?;
+    if used != body.len() {
+        return Err(bad(format!(
+            "damaged checkpoint: {} trailing bytes",
+            body.len() - used
+        )));
     }
     if c.head.senesim_version != env!("CARGO_PKG_VERSION") {
-        return Err(format!(
-            "{}: written by senesim {}, this is {}: a run continues bit for bit only in the version that started it",
-            path.display(),
-            c.head.senesim_version,
+        return Err(bad(format!(
+            "written by senesim {}, this is {}: a run continues bit for bit only in the version that started it",
+            crate::input::printable(&c.head.senesim_version),
             env!("CARGO_PKG_VERSION")
-        ));
+        )));
     }
+    let s = c.head.scenario_checked(path)?;
+    if let Some(j) = &c.head.treated_area_json {
+        checked(path, j, "its treated-area scenario")?;
+    }
+    if let Some(h) = c.head.checkpoint_every_h {
+        if !(h.is_finite() && h > 0.0) {
+            return Err(bad(format!(
+                "checkpoint_every_h = {h}: must be a positive number of hours"
+            )));
+        }
+    }
+    c.world
+        .fits(&s)
+        .map_err(|e| bad(format!("its state does not fit its scenario: {e}")))?;
     Ok(c)
 }
 
@@ -130,6 +217,34 @@ pub struct WorldState {
     pub moves: Moves,
     pub plan: Plan,
     pub closure: Closure,
+}
+
+impl WorldState {
+    /// Whether this state can be a step of a run of `s`: as many cells and
+    /// field values as sites, a step within the run, treatment progress
+    /// matching the scenario's schedule.
+    pub fn fits(&self, s: &Scenario) -> Result<(), String> {
+        let sites = s.grid.nx * s.grid.ny;
+        if self.cells.len() != sites {
+            return Err(format!(
+                "{} cells for the {}×{} grid",
+                self.cells.len(),
+                s.grid.nx,
+                s.grid.ny
+            ));
+        }
+        if self.fields.len() != 5 || self.fields.iter().any(|f| f.c.len() != sites) {
+            return Err("the fields do not match the grid".into());
+        }
+        if self.step > s.steps() {
+            return Err(format!(
+                "step {} is past the run's {} steps",
+                self.step,
+                s.steps()
+            ));
+        }
+        self.plan.fits(&Plan::new(s))
+    }
 }
 
 impl World {

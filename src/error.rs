@@ -50,6 +50,36 @@ impl OutputError {
     }
 }
 
+/// An output folder that cannot be written now, or not by this command.
+#[derive(Debug, Error)]
+pub enum FolderError {
+    /// Another process is writing the folder.
+    #[error("{}: in use by {holder} (rule: one writer per folder; wait for it to finish, or choose another --out)", dir.display())]
+    Busy { dir: PathBuf, holder: String },
+    /// The folder holds something this command must not replace.
+    #[error("{}: {rule}", dir.display())]
+    Refused { dir: PathBuf, rule: String },
+    #[error(transparent)]
+    Output(#[from] OutputError),
+}
+
+impl FolderError {
+    /// Whether the user can fix it by their choice of folder (exit 2), as
+    /// opposed to a failure of the file system (exit 1).
+    pub fn is_input(&self) -> bool {
+        !matches!(self, FolderError::Output(_))
+    }
+}
+
+/// A checkpoint that cannot be resumed: damaged, foreign, of another
+/// version, or holding an invalid scenario.
+#[derive(Debug, Error)]
+#[error("{}: {rule}", path.display())]
+pub struct CheckpointError {
+    pub path: PathBuf,
+    pub rule: String,
+}
+
 #[derive(Debug, Error)]
 pub enum SweepError {
     #[error("{}: cannot read sweep file: {source}", path.display())]
@@ -79,6 +109,8 @@ pub enum SweepError {
     Folder { dir: PathBuf, rule: String },
     #[error(transparent)]
     Output(#[from] OutputError),
+    #[error(transparent)]
+    Claim(#[from] FolderError),
     /// A run of the sweep stopped (interrupted, or a numerical failure).
     #[error("run {run_id}: {source}")]
     Run {
@@ -107,6 +139,20 @@ pub enum PlotError {
     Input { dir: PathBuf, rule: String },
     #[error(transparent)]
     Output(#[from] OutputError),
+    /// A stop was requested (SIGINT/SIGTERM) between two figures.
+    #[error("interrupted while drawing the plots")]
+    Interrupted,
+}
+
+/// A quantity a run would write (a time-series value, a summary metric, a
+/// cell's damage or cargo) that is not finite: the run stops instead.
+#[derive(Debug, Error, Clone, PartialEq)]
+#[error("numerical failure at step {step} (t = {time_h} h): {quantity} is {value}; every value senesim writes must be finite. The run is stopped and marked incomplete (a parameter far outside its documented range can cause this)")]
+pub struct NonFiniteError {
+    pub quantity: String,
+    pub step: u64,
+    pub time_h: f64,
+    pub value: f64,
 }
 
 /// A field value that no correct solve can produce: the run stops here and

@@ -199,6 +199,26 @@ impl Plan {
         }
     }
 
+    /// Whether a saved plan is one of this (fresh) plan's run: the same
+    /// doses, and progress within them.
+    pub fn fits(&self, fresh: &Plan) -> Result<(), String> {
+        let same = self.doses.len() == fresh.doses.len()
+            && self
+                .doses
+                .iter()
+                .zip(&fresh.doses)
+                .all(|(a, b)| a.step == b.step && a.treatment == b.treatment)
+            && self.next <= self.doses.len()
+            && self.batch.len() == fresh.batch.len()
+            && self.doses_from_batch.len() == fresh.doses_from_batch.len()
+            && self.releases.len() == fresh.releases.len();
+        if same {
+            Ok(())
+        } else {
+            Err("its treatment progress does not match the scenario's schedule".into())
+        }
+    }
+
     /// The doses given at `step` (none when none is due or no batch passed QC).
     pub fn due(&mut self, step: u64, s: &Scenario) -> Vec<Given> {
         let mut out = Vec::new();

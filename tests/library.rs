@@ -53,6 +53,8 @@ fn verdicts(file: &str, sets: &[&str], replicates: u64) -> senesim::compare::Rep
         threads: 2,
         out: t.path().to_path_buf(),
         progress: false,
+        force: false,
+        plots: false,
     };
     compare(&l, &arms, &opts).unwrap()
 }

@@ -31,7 +31,7 @@ pub enum Command {
         /// Output folder [default: runs/<scenario file name>].
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Base seed (same as --set run.seed=N).
+        /// Base seed (same as --set run.seed=N): any seed senesim printed or wrote.
         #[arg(long)]
         seed: Option<u64>,
         /// Worker threads [default: all cores]. Results do not depend on it.
@@ -56,7 +56,9 @@ pub enum Command {
         /// treatments to it; the grid must match.
         #[arg(long, value_name = "FILE")]
         from_checkpoint: Option<PathBuf>,
-        /// Overwrite an output folder that holds a run of another scenario or seed.
+        /// Replace a run of another scenario or seed in the output folder
+        /// (only the files its manifest lists), or write into a non-empty
+        /// folder senesim did not make (only senesim's own file names).
         #[arg(long)]
         force: bool,
     },
@@ -129,24 +131,6 @@ pub const EXIT_RUN: i32 = 1;
 /// Exit status of a run stopped by SIGINT or SIGTERM (128 + SIGINT).
 pub const EXIT_INTERRUPTED: i32 = 130;
 
-/// If `out` holds a run (its manifest) of another scenario or seed, what it
-/// holds: "\"name\" (seed N)".
-fn other_run(out: &Path, s: &crate::scenario::Scenario) -> Option<String> {
-    let text = std::fs::read_to_string(out.join("manifest.json")).ok()?;
-    let m: crate::run::ManifestRecord = match serde_json::from_str(&text) {
-        Ok(m) => m,
-        Err(_) => return Some("something else (its manifest.json is not a run's)".into()),
-    };
-    let same = serde_json::to_value(s).is_ok_and(|v| v == m.scenario);
-    (!same).then(|| {
-        format!(
-            "\"{}\" (seed {})",
-            m.scenario["name"].as_str().unwrap_or("?"),
-            m.seed
-        )
-    })
-}
-
 /// Reports how a run folder's run ended; returns the exit status.
 fn report_run(
     out: &Path,
@@ -177,6 +161,14 @@ fn report_run(
             eprintln!("stopped: {e}");
             EXIT_INTERRUPTED
         }
+        Err(RunError::Folder(e)) if e.is_input() => {
+            eprintln!("error: {e}");
+            EXIT_INPUT
+        }
+        Err(e @ RunError::Checkpoint(_)) => {
+            eprintln!("error: {e}");
+            EXIT_INPUT
+        }
         Err(e) => {
             eprintln!("error: run into {} failed: {e}", out.display());
             EXIT_RUN
@@ -188,6 +180,19 @@ fn load(path: Option<&Path>, sets: &[String]) -> Result<Loaded, ScenarioError> {
     resolve(path, sets)
 }
 
+/// `load`, then `--seed` (which overrides `run.seed` of the file and of `--set`).
+fn load_seeded(
+    path: Option<&Path>,
+    sets: &[String],
+    seed: Option<u64>,
+) -> Result<Loaded, ScenarioError> {
+    let mut l = resolve(path, sets)?;
+    if let Some(s) = seed {
+        l.scenario.run.seed = s;
+    }
+    Ok(l)
+}
+
 fn default_out(path: Option<&Path>) -> PathBuf {
     let stem = path.and_then(|p| p.file_stem()).map_or_else(
         || "default".to_string(),
@@ -196,10 +201,14 @@ fn default_out(path: Option<&Path>) -> PathBuf {
     PathBuf::from("runs").join(stem)
 }
 
+/// Most worker threads a command takes (`--threads`): beyond the cores
+/// they only cost memory (a stack each) and start-up time.
+pub const MAX_THREADS: usize = 1024;
+
 fn threads_or_default(threads: Option<usize>) -> Result<usize, i32> {
     match threads {
-        Some(0) => {
-            eprintln!("error: --threads 0: must be ≥ 1");
+        Some(t) if !(1..=MAX_THREADS).contains(&t) => {
+            eprintln!("error: --threads {t}: must be between 1 and {MAX_THREADS} (rule: worker threads; results do not depend on their number)");
             Err(EXIT_INPUT)
         }
         Some(t) => Ok(t),
@@ -246,7 +255,7 @@ fn run_compare(a: CompareArgs) -> i32 {
         force,
     } = a;
     let plots = !no_plots;
-    use crate::compare::{arms_of, compare, table, write_report, CompareOptions};
+    use crate::compare::{arms_of, compare, table, CompareOptions};
     if !(2..=100_000).contains(&replicates) {
         eprintln!("error: --replicates {replicates}: must be between 2 and 100000 (a confidence interval needs at least 2)");
         return EXIT_INPUT;
@@ -270,20 +279,9 @@ fn run_compare(a: CompareArgs) -> i32 {
         d.push("-compare");
         PathBuf::from(d)
     });
-    if !force {
-        let fp = crate::compare::fingerprint(&arms, replicates);
-        if let Some(other) = crate::compare::other_contents(&out, &fp) {
-            eprintln!(
-                "error: --out {}: the folder holds {other}; this comparison would overwrite it \
-                 (rule: a compare folder holds one comparison; choose another --out, or pass --force)",
-                out.display()
-            );
-            return EXIT_INPUT;
-        }
-    }
     eprintln!(
         "senesim compare: {} — {} arms × {} replicates on {} threads → {}",
-        loaded.scenario.name,
+        crate::input::printable(&loaded.scenario.name),
         arms.len(),
         replicates,
         threads,
@@ -294,25 +292,30 @@ fn run_compare(a: CompareArgs) -> i32 {
         threads,
         out: out.clone(),
         progress: !quiet,
+        force,
+        plots,
     };
+    signals::install();
     let report = match compare(&loaded, &arms, &opts) {
         Ok(r) => r,
+        Err(crate::run::RunError::Interrupted { .. }) => {
+            eprintln!(
+                "stopped: the comparison in {} is marked incomplete; finished replicates are saved: \
+                 rerun the same command to continue",
+                out.display()
+            );
+            return EXIT_INTERRUPTED;
+        }
+        Err(crate::run::RunError::Folder(e)) if e.is_input() => {
+            eprintln!("error: {e}");
+            return EXIT_INPUT;
+        }
         Err(e) => {
             eprintln!("error: {e}");
             return EXIT_RUN;
         }
     };
-    if let Err(e) = write_report(&out, &report) {
-        eprintln!("error: {e}");
-        return EXIT_RUN;
-    }
     print!("{}", table(&report));
-    if plots {
-        if let Err(e) = crate::plot::compare::plot_compare(&out, crate::plot::figure::Format::Png) {
-            eprintln!("error: {e}");
-            return EXIT_RUN;
-        }
-    }
     eprintln!(
         "outputs: {}/{{comparison.json, runs.csv, timeseries.csv, table.txt{}}}",
         out.display(),
@@ -359,19 +362,10 @@ pub fn main_with(cli: Cli) -> i32 {
                 Ok(t) => t,
                 Err(code) => return code,
             };
-            let ckpt = dir.join(crate::checkpoint::FILE);
-            if !ckpt.is_file() {
-                eprintln!(
-                    "error: {}: no checkpoint.bin: nothing to resume (a run saves one when interrupted, or with --checkpoint-every)",
-                    dir.display()
-                );
-                return EXIT_INPUT;
-            }
             signals::install();
             eprintln!("senesim: resuming {} on {threads} threads", dir.display());
-            let plots = crate::checkpoint::read(&dir.join(crate::checkpoint::FILE))
-                .map(|c| c.head.plots)
-                .unwrap_or(true);
+            let plots =
+                crate::run::ManifestRecord::read(&dir).is_none_or(|m| m.scenario.is_object());
             report_run(&dir, crate::run::resume_dir(&dir, threads, !quiet), plots)
         }
         Command::Run {
@@ -379,17 +373,14 @@ pub fn main_with(cli: Cli) -> i32 {
             out,
             seed,
             threads,
-            mut sets,
+            sets,
             quiet,
             no_plots,
             checkpoint_every,
             from_checkpoint,
             force,
         } => {
-            if let Some(s) = seed {
-                sets.push(format!("run.seed={s}"));
-            }
-            let loaded = match load(scenario.as_deref(), &sets) {
+            let loaded = match load_seeded(scenario.as_deref(), &sets, seed) {
                 Ok(l) => l,
                 Err(e) => {
                     eprintln!("error: {e}");
@@ -438,22 +429,13 @@ pub fn main_with(cli: Cli) -> i32 {
                 }
             }
             let out = out.unwrap_or_else(|| default_out(scenario.as_deref()));
-            if !force {
-                if let Some(other) = other_run(&out, &loaded.scenario) {
-                    eprintln!(
-                        "error: --out {}: the folder holds a run of {other}; this run would overwrite it \
-                         (rule: a run folder holds one scenario and seed; choose another --out, or pass --force)",
-                        out.display()
-                    );
-                    return EXIT_INPUT;
-                }
-            }
             let mut opts = RunOptions::single(out.clone(), threads, !quiet);
             opts.plots = !no_plots;
+            opts.force = force;
             opts.checkpoint_every_h = checkpoint_every;
             eprintln!(
                 "senesim: {} — {} days on {}×{} sites, seed {}, {} threads → {}",
-                loaded.scenario.name,
+                crate::input::printable(&loaded.scenario.name),
                 loaded.scenario.run.days,
                 loaded.scenario.grid.nx,
                 loaded.scenario.grid.ny,

@@ -2,7 +2,7 @@
 
 use super::{threads_or_default, EXIT_INPUT, EXIT_RUN};
 use crate::error::SweepError;
-use crate::sweep::slurm::{script, SlurmOptions};
+use crate::sweep::slurm::{check_values, script, SlurmOptions};
 use crate::sweep::{self, Shard, SweepOptions};
 use std::path::{Path, PathBuf};
 
@@ -48,6 +48,7 @@ fn exit_for(e: &SweepError) -> i32 {
         {
             super::EXIT_INTERRUPTED
         }
+        SweepError::Claim(f) if !f.is_input() => EXIT_RUN,
         SweepError::Output(_) | SweepError::Threads { .. } | SweepError::Run { .. } => EXIT_RUN,
         _ => EXIT_INPUT,
     }
@@ -84,23 +85,23 @@ pub fn run_sweep(a: SweepArgs) -> i32 {
             eprintln!("error: --tasks 0: must be ≥ 1");
             return EXIT_INPUT;
         }
+        let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("senesim"));
+        let so = SlurmOptions {
+            tasks,
+            cpus_per_task: a.threads.unwrap_or(1),
+            time: a.slurm_time.as_deref(),
+            partition: a.partition.as_deref(),
+        };
+        let (sweep_abs, out_abs) = (absolute(&a.sweep), absolute(&out));
+        if let Err(rule) = check_values(&exe, &sweep_abs, &out_abs, &so) {
+            eprintln!("error: {rule}");
+            return EXIT_INPUT;
+        }
         if let Err(e) = sweep::prepare_folder(&plan, &out, a.force) {
             eprintln!("error: {e}");
             return exit_for(&e);
         }
-        let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("senesim"));
-        let text = script(
-            &plan,
-            &exe,
-            &absolute(&a.sweep),
-            &absolute(&out),
-            &SlurmOptions {
-                tasks,
-                cpus_per_task: a.threads.unwrap_or(1),
-                time: a.slurm_time.as_deref(),
-                partition: a.partition.as_deref(),
-            },
-        );
+        let text = script(&plan, &exe, &sweep_abs, &out_abs, &so);
         let path = out.join("submit.sbatch");
         let written = std::fs::create_dir_all(out.join("slurm"))
             .map_err(crate::error::OutputError::io(out.join("slurm")))
@@ -111,17 +112,17 @@ pub fn run_sweep(a: SweepArgs) -> i32 {
         }
         eprintln!(
             "wrote {} ({} runs in {tasks} array tasks)\nsubmit: sbatch {}\nthen:   senesim merge {}",
-            path.display(),
+            crate::input::printable(&path.display().to_string()),
             rec.runs(),
-            path.display(),
-            out.display()
+            crate::run::folder::shell_word(&path),
+            crate::run::folder::shell_word(&out)
         );
         return 0;
     }
     let shard = a.shard.unwrap_or(Shard::ALL);
     eprintln!(
         "senesim sweep: {} — {} points × {} arms × {} replicates = {} runs{} on {} thread(s) → {}",
-        rec.name,
+        crate::input::printable(&rec.name),
         rec.points.len(),
         rec.arms.len(),
         rec.replicates,
@@ -202,22 +203,58 @@ pub fn run_merge(dirs: Vec<PathBuf>, out: Option<PathBuf>) -> i32 {
     }
 }
 
+/// Adds plots drawn later (`senesim plot DIR --svg`) to a run's manifest
+/// `files`, so that a later run in the folder may replace them.
+fn own_plots(dir: &Path, paths: &[PathBuf]) {
+    let Some(mut m) = crate::folder::read_manifest(dir) else {
+        return;
+    };
+    let mut files = crate::folder::owned_files(&m);
+    files.extend(paths.iter().map(|p| crate::folder::relative(dir, p)));
+    files.sort();
+    files.dedup();
+    m["files"] = serde_json::json!(files);
+    let _ = crate::output::write_json(&dir.join("manifest.json"), &m);
+}
+
 pub fn run_plot(dir: PathBuf, metric: Option<String>, arm: Option<String>, svg: bool) -> i32 {
     use crate::error::PlotError;
+    use crate::folder::Kind;
     use crate::plot::figure::Format;
     use crate::plot::sweep::{plot_sweep, SweepPlotOptions};
-    use crate::plot::{compare::plot_compare, folder_kind, run::plot_run, FolderKind};
+    use crate::plot::{compare::plot_compare, run::plot_run};
     let format = if svg { Format::Svg } else { Format::Png };
-    let kind = folder_kind(&dir);
-    if kind != Some(FolderKind::Sweep) && (metric.is_some() || arm.is_some()) {
+    let kind = crate::folder::kind(&dir);
+    if kind != Some(Kind::Sweep) && (metric.is_some() || arm.is_some()) {
         eprintln!(
             "error: {}: --metric and --arm apply to sweep folders (with sweep.json) only",
             dir.display()
         );
         return EXIT_INPUT;
     }
+    if kind == Some(Kind::Validate) {
+        eprintln!(
+            "error: {}: holds a validation report; its plots are drawn with it, in {} (see report.md); \
+             `senesim plot` draws run, compare and sweep folders",
+            dir.display(),
+            dir.join("plots").display()
+        );
+        return EXIT_INPUT;
+    }
+    // Plots are written into the folder: one writer at a time (a sweep's
+    // shards hold it shared, so a sweep still running is refused too).
+    let _lock = match kind
+        .map(|_| crate::folder::lock(&dir, crate::folder::LOCK, crate::folder::Access::Exclusive))
+    {
+        Some(Err(e)) => {
+            eprintln!("error: {e}");
+            return EXIT_INPUT;
+        }
+        other => other,
+    };
     let result = match kind {
-        Some(FolderKind::Sweep) => plot_sweep(
+        Some(Kind::Validate) => unreachable!("refused above"),
+        Some(Kind::Sweep) => plot_sweep(
             &dir,
             &SweepPlotOptions {
                 metric,
@@ -225,8 +262,8 @@ pub fn run_plot(dir: PathBuf, metric: Option<String>, arm: Option<String>, svg: 
                 format,
             },
         ),
-        Some(FolderKind::Compare) => plot_compare(&dir, format),
-        Some(FolderKind::Run) => plot_run(&dir, format),
+        Some(Kind::Compare) => plot_compare(&dir, format),
+        Some(Kind::Run) => plot_run(&dir, format).inspect(|paths| own_plots(&dir, paths)),
         None => Err(PlotError::Input {
             dir: dir.clone(),
             rule: "not a senesim folder: expected a run (manifest.json), a comparison \

@@ -3,7 +3,7 @@
 use super::{threads_or_default, EXIT_INPUT, EXIT_RUN};
 use crate::run::with_threads;
 use crate::validate::{run_checks, write_report, Manifest, CHECKS};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 /// Exit status when the suite ran and a check failed.
@@ -27,22 +27,6 @@ pub struct ValidateArgs {
     only: Vec<String>,
 }
 
-/// What `out` holds if it is a run, comparison or sweep folder (a folder
-/// with an earlier validation report is fine: the report is replaced).
-fn other_contents(out: &Path) -> Option<&'static str> {
-    use crate::plot::{folder_kind, FolderKind};
-    match folder_kind(out)? {
-        FolderKind::Sweep => Some("a sweep"),
-        FolderKind::Compare => Some("a comparison"),
-        FolderKind::Run => {
-            // A validation manifest counts its checks; a run's does not.
-            let text = std::fs::read_to_string(out.join("manifest.json")).ok()?;
-            let m: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
-            m.get("checks").is_none().then_some("a run")
-        }
-    }
-}
-
 pub fn run_validate(a: ValidateArgs) -> i32 {
     let ids: Vec<&str> = CHECKS.iter().map(|(id, _)| *id).collect();
     if let Some(bad) = a.only.iter().find(|o| !ids.contains(&o.as_str())) {
@@ -59,21 +43,17 @@ pub fn run_validate(a: ValidateArgs) -> i32 {
     let out = a
         .out
         .unwrap_or_else(|| PathBuf::from("runs").join("validate"));
-    if let Some(other) = other_contents(&out) {
-        eprintln!(
-            "error: --out {}: the folder holds {other}, which the report would overwrite \
-             (rule: a validation report gets a folder of its own; choose another --out)",
-            out.display()
-        );
-        return EXIT_INPUT;
-    }
+    // A report gets a folder of its own, written by one process at a time.
+    let _lock = match crate::folder::claim(&out, crate::folder::Kind::Validate, false) {
+        Ok((lock, _)) => lock,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return if e.is_input() { EXIT_INPUT } else { EXIT_RUN };
+        }
+    };
     // A report left from an earlier suite must not pass for this one's.
     for f in ["report.md", "report.json", "manifest.json"] {
         let _ = std::fs::remove_file(out.join(f));
-    }
-    if let Err(e) = std::fs::create_dir_all(&out) {
-        eprintln!("error: cannot create {}: {e}", out.display());
-        return EXIT_RUN;
     }
     let n = if a.only.is_empty() {
         CHECKS.len()

@@ -2,7 +2,7 @@
 //! that looks complete but is not.
 //!
 //! * whole files (summary, manifest, snapshots, plots) are written to a
-//!   hidden `.STEM.PID.partial.EXT` (`temp_path`) and renamed into place
+//!   hidden `.STEM.PID.senesim-partial.EXT` (`temp_path`) and renamed into place
 //!   only when complete;
 //! * the time series is streamed to `timeseries.csv.partial` and renamed to
 //!   `timeseries.csv` when the run ends;
@@ -11,6 +11,7 @@
 //!
 //! The serializers themselves are pure: they take data and write to a `Write`.
 
+pub mod finite;
 pub mod snapshot;
 
 use crate::error::OutputError;
@@ -21,7 +22,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 /// The hidden temporary file a whole file is written to before it is
-/// renamed to `path`: `.STEM.PID.partial.EXT`. The process id keeps
+/// renamed to `path`: `.STEM.PID.senesim-partial.EXT`. The process id keeps
 /// concurrent writers of one file (shards of a sweep sharing a folder) apart;
 /// the extension stays last, for writers that choose a format by it (plots).
 pub fn temp_path(path: &Path) -> PathBuf {
@@ -33,12 +34,16 @@ pub fn temp_path(path: &Path) -> PathBuf {
         .extension()
         .map(|e| format!(".{}", e.to_string_lossy()))
         .unwrap_or_default();
-    path.with_file_name(format!(".{stem}.{}.partial{ext}", std::process::id()))
+    path.with_file_name(format!(
+        ".{stem}.{}.senesim-partial{ext}",
+        std::process::id()
+    ))
 }
 
-/// Whether `name` is a temporary of `temp_path` (`.STEM.PID.partial.EXT`).
-fn is_temp_name(name: &str) -> bool {
-    name.starts_with('.') && name.contains(".partial")
+/// Whether `name` is a temporary of `temp_path`
+/// (`.STEM.PID.senesim-partial.EXT`): only those are ever cleared.
+pub(crate) fn is_temp_name(name: &str) -> bool {
+    name.starts_with('.') && name.contains(".senesim-partial")
 }
 
 /// Removes the temporaries (`temp_path`) that writers killed mid-write

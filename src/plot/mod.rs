@@ -14,7 +14,6 @@ pub mod run;
 pub mod sweep;
 
 use plotters::style::FontStyle;
-use std::path::Path;
 use std::sync::Once;
 
 static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
@@ -25,24 +24,4 @@ pub(crate) fn ensure_font() {
         // The font is compiled in; failure here is a build defect, not user input.
         let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, FONT);
     });
-}
-
-/// What kind of folder `dir` is, by the files that mark it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FolderKind {
-    Run,
-    Compare,
-    Sweep,
-}
-
-pub fn folder_kind(dir: &Path) -> Option<FolderKind> {
-    if dir.join("sweep.json").is_file() {
-        Some(FolderKind::Sweep)
-    } else if dir.join("comparison.json").is_file() {
-        Some(FolderKind::Compare)
-    } else if dir.join("manifest.json").is_file() {
-        Some(FolderKind::Run)
-    } else {
-        None
-    }
 }

@@ -175,8 +175,47 @@ fn when(t_h: f64) -> String {
     }
 }
 
+/// The name of the state map of snapshot `f` (`state_0168h`).
+fn state_name(f: &Path) -> String {
+    let stem = f.file_stem().map(|x| x.to_string_lossy().into_owned());
+    let hours = stem
+        .as_deref()
+        .and_then(|x| x.strip_prefix("snapshot_"))
+        .map(|h| h.trim_start_matches('0'))
+        .map(|h| if h == "h" { "0h" } else { h })
+        .unwrap_or("h");
+    format!("state_{:0>5}", hours)
+}
+
+/// The files `plot_run` would write for the folder as it is now.
+pub fn planned(dir: &Path, format: Format) -> Vec<PathBuf> {
+    let out = dir.join("plots");
+    let files = snapshot_files(dir);
+    let mut p = vec![out.join("timeseries").with_extension(format.ext())];
+    if files.len() >= 2 {
+        p.push(out.join("phenotype.gif"));
+    }
+    p.extend(
+        files
+            .iter()
+            .map(|f| out.join(state_name(f)).with_extension(format.ext())),
+    );
+    p
+}
+
+/// Stops between two figures when a stop was requested (SIGINT/SIGTERM).
+fn go_on() -> Result<(), PlotError> {
+    if crate::run::stop_requested() {
+        Err(PlotError::Interrupted)
+    } else {
+        Ok(())
+    }
+}
+
 /// Draws every plot of a run folder into `dir/plots/`; returns their paths.
+/// A stop request ends it between two figures (`PlotError::Interrupted`).
 pub fn plot_run(dir: &Path, format: Format) -> Result<Vec<PathBuf>, PlotError> {
+    go_on()?;
     let rows = read_rows(dir)?;
     let name = scenario_name(dir)?;
     let out = dir.join("plots");
@@ -216,22 +255,15 @@ pub fn plot_run(dir: &Path, format: Format) -> Result<Vec<PathBuf>, PlotError> {
         gif = Some((Gif::create(&p, (960, 760), FRAME_MS)?, p));
     }
     for f in &files {
+        go_on()?;
+        crate::run::test_hold("plots");
         let s = read_snapshot(dir, f)?;
-        let stem = f.file_stem().map(|x| x.to_string_lossy().into_owned());
-        let hours = stem
-            .as_deref()
-            .and_then(|x| x.strip_prefix("snapshot_"))
-            .map(|h| h.trim_start_matches('0'))
-            .map(|h| if h == "h" { "0h" } else { h })
-            .unwrap_or("h");
         let fig = StateFigure {
             title: format!("{name} — {}", when(s.time_h)),
             snapshot: &s,
             max,
         };
-        let p = out
-            .join(format!("state_{:0>5}", hours))
-            .with_extension(format.ext());
+        let p = out.join(state_name(f)).with_extension(format.ext());
         save(&fig, &p, format)?;
         written.push(p);
         if let Some((g, _)) = gif.as_mut() {

@@ -10,7 +10,8 @@
 
 use super::{drive, progress_bar, with_threads, DriveError, RunError, Sink};
 use crate::checkpoint::{self, Checkpoint, Head};
-use crate::error::{OutputError, PlotError};
+use crate::error::{CheckpointError, FolderError, OutputError, PlotError};
+use crate::folder::{self, Access, Kind};
 use crate::observe::{summarise, Row, Summary};
 use crate::output::{snapshot::write_vti, write_atomic_with, write_json, TimeseriesWriter};
 use crate::plot;
@@ -34,6 +35,9 @@ pub struct RunOptions {
     pub checkpoint_every_h: Option<f64>,
     /// The sweep job this run is, recorded in its manifest.
     pub job: Option<JobLabel>,
+    /// Replace a run of another scenario or seed in `out`, or write into a
+    /// non-empty folder senesim did not make (touching only its own file names).
+    pub force: bool,
 }
 
 impl RunOptions {
@@ -47,6 +51,7 @@ impl RunOptions {
             snapshots: true,
             checkpoint_every_h: None,
             job: None,
+            force: false,
         }
     }
 }
@@ -63,26 +68,50 @@ pub struct JobLabel {
     pub scenario_hash: String,
 }
 
+/// Where a run folder stands, as its manifest's `state` says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    /// A process is writing it (if its lock, `.senesim.lock`, is free, that
+    /// process was killed: rerun the command to start again).
+    Running,
+    /// Stopped by a signal; `resume` says how to continue.
+    Interrupted,
+    /// Stopped by a numerical failure; `stopped` says which.
+    Failed,
+    /// Every output written.
+    Complete,
+}
+
 #[derive(Serialize)]
 struct Manifest<'a> {
+    kind: &'static str,
     senesim_version: &'static str,
     scenario_source: &'a str,
+    #[serde(with = "crate::rng::seed_text")]
     seed: u64,
     threads: usize,
     started_unix_s: u64,
     wall_time_s: f64,
     completed: bool,
+    state: State,
     steps_done: u64,
     steps_total: u64,
     /// Why the run stopped before its end (absent when it ran or runs on).
     #[serde(skip_serializing_if = "Option::is_none")]
     stopped: Option<String>,
+    /// How to continue an interrupted run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resume: Option<String>,
     /// The step this process continued from (`senesim resume`).
     #[serde(skip_serializing_if = "Option::is_none")]
     resumed_from_step: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     checkpoint_every_h: Option<f64>,
     outputs: Vec<&'static str>,
+    /// Every file this run may have written (relative paths): the only
+    /// files a later run in this folder deletes or replaces.
+    files: &'a [String],
     #[serde(skip_serializing_if = "Option::is_none")]
     sweep: Option<&'a JobLabel>,
     scenario: &'a Scenario,
@@ -93,10 +122,25 @@ struct Manifest<'a> {
 pub struct ManifestRecord {
     pub senesim_version: String,
     pub completed: bool,
+    #[serde(with = "crate::rng::seed_text")]
     pub seed: u64,
     #[serde(default)]
+    pub state: Option<State>,
+    #[serde(default)]
+    pub steps_done: u64,
+    #[serde(default)]
+    pub steps_total: u64,
+    #[serde(default)]
     pub sweep: Option<JobLabel>,
+    #[serde(default)]
+    pub files: Vec<String>,
     pub scenario: serde_json::Value,
+}
+
+impl ManifestRecord {
+    pub fn read(dir: &Path) -> Option<ManifestRecord> {
+        serde_json::from_value(folder::read_manifest(dir)?).ok()
+    }
 }
 
 struct DirSink {
@@ -108,6 +152,11 @@ struct DirSink {
     checkpoint: Option<(u64, Head)>,
 }
 
+/// A snapshot's path in a run folder, by its time.
+pub fn snapshot_name(time_h: f64) -> String {
+    format!("snapshots/snapshot_{:07}h.vti", time_h.round() as u64)
+}
+
 impl Sink for DirSink {
     fn row(&mut self, _w: &World, row: &Row) -> Result<(), OutputError> {
         self.ts.as_mut().map_or(Ok(()), |t| t.push(row))
@@ -116,8 +165,7 @@ impl Sink for DirSink {
         if !self.snapshots {
             return Ok(());
         }
-        let dir = self.dir.join("snapshots");
-        let path = dir.join(format!("snapshot_{:07}h.vti", w.now_h().round() as u64));
+        let path = self.dir.join(snapshot_name(w.now_h()));
         write_atomic_with(&path, |f| write_vti(f, w).map_err(OutputError::io(&path)))
     }
     fn checkpoint(&mut self, w: &World, rows: &[Row]) -> Result<(), OutputError> {
@@ -144,27 +192,25 @@ fn save_checkpoint(dir: &Path, head: &Head, w: &World, rows: &[Row]) -> Result<(
     checkpoint::write(&dir.join(checkpoint::FILE), &c)
 }
 
-/// Every file a run folder may hold; cleared before a run so that none is
-/// mistaken for this run's.
-const RUN_FILES: [&str; 4] = [
-    "timeseries.csv",
-    "timeseries.csv.partial",
-    "summary.json",
-    checkpoint::FILE,
-];
-
-/// Removes the files of `dir` whose extension is one of `exts`.
-fn clear(dir: &Path, exts: &[&str]) {
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for e in entries.flatten() {
-            if e.path()
-                .extension()
-                .is_some_and(|x| exts.iter().any(|y| x == *y))
-            {
-                let _ = std::fs::remove_file(e.path());
-            }
+/// Every file a run of `s` with `opts` may write before its plots: the
+/// manifest lists them from the start, so that whatever moment the run is
+/// stopped at, each file it left is one its manifest owns.
+fn planned_files(s: &Scenario, opts: &RunOptions) -> Vec<String> {
+    let mut f: Vec<String> = [
+        "manifest.json",
+        "timeseries.csv",
+        "timeseries.csv.partial",
+        "summary.json",
+        checkpoint::FILE,
+    ]
+    .map(String::from)
+    .to_vec();
+    if opts.snapshots {
+        for k in super::snapshot_steps(s.steps(), s.snapshot_stride()) {
+            f.push(snapshot_name(k as f64 * s.run.dt_h));
         }
     }
+    f
 }
 
 /// Runs a resolved scenario and writes its folder. Runs on a pool of
@@ -184,12 +230,14 @@ pub fn run_in_dir(
     opts: &RunOptions,
     treated_area: Option<&Scenario>,
 ) -> Result<Summary, RunError> {
+    let lock = claim_fresh(s, opts)?;
     run_world(
         World::new(s.clone()),
         Vec::new(),
         source,
         opts,
         treated_area,
+        lock,
     )
 }
 
@@ -202,34 +250,91 @@ pub fn run_seeded(
 ) -> Result<Summary, RunError> {
     let t0 = from.time_h().map_err(|e| seed_error(opts, e))?;
     with_threads(opts.threads, || {
+        let lock = claim_fresh(&loaded.scenario, opts)?;
         let w = World::seeded(loaded.scenario.clone(), &from.world, t0)
             .map_err(|e| seed_error(opts, e))?;
-        run_world(w, Vec::new(), &loaded.source, opts, None)
+        run_world(w, Vec::new(), &loaded.source, opts, None, lock)
     })?
 }
 
-fn seed_error(opts: &RunOptions, message: String) -> RunError {
-    RunError::Output(OutputError::Encode {
+fn seed_error(opts: &RunOptions, rule: String) -> RunError {
+    RunError::Checkpoint(CheckpointError {
         path: opts.out.clone(),
-        message,
+        rule,
     })
 }
 
-/// Continues the interrupted run in `dir` from its checkpoint, on `threads`
-/// workers; the outputs equal an uninterrupted run's.
+/// Locks `opts.out` for a fresh run of `s` and clears what an earlier run
+/// there owned: refuses a folder in use, one holding anything but a run,
+/// a run of another scenario or seed (unless `force`), and a non-empty
+/// folder senesim did not make (unless `force`).
+fn claim_fresh(s: &Scenario, opts: &RunOptions) -> Result<Claim, RunError> {
+    let dir = &opts.out;
+    let (lock, earlier) = folder::claim(dir, Kind::Run, opts.force)?;
+    let mut owned = Vec::new();
+    if let Some(m) = earlier {
+        let same = serde_json::to_value(s).is_ok_and(|v| v == m["scenario"]);
+        if !same && !opts.force {
+            let seed = m["seed"]
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| m["seed"].to_string());
+            return Err(FolderError::Refused {
+                dir: dir.clone(),
+                rule: format!(
+                    "holds a run of \"{}\" (seed {seed}); this run would overwrite it \
+                     (rule: a run folder holds one scenario and seed; choose another --out, or pass --force)",
+                    crate::input::printable(m["scenario"]["name"].as_str().unwrap_or("?")),
+                ),
+            }
+            .into());
+        }
+        owned = folder::owned_files(&m);
+    }
+    Ok(Claim {
+        _lock: lock,
+        earlier: owned,
+    })
+}
+
+/// A folder locked for this run, and the files an earlier run there owned.
+pub struct Claim {
+    _lock: folder::Lock,
+    earlier: Vec<String>,
+}
+
+/// Continues the interrupted run in `dir`, on `threads` workers: from its
+/// checkpoint (the outputs equal an uninterrupted run's), or, when every
+/// step was done and only the plots were left, by drawing them.
 pub fn resume_dir(dir: &Path, threads: usize, progress: bool) -> Result<Summary, RunError> {
+    let lock = folder::lock(dir, folder::LOCK, Access::Exclusive)?;
+    let m = ManifestRecord::read(dir);
     let path = dir.join(checkpoint::FILE);
-    let bad = |message: String| {
-        RunError::Output(OutputError::Encode {
-            path: path.clone(),
-            message,
-        })
-    };
-    let c = checkpoint::read(&path).map_err(bad)?;
-    let job = std::fs::read_to_string(dir.join("manifest.json"))
-        .ok()
-        .and_then(|t| serde_json::from_str::<ManifestRecord>(&t).ok())
-        .and_then(|m| m.sweep);
+    if !path.is_file() {
+        if let Some(m) = m.filter(|m| {
+            m.state == Some(State::Interrupted)
+                && m.steps_done == m.steps_total
+                && m.steps_total > 0
+        }) {
+            return finish_plots(dir, &m, lock);
+        }
+        return Err(FolderError::Refused {
+            dir: dir.to_path_buf(),
+            rule: "no checkpoint.bin: nothing to resume (a run saves one when interrupted, or with --checkpoint-every; \
+                   a run killed outright has none: rerun its command to start it again)"
+                .into(),
+        }
+        .into());
+    }
+    if folder::kind(dir) != Some(Kind::Run) {
+        return Err(FolderError::Refused {
+            dir: dir.to_path_buf(),
+            rule: "is not a run folder (no run manifest.json beside checkpoint.bin)".into(),
+        }
+        .into());
+    }
+    let c = checkpoint::read(&path)?;
+    let job = m.and_then(|m| m.sweep);
     let opts = RunOptions {
         out: dir.to_path_buf(),
         threads,
@@ -238,8 +343,9 @@ pub fn resume_dir(dir: &Path, threads: usize, progress: bool) -> Result<Summary,
         snapshots: c.head.snapshots,
         checkpoint_every_h: c.head.checkpoint_every_h,
         job,
+        force: false,
     };
-    with_threads(threads, || resume_in_dir(c, &opts))?
+    with_threads(threads, || resume_locked(c, &opts, lock))?
 }
 
 /// The checkpoint saved in `dir` by an interrupted run of exactly `s` (as
@@ -252,30 +358,106 @@ pub fn checkpoint_of(dir: &Path, s: &Scenario) -> Option<Checkpoint> {
 
 /// Continues the run saved in `c` into `opts.out`, on the current rayon pool.
 pub fn resume_in_dir(c: Checkpoint, opts: &RunOptions) -> Result<Summary, RunError> {
-    let bad = |message: String| {
-        RunError::Output(OutputError::Encode {
+    let lock = folder::lock(&opts.out, folder::LOCK, Access::Exclusive)?;
+    resume_locked(c, opts, lock)
+}
+
+fn resume_locked(
+    c: Checkpoint,
+    opts: &RunOptions,
+    lock: folder::Lock,
+) -> Result<Summary, RunError> {
+    let bad = |rule: String| {
+        RunError::Checkpoint(CheckpointError {
             path: opts.out.join(checkpoint::FILE),
-            message,
+            rule,
         })
     };
     let s = c.head.scenario().map_err(bad)?;
     let area = c.head.treated_area().map_err(bad)?;
     let w = World::restore(s, c.world).map_err(bad)?;
-    run_world(w, c.rows, &c.head.scenario_source, opts, area.as_ref())
+    let claim = Claim {
+        _lock: lock,
+        earlier: Vec::new(),
+    };
+    run_world(
+        w,
+        c.rows,
+        &c.head.scenario_source,
+        opts,
+        area.as_ref(),
+        claim,
+    )
+}
+
+/// A run whose steps and tables are done and whose plots were interrupted:
+/// draws the plots and marks it complete.
+fn finish_plots(dir: &Path, m: &ManifestRecord, lock: folder::Lock) -> Result<Summary, RunError> {
+    let _lock = lock;
+    let text = folder::read_manifest(dir).unwrap_or_default();
+    let summary: Summary = crate::input::read_capped(&dir.join("summary.json"), 64 << 20)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<Summary>(&b).ok())
+        .ok_or_else(|| FolderError::Refused {
+            dir: dir.to_path_buf(),
+            rule: "its steps are done but summary.json does not read: rerun its command".into(),
+        })?;
+    let mut files = m.files.clone();
+    let mut manifest = text;
+    let plots = plot::run::planned(dir, plot::figure::Format::Png);
+    files.extend(plots.iter().map(|p| folder::relative(dir, p)));
+    files.sort();
+    files.dedup();
+    manifest["files"] = serde_json::json!(files);
+    write_json(&dir.join("manifest.json"), &manifest)?;
+    match plot::run::plot_run(dir, plot::figure::Format::Png) {
+        Ok(_) => {}
+        Err(PlotError::Interrupted) => {
+            return Err(RunError::Interrupted {
+                step: m.steps_done,
+                time_h: f64::NAN,
+                checkpoint: Some(dir.to_path_buf()),
+            })
+        }
+        Err(e) => return Err(plot_failure(e).into()),
+    }
+    manifest["completed"] = true.into();
+    manifest["state"] = serde_json::json!(State::Complete);
+    if let Some(o) = manifest.as_object_mut() {
+        o.remove("stopped");
+        o.remove("resume");
+    }
+    write_json(&dir.join("manifest.json"), &manifest)?;
+    Ok(summary)
+}
+
+fn plot_failure(e: PlotError) -> OutputError {
+    match e {
+        PlotError::Output(o) => o,
+        PlotError::Input { dir, rule } => OutputError::Encode {
+            path: dir,
+            message: rule,
+        },
+        PlotError::Interrupted => OutputError::Encode {
+            path: PathBuf::new(),
+            message: "interrupted".into(),
+        },
+    }
 }
 
 /// Runs `w` on to its end in `opts.out`, `rows` being what it has reported
-/// so far (none for a fresh run).
+/// so far (none for a fresh run). The folder is locked (`claim`) until the
+/// run returns.
 fn run_world(
     mut w: World,
     mut rows: Vec<Row>,
     source: &str,
     opts: &RunOptions,
     treated_area: Option<&Scenario>,
+    claim: Claim,
 ) -> Result<Summary, RunError> {
     let s = w.scenario.clone();
     let dir = &opts.out;
-    std::fs::create_dir_all(dir).map_err(OutputError::io(dir))?;
     let started = Instant::now();
     let started_unix_s = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -288,37 +470,64 @@ fn run_world(
     if opts.plots {
         outputs.push("plots/");
     }
-    let manifest = |completed: bool, steps_done: u64, stopped: Option<String>| Manifest {
-        senesim_version: env!("CARGO_PKG_VERSION"),
-        scenario_source: source,
-        seed: s.run.seed,
-        threads: opts.threads,
-        started_unix_s,
-        wall_time_s: started.elapsed().as_secs_f64(),
-        completed,
-        steps_done,
-        steps_total: s.steps(),
-        stopped,
-        resumed_from_step,
-        checkpoint_every_h: opts.checkpoint_every_h,
-        outputs: outputs.clone(),
-        sweep: opts.job.as_ref(),
-        scenario: &s,
+    // The files this run may write, and (until they are gone) those an
+    // earlier run here owned: whenever the run stops, its manifest owns
+    // every file in the folder that senesim wrote.
+    let mut files = planned_files(&s, opts);
+    if resumed_from_step.is_some() {
+        if let Some(m) = ManifestRecord::read(dir) {
+            files.extend(m.files.into_iter().filter(|f| !f.starts_with("plots/")));
+        }
+    }
+    files.extend(claim.earlier.iter().cloned());
+    files.sort();
+    files.dedup();
+    let manifest = |state: State,
+                    steps_done: u64,
+                    stopped: Option<String>,
+                    resume: Option<String>,
+                    files: &[String]| {
+        let m = Manifest {
+            kind: Kind::Run.name(),
+            senesim_version: env!("CARGO_PKG_VERSION"),
+            scenario_source: source,
+            seed: s.run.seed,
+            threads: opts.threads,
+            started_unix_s,
+            wall_time_s: started.elapsed().as_secs_f64(),
+            completed: state == State::Complete,
+            state,
+            steps_done,
+            steps_total: s.steps(),
+            stopped,
+            resume,
+            resumed_from_step,
+            checkpoint_every_h: opts.checkpoint_every_h,
+            outputs: outputs.clone(),
+            files,
+            sweep: opts.job.as_ref(),
+            scenario: &s,
+        };
+        write_json(&dir.join("manifest.json"), &m)
     };
-    // Mark the folder incomplete first, then clear an earlier run's outputs
-    // (a resumed run keeps its snapshots and checkpoint) and any temporary
-    // a killed writer left behind.
-    write_json(&dir.join("manifest.json"), &manifest(false, w.step, None))?;
+    // Mark the folder as this run's first, then clear what an earlier run
+    // owned (a resumed run keeps its snapshots and checkpoint) and any
+    // temporary a killed writer left behind.
+    manifest(State::Running, w.step, None, None, &files)?;
     for sub in ["", "snapshots", "plots"] {
         crate::output::remove_temporaries(&dir.join(sub));
     }
     if resumed_from_step.is_none() {
-        for stale in RUN_FILES {
-            let _ = std::fs::remove_file(dir.join(stale));
-        }
-        clear(&dir.join("snapshots"), &["vti"]);
+        folder::remove_owned(dir, &claim.earlier);
+    } else {
+        let plots: Vec<String> = claim
+            .earlier
+            .iter()
+            .filter(|f| f.starts_with("plots/"))
+            .cloned()
+            .collect();
+        folder::remove_owned(dir, &plots);
     }
-    clear(&dir.join("plots"), &["png", "svg", "gif"]);
     if opts.snapshots {
         std::fs::create_dir_all(dir.join("snapshots")).map_err(OutputError::io(dir))?;
     }
@@ -356,16 +565,26 @@ fn run_world(
     if let Some(b) = &sink.bar {
         b.finish_and_clear();
     }
+    let failed = |step: u64, why: String, files: &[String]| {
+        manifest(State::Failed, step, Some(why), None, files)
+    };
     match result {
         Ok(()) => {}
-        Err(DriveError::Output(e)) => return Err(e.into()),
+        Err(DriveError::Output(e)) => {
+            drop(sink);
+            failed(w.step, e.to_string(), &files)?;
+            return Err(e.into());
+        }
         Err(DriveError::Interrupted { step, time_h }) => {
             // The rows so far stay in timeseries.csv.partial (flushed row by row).
             drop(sink);
             save_checkpoint(dir, &head, &w, &rows)?;
-            write_json(
-                &dir.join("manifest.json"),
-                &manifest(false, step, Some(format!("interrupted at t = {time_h} h"))),
+            manifest(
+                State::Interrupted,
+                step,
+                Some(format!("interrupted at t = {time_h} h")),
+                Some(format!("senesim resume {}", shell_word(dir))),
+                &files,
             )?;
             return Err(RunError::Interrupted {
                 step,
@@ -375,28 +594,33 @@ fn run_world(
         }
         Err(DriveError::Numerical(e)) => {
             drop(sink);
-            write_json(
-                &dir.join("manifest.json"),
-                &manifest(false, e.step, Some(e.to_string())),
-            )?;
+            failed(e.step, e.to_string(), &files)?;
+            return Err(e.into());
+        }
+        Err(DriveError::NonFinite(e)) => {
+            drop(sink);
+            failed(e.step, e.to_string(), &files)?;
             return Err(e.into());
         }
     }
+    // The tables: short, written whole (a signal now is acted on after them).
+    super::test_hold("tables");
     if let Some(t) = sink.ts.take() {
         t.finish()?;
     }
     let mask = treated_mask(treated_area.unwrap_or(&s), &w.grid);
     let summary = summarise(&w, &rows, mask.as_deref());
-    write_json(&dir.join("summary.json"), &summary)?;
-    if opts.plots {
-        plot::run::plot_run(dir, plot::figure::Format::Png).map_err(|e| match e {
-            PlotError::Output(o) => o,
-            PlotError::Input { dir, rule } => OutputError::Encode {
-                path: dir,
-                message: rule,
-            },
-        })?;
+    if let Some((key, value)) = crate::output::finite::first_non_finite(&summary) {
+        let e = crate::error::NonFiniteError {
+            quantity: format!("the summary's `{key}`"),
+            step: w.step,
+            time_h: w.now_h(),
+            value,
+        };
+        failed(w.step, e.to_string(), &files)?;
+        return Err(e.into());
     }
+    write_json(&dir.join("summary.json"), &summary)?;
     // With --checkpoint-every, the final state is kept (to seed new arms
     // with `--from-checkpoint`); otherwise a finished run needs none.
     if opts.checkpoint_every_h.is_some() {
@@ -404,6 +628,48 @@ fn run_world(
     } else {
         let _ = std::fs::remove_file(dir.join(checkpoint::FILE));
     }
-    write_json(&dir.join("manifest.json"), &manifest(true, w.step, None))?;
+    if opts.plots {
+        let plots = plot::run::planned(dir, plot::figure::Format::Png);
+        files.extend(plots.iter().map(|p| folder::relative(dir, p)));
+        files.sort();
+        files.dedup();
+        let plotting = |why: &str| {
+            manifest(
+                State::Interrupted,
+                w.step,
+                Some(why.into()),
+                Some(format!(
+                    "senesim resume {} (every step is done: it draws the plots)",
+                    shell_word(dir)
+                )),
+                &files,
+            )
+        };
+        // Until the plots are drawn, the folder says how to finish it.
+        plotting("the plots were being drawn")?;
+        match plot::run::plot_run(dir, plot::figure::Format::Png) {
+            Ok(_) => {}
+            Err(PlotError::Interrupted) => {
+                plotting("interrupted while drawing the plots")?;
+                return Err(RunError::Interrupted {
+                    step: w.step,
+                    time_h: w.now_h(),
+                    checkpoint: Some(dir.clone()),
+                });
+            }
+            Err(e) => {
+                let e = plot_failure(e);
+                failed(w.step, e.to_string(), &files)?;
+                return Err(e.into());
+            }
+        }
+    }
+    manifest(State::Complete, w.step, None, None, &files)?;
     Ok(summary)
+}
+
+/// A path as one shell word, for the commands a manifest suggests.
+pub fn shell_word(p: &Path) -> String {
+    let s = p.display().to_string();
+    shlex::try_quote(&s).map_or(s.clone(), |q| q.into_owned())
 }

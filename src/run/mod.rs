@@ -7,7 +7,7 @@
 pub mod folder;
 pub use folder::{resume_dir, run_in_dir, run_to_dir, JobLabel, ManifestRecord, RunOptions};
 
-use crate::error::{NumericalError, OutputError};
+use crate::error::{FolderError, NonFiniteError, NumericalError, OutputError};
 use crate::observe::{observe, summarise, Row, Summary};
 use crate::scenario::Scenario;
 use crate::sim::World;
@@ -25,6 +25,24 @@ pub fn stop_requested() -> bool {
     STOP.load(Ordering::Relaxed)
 }
 
+/// A hook for the tests that interrupt a run at a given phase: when the
+/// environment variable `SENESIM_TEST_HOLD` names `phase`, the first time
+/// the phase is reached the process says so on stderr (`holding at PHASE`)
+/// and waits (at most 30 s) for a stop request, then goes on. Without the
+/// variable it does nothing.
+pub fn test_hold(phase: &str) {
+    static HELD: AtomicBool = AtomicBool::new(false);
+    if std::env::var("SENESIM_TEST_HOLD").is_ok_and(|p| p == phase)
+        && !HELD.swap(true, Ordering::Relaxed)
+    {
+        eprintln!("holding at {phase}");
+        let t0 = std::time::Instant::now();
+        while !stop_requested() && t0.elapsed().as_secs() < 30 {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    }
+}
+
 /// Why a run stopped before its end.
 #[derive(Debug, Error)]
 pub enum DriveError {
@@ -32,6 +50,8 @@ pub enum DriveError {
     Output(#[from] OutputError),
     #[error(transparent)]
     Numerical(#[from] NumericalError),
+    #[error(transparent)]
+    NonFinite(#[from] NonFiniteError),
     #[error("interrupted at step {step} (t = {time_h} h)")]
     Interrupted { step: u64, time_h: f64 },
 }
@@ -42,6 +62,14 @@ pub enum RunError {
     Output(#[from] OutputError),
     #[error(transparent)]
     Numerical(#[from] NumericalError),
+    #[error(transparent)]
+    NonFinite(#[from] NonFiniteError),
+    /// The output folder is in use or holds something this run must not replace.
+    #[error(transparent)]
+    Folder(#[from] FolderError),
+    /// The checkpoint to resume or seed from cannot be used.
+    #[error(transparent)]
+    Checkpoint(#[from] crate::error::CheckpointError),
     #[error("interrupted at step {step} (t = {time_h} h): the run folder is marked incomplete{}", checkpoint.as_ref().map_or(String::new(), |c| format!("; continue it with `senesim resume {}`", c.display())))]
     Interrupted {
         step: u64,
@@ -58,6 +86,7 @@ impl From<DriveError> for RunError {
         match e {
             DriveError::Output(o) => RunError::Output(o),
             DriveError::Numerical(n) => RunError::Numerical(n),
+            DriveError::NonFinite(n) => RunError::NonFinite(n),
             DriveError::Interrupted { step, time_h } => RunError::Interrupted {
                 step,
                 time_h,
@@ -96,16 +125,21 @@ pub fn drive(
     let total = world.scenario.steps();
     let out = world.scenario.output_stride();
     let snap = world.scenario.snapshot_stride();
-    let emit = |w: &World, rows: &mut Vec<Row>, sink: &mut dyn Sink| -> Result<(), OutputError> {
+    let emit = |w: &World, rows: &mut Vec<Row>, sink: &mut dyn Sink| -> Result<(), DriveError> {
         let r = observe(w);
+        check_row(w, &r)?;
         sink.row(w, &r)?;
         rows.push(r);
         Ok(())
     };
+    let snapshot = |w: &World, sink: &mut dyn Sink| -> Result<(), DriveError> {
+        check_cells(w)?;
+        Ok(sink.snapshot(w)?)
+    };
     if rows.is_empty() {
         emit(world, rows, sink)?;
         if snap.is_some() {
-            sink.snapshot(world)?;
+            snapshot(world, sink)?;
         }
     }
     while !world.is_done() {
@@ -122,12 +156,64 @@ pub fn drive(
             emit(world, rows, sink)?;
         }
         if snap.is_some_and(|s| k % s == 0) || (k == total && snap.is_none_or(|s| k % s != 0)) {
-            sink.snapshot(world)?;
+            snapshot(world, sink)?;
         }
         if k < total {
             sink.checkpoint(world, rows)?;
         }
         sink.progress(k);
+    }
+    Ok(())
+}
+
+/// The steps at which `drive` writes a snapshot of a run of `total` steps
+/// with snapshot stride `snap` (None: only at the end).
+pub fn snapshot_steps(total: u64, snap: Option<u64>) -> Vec<u64> {
+    let mut steps: Vec<u64> = match snap {
+        Some(s) => (0..=total).step_by(s as usize).collect(),
+        None => Vec::new(),
+    };
+    if steps.last() != Some(&total) {
+        steps.push(total);
+    }
+    steps
+}
+
+/// Refuses a row holding a non-finite value (it would be written as NaN).
+fn check_row(w: &World, r: &Row) -> Result<(), NonFiniteError> {
+    match crate::output::finite::first_non_finite(r) {
+        None => Ok(()),
+        Some((key, value)) => Err(NonFiniteError {
+            quantity: format!("the time series' `{key}`"),
+            step: w.step,
+            time_h: w.now_h(),
+            value,
+        }),
+    }
+}
+
+/// Refuses a world whose cells hold a non-finite damage or cargo (a
+/// snapshot would write it).
+fn check_cells(w: &World) -> Result<(), NonFiniteError> {
+    for (i, c) in w.cells.iter().enumerate() {
+        for (what, v) in [
+            ("damage", c.damage.total()),
+            ("young-EV cargo", c.cargo_young),
+            ("senescent-EV cargo", c.cargo_senescent),
+        ] {
+            if !v.is_finite() {
+                return Err(NonFiniteError {
+                    quantity: format!(
+                        "the {what} of the cell at site ({}, {})",
+                        i % w.grid.nx,
+                        i / w.grid.nx
+                    ),
+                    step: w.step,
+                    time_h: w.now_h(),
+                    value: v,
+                });
+            }
+        }
     }
     Ok(())
 }

@@ -26,24 +26,42 @@ pub const BUILTIN_NAME: &str = "<built-in default scenario>";
 
 /// Where each dotted key path was set (`treatments[0].delivery.mode` form).
 #[derive(Clone, Debug, Default)]
-pub struct Origins(BTreeMap<String, String>);
+pub struct Origins {
+    set: BTreeMap<String, String>,
+    /// What set the keys no layer names (None: the built-in defaults).
+    fallback: Option<String>,
+}
 
 impl Origins {
+    /// Every key attributed to `name` (a scenario read back from a
+    /// checkpoint or a manifest).
+    pub fn labelled(name: &str) -> Origins {
+        Origins {
+            set: BTreeMap::new(),
+            fallback: Some(name.to_string()),
+        }
+    }
+
     /// The layer that set `key` or its nearest enclosing table.
     pub fn of(&self, key: &str) -> String {
         let mut k = key.to_string();
         loop {
-            if let Some(o) = self.0.get(&k) {
+            if let Some(o) = self.set.get(&k) {
                 return o.clone();
             }
             match k.rfind(['.', '[']) {
                 Some(p) => k.truncate(p),
-                None => return "built-in defaults".into(),
+                None => {
+                    return self
+                        .fallback
+                        .clone()
+                        .unwrap_or_else(|| "built-in defaults".into())
+                }
             }
         }
     }
     fn record(&mut self, prefix: &str, v: &Value, origin: &str) {
-        self.0.insert(prefix.to_string(), origin.to_string());
+        self.set.insert(prefix.to_string(), origin.to_string());
         match v {
             Value::Table(t) => {
                 for (k, v) in t {

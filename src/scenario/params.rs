@@ -58,6 +58,8 @@ pub struct RunParams {
     pub dt_h: f64,
     pub output_every_h: f64,
     pub snapshot_every_h: f64,
+    /// Written as a string (see `rng::seed_text`); read as an integer or a string.
+    #[serde(with = "crate::rng::seed_text")]
     pub seed: u64,
 }
 

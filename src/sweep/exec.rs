@@ -105,8 +105,12 @@ pub fn read_record(dir: &Path) -> Result<Option<SweepRecord>, SweepError> {
 }
 
 /// Makes `dir` this sweep's folder, or refuses a folder that holds another
-/// sweep (unless `force`) or something that is not a sweep.
+/// sweep (unless `force`) or something that is not a sweep. Shards started
+/// together on a fresh folder set it up one at a time (the `setup` lock),
+/// so each finds either nothing or the complete sweep.json of the first.
 pub fn prepare_folder(plan: &Plan, dir: &Path, force: bool) -> Result<(), SweepError> {
+    crate::folder::check_kind(dir, crate::folder::Kind::Sweep, force)?;
+    let _setup = crate::folder::lock_blocking(dir, crate::folder::SETUP_LOCK)?;
     let rec = &plan.record;
     match read_record(dir)? {
         Some(old) if old.fingerprint == rec.fingerprint => {}
@@ -122,7 +126,7 @@ pub fn prepare_folder(plan: &Plan, dir: &Path, force: bool) -> Result<(), SweepE
             })
         }
         existing => {
-            let occupied = std::fs::read_dir(dir).is_ok_and(|mut d| d.next().is_some());
+            let occupied = !crate::folder::is_empty(dir);
             if occupied && !force && existing.is_none() {
                 return Err(SweepError::Folder {
                     dir: dir.to_path_buf(),
@@ -159,6 +163,19 @@ pub fn sweep(plan: &Plan, opts: &SweepOptions) -> Result<Outcome, SweepError> {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
     let dir = &opts.out;
+    // An unsharded sweep holds its folder alone; a shard holds it shared
+    // with the other shards, and its own slice alone.
+    crate::folder::check_kind(dir, crate::folder::Kind::Sweep, opts.force)?;
+    use crate::folder::{lock, Access, LOCK};
+    let _locks = if opts.shard == Shard::ALL {
+        vec![lock(dir, LOCK, Access::Exclusive)?]
+    } else {
+        let mine = format!(".senesim-shard-{}-of-{}.lock", opts.shard.k, opts.shard.n);
+        vec![
+            lock(dir, LOCK, Access::Shared)?,
+            lock(dir, &mine, Access::Exclusive)?,
+        ]
+    };
     prepare_folder(plan, dir, opts.force)?;
     let rec = &plan.record;
     let manifest_name = if opts.shard == Shard::ALL {
@@ -223,6 +240,8 @@ pub fn sweep(plan: &Plan, opts: &SweepOptions) -> Result<Outcome, SweepError> {
             snapshots: plan.snapshots,
             checkpoint_every_h: None,
             job: Some(job.label.clone()),
+            // The sweep's own run folders: a run of a changed point is replaced.
+            force: true,
         };
         let area = plan.treated_area(job);
         let source = &rec.base_scenario;
@@ -281,6 +300,7 @@ pub fn sweep(plan: &Plan, opts: &SweepOptions) -> Result<Outcome, SweepError> {
         b.finish_and_clear();
     }
     let tables = opts.shard == Shard::ALL;
+    crate::run::test_hold("tables");
     if tables {
         write_tables(rec, std::slice::from_ref(dir), dir)?;
     }

@@ -31,6 +31,7 @@ pub struct SweepRecord {
     pub description: String,
     pub sweep_file: String,
     pub base_scenario: String,
+    #[serde(with = "crate::rng::seed_text")]
     pub base_seed: u64,
     pub replicates: u64,
     pub paired: bool,
@@ -48,6 +49,7 @@ pub struct PointRecord {
     pub point: usize,
     /// One TOML literal per key, as passed to `--set`.
     pub values: Vec<String>,
+    #[serde(with = "crate::rng::seed_text")]
     pub seed: u64,
     /// Fingerprint of each arm's scenario (seed zeroed), in `arms` order.
     pub scenario_hashes: Vec<String>,
@@ -129,6 +131,9 @@ impl SweepRecord {
         r.name.clear();
         r.description.clear();
         r.sweep_file.clear();
+        // How the base scenario's path was spelled (relative to where the
+        // sweep was started) is not what the sweep runs.
+        r.base_scenario.clear();
         hex(fnv1a(&serde_json::to_vec(&r).unwrap_or_default()))
     }
 

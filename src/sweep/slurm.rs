@@ -13,13 +13,74 @@ pub struct SlurmOptions<'a> {
     pub partition: Option<&'a str>,
 }
 
-/// Quotes a string for a POSIX shell.
+/// Quotes a string as one word for a POSIX shell (`shlex`; a string the
+/// shell could not take as one word, with a NUL, is refused before this).
 fn sh(s: &str) -> String {
-    format!("'{}'", s.replace('\'', r"'\''"))
+    shlex::try_quote(s).map_or_else(|_| "''".into(), |q| q.into_owned())
+}
+
+/// A value that would be written into the script, refused if it could
+/// break out of its place there.
+fn plain(option: &str, value: &str) -> Result<(), String> {
+    if let Some(c) = value.chars().find(|c| c.is_control()) {
+        return Err(format!(
+            "{option} {}: holds the control character {} (rule: values written into a Slurm script hold no control characters)",
+            crate::input::printable(value),
+            c.escape_default()
+        ));
+    }
+    Ok(())
+}
+
+/// Checks the values a Slurm script is made from: no control characters
+/// anywhere; `--partition` a comma-separated list of partition names,
+/// `--slurm-time` one of Slurm's time formats (these two are `#SBATCH`
+/// directives, which sbatch reads itself: no shell quoting applies there).
+pub fn check_values(exe: &Path, sweep: &Path, out: &Path, o: &SlurmOptions) -> Result<(), String> {
+    plain("the senesim executable's path", &exe.display().to_string())?;
+    plain("the sweep file's path", &sweep.display().to_string())?;
+    plain("--out", &out.display().to_string())?;
+    if let Some(p) = o.partition {
+        plain("--partition", p)?;
+        if p.is_empty()
+            || !p
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_.,-".contains(c))
+        {
+            return Err(format!(
+                "--partition {}: must be partition names of letters, digits, `_`, `.` and `-`, separated by commas",
+                crate::input::printable(p)
+            ));
+        }
+    }
+    if let Some(t) = o.time {
+        plain("--slurm-time", t)?;
+        let ok = !t.is_empty()
+            && t.len() <= 16
+            && t.chars()
+                .all(|c| c.is_ascii_digit() || c == ':' || c == '-')
+            && t.starts_with(|c: char| c.is_ascii_digit());
+        if !ok {
+            return Err(format!(
+                "--slurm-time {}: must be a Slurm time limit: MM, MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS",
+                crate::input::printable(t)
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Whether `p` can stand in an `#SBATCH --output=` directive as it is (no
+/// quoting there, and `%` would be read as a file-name pattern).
+fn directive_safe(p: &str) -> bool {
+    p.chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/_.+,=@-".contains(c))
 }
 
 /// The sbatch script. Paths should be absolute: tasks start in their own
-/// working directory on the compute nodes.
+/// working directory on the compute nodes. Every value is checked
+/// (`check_values`) and quoted for the shell, in the commands and in the
+/// comments that suggest them alike.
 pub fn script(plan: &Plan, exe: &Path, sweep: &Path, out: &Path, o: &SlurmOptions) -> String {
     let rec = &plan.record;
     let name: String = rec
@@ -38,6 +99,9 @@ pub fn script(plan: &Plan, exe: &Path, sweep: &Path, out: &Path, o: &SlurmOption
         sh(&sweep.display().to_string()),
         sh(&out.display().to_string()),
     );
+    let script = sh(&out.join("submit.sbatch").display().to_string());
+    let log = out.join("slurm").display().to_string();
+    let merge = format!("{exe} merge {out_s}");
     let mut s = format!(
         "#!/bin/bash\n\
          # senesim sweep \"{name}\": {runs} runs ({points} points × {arms} arms × {reps} replicates)\n\
@@ -46,16 +110,15 @@ pub fn script(plan: &Plan, exe: &Path, sweep: &Path, out: &Path, o: &SlurmOption
          #\n\
          # Submit, then merge the shards into results.csv and points.csv when all tasks are done:\n\
          #   sbatch {script}\n\
-         #   {exe} merge {out_s}\n\
+         #   {merge}\n\
          # or chain the merge:\n\
-         #   jid=$(sbatch --parsable {script}) && sbatch --dependency=afterok:$jid --wrap \"{exe} merge {out_s}\"\n\
+         #   jid=$(sbatch --parsable {script}) && sbatch --dependency=afterok:$jid --wrap {wrap}\n\
          # A failed or cancelled task is rerun by resubmitting (completed runs are skipped):\n\
          #   sbatch --array=K {script}\n\
          #SBATCH --job-name=senesim-{name}\n\
          #SBATCH --array=1-{tasks}\n\
          #SBATCH --ntasks=1\n\
-         #SBATCH --cpus-per-task={cpus}\n\
-         #SBATCH --output={log}/%A_%a.out\n",
+         #SBATCH --cpus-per-task={cpus}\n",
         runs = rec.runs(),
         points = rec.points.len(),
         arms = rec.arms.len(),
@@ -63,19 +126,30 @@ pub fn script(plan: &Plan, exe: &Path, sweep: &Path, out: &Path, o: &SlurmOption
         tasks = o.tasks,
         version = env!("CARGO_PKG_VERSION"),
         fp = rec.fingerprint,
-        script = sh(&out.join("submit.sbatch").display().to_string()),
+        wrap = sh(&merge),
         cpus = o.cpus_per_task,
-        log = out.join("slurm").display(),
     );
+    let safe_log = directive_safe(&log);
+    if safe_log {
+        s.push_str(&format!("#SBATCH --output={log}/%A_%a.out\n"));
+    }
     if let Some(t) = o.time {
         s.push_str(&format!("#SBATCH --time={t}\n"));
     }
     if let Some(p) = o.partition {
         s.push_str(&format!("#SBATCH --partition={p}\n"));
     }
+    s.push_str("\nset -euo pipefail\n");
+    if !safe_log {
+        // The folder's name cannot stand in a directive: the task sends
+        // its own output to the log instead.
+        s.push_str(&format!(
+            "exec >>{}/\"${{SLURM_ARRAY_JOB_ID:-job}}_${{SLURM_ARRAY_TASK_ID}}.out\" 2>&1\n",
+            sh(&log)
+        ));
+    }
     s.push_str(&format!(
-        "\nset -euo pipefail\n\
-         exec {exe} sweep {sweep} --out {out_s} \\\n    \
+        "exec {exe} sweep {sweep} --out {out_s} \\\n    \
          --shard \"${{SLURM_ARRAY_TASK_ID}}/{tasks}\" --threads \"${{SLURM_CPUS_PER_TASK:-{cpus}}}\" --quiet\n",
         tasks = o.tasks,
         cpus = o.cpus_per_task,
@@ -88,8 +162,24 @@ mod tests {
     use super::sh;
 
     #[test]
-    fn shell_quoting_survives_quotes_and_spaces() {
-        assert_eq!(sh("a b"), "'a b'");
-        assert_eq!(sh("it's"), r"'it'\''s'");
+    fn shell_quoting_gives_the_value_back_through_a_real_shell() {
+        for v in [
+            "a b",
+            "it's",
+            "$(touch x)",
+            "`id`",
+            "\"q\"",
+            "a\\b",
+            "plain",
+            "~user",
+            "*",
+        ] {
+            let o = std::process::Command::new("sh")
+                .arg("-c")
+                .arg(format!("printf %s {}", sh(v)))
+                .output()
+                .unwrap();
+            assert_eq!(String::from_utf8_lossy(&o.stdout), v, "quoted as {}", sh(v));
+        }
     }
 }

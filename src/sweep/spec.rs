@@ -47,7 +47,8 @@ pub struct SweepFile {
     pub scenario: String,
     #[serde(default = "one")]
     pub replicates: u64,
-    /// Base seed [default: the scenario's run.seed].
+    /// Base seed [default: the scenario's run.seed]: an integer or a string.
+    #[serde(default, with = "crate::rng::seed_text::option")]
     pub seed: Option<u64>,
     /// Run the untreated control (and the scenario's [[arms]]) beside each point.
     #[serde(default)]
@@ -105,6 +106,7 @@ pub struct RangeSpec {
 pub struct LhsSpec {
     pub samples: u64,
     /// Seed of the design [default: the sweep's base seed].
+    #[serde(default, with = "crate::rng::seed_text::option")]
     pub seed: Option<u64>,
     pub axes: Vec<LhsAxis>,
 }

@@ -302,6 +302,10 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<SweepRecord, SweepError> {
         dir: out.to_path_buf(),
         rule: "no folders to merge".into(),
     })?;
+    // The tables go into `out`: one writer at a time (shards still running
+    // hold a sweep folder shared, so merging it before they end is refused).
+    crate::folder::check_kind(out, crate::folder::Kind::Sweep, false)?;
+    let _lock = crate::folder::lock(out, crate::folder::LOCK, crate::folder::Access::Exclusive)?;
     if let Some(o) = read_record(out)? {
         if o.fingerprint != rec.fingerprint {
             return Err(SweepError::Folder {

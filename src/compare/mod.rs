@@ -14,6 +14,12 @@
 //!
 //! MARGIN = 0.005 (half a percentage point), so that a difference too small
 //! to matter biologically is not called an effect however many replicates run.
+//!
+//! A compare folder is resumable: each finished replicate is saved in
+//! `replicates/` (see `replicates`), and rerunning the same command reuses
+//! them, giving tables identical to an uninterrupted comparison's.
+
+mod replicates;
 
 use crate::error::{OutputError, ScenarioError};
 use crate::observe::{Row, Summary};
@@ -139,6 +145,7 @@ fn metrics(s: &Summary, scenario: &Scenario) -> Vec<(&'static str, f64)> {
 pub struct RunRecord {
     pub arm: String,
     pub replicate: u64,
+    #[serde(with = "crate::rng::seed_text")]
     pub seed: u64,
     pub metrics: BTreeMap<&'static str, f64>,
     /// Whether the wound reached 90% closure (null without a wound).
@@ -164,8 +171,10 @@ pub struct Report {
     pub fingerprint: String,
     pub scenario_source: String,
     pub scenario_name: String,
+    #[serde(with = "crate::rng::seed_text")]
     pub base_seed: u64,
     pub replicates: u64,
+    #[serde(with = "crate::rng::seed_text::list")]
     pub seeds: Vec<u64>,
     pub threads: usize,
     pub wall_time_s: f64,
@@ -183,6 +192,11 @@ pub struct CompareOptions {
     pub threads: usize,
     pub out: PathBuf,
     pub progress: bool,
+    /// Replace another comparison in `out` (only the files its manifest
+    /// lists), or write into a non-empty folder senesim did not make.
+    pub force: bool,
+    /// Draw plots/ after the tables.
+    pub plots: bool,
 }
 
 /// What a comparison is: its arms' resolved scenarios (seed included) and
@@ -193,32 +207,51 @@ pub fn fingerprint(arms: &[ArmSpec], replicates: u64) -> String {
     format!("{:016x}", crate::rng::fnv1a(&bytes))
 }
 
-/// If `out` holds something a comparison with `fingerprint` would
-/// overwrite, what it holds: another comparison, a run or a sweep.
-pub fn other_contents(out: &Path, fingerprint: &str) -> Option<String> {
-    use crate::plot::{folder_kind, FolderKind};
-    match folder_kind(out)? {
-        FolderKind::Sweep => return Some("a sweep".into()),
-        FolderKind::Run => return Some("a run".into()),
-        FolderKind::Compare => {}
-    }
-    let text = std::fs::read_to_string(out.join("comparison.json")).ok()?;
-    let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
-    (v["fingerprint"].as_str() != Some(fingerprint)).then(|| {
-        format!(
-            "a comparison of \"{}\" ({} replicates, base seed {})",
-            v["scenario_name"].as_str().unwrap_or("?"),
-            v["replicates"],
-            v["base_seed"]
-        )
-    })
-}
-
-/// Runs every arm × replicate in parallel and builds the report.
+/// Runs every arm × replicate not yet saved in `opts.out`, in parallel,
+/// builds the report, and writes the folder (tables, then plots if asked).
+/// The folder is locked while it is written; one holding another
+/// comparison is refused unless `opts.force`.
 pub fn compare(
     loaded: &Loaded,
     arms: &[ArmSpec],
     opts: &CompareOptions,
+) -> Result<Report, RunError> {
+    let fp = fingerprint(arms, opts.replicates);
+    let folder = replicates::Folder::claim(loaded, arms, opts, &fp)?;
+    let report = compute(loaded, arms, opts, &fp, &folder)?;
+    crate::run::test_hold("tables");
+    write_report(&opts.out, &report)?;
+    if opts.plots {
+        if crate::run::stop_requested() {
+            folder.interrupted("interrupted before drawing the plots")?;
+            return Err(RunError::Interrupted {
+                step: 0,
+                time_h: 0.0,
+                checkpoint: None,
+            });
+        }
+        let plotted =
+            crate::plot::compare::plot_compare(&opts.out, crate::plot::figure::Format::Png);
+        if let Err(e) = plotted {
+            let e = OutputError::Encode {
+                path: opts.out.join("plots"),
+                message: e.to_string(),
+            };
+            folder.failed(&e.to_string())?;
+            return Err(e.into());
+        }
+    }
+    folder.complete()?;
+    Ok(report)
+}
+
+/// The report of every arm × replicate, reusing those saved in the folder.
+fn compute(
+    loaded: &Loaded,
+    arms: &[ArmSpec],
+    opts: &CompareOptions,
+    fp: &str,
+    folder: &replicates::Folder,
 ) -> Result<Report, RunError> {
     let started = Instant::now();
     let base = loaded.scenario.run.seed;
@@ -236,20 +269,47 @@ pub fn compare(
             .map(|&(a, r)| {
                 let mut s = arms[a].scenario.clone();
                 s.run.seed = seeds[r as usize];
-                let mut w = World::new(s);
+                if let Some(saved) = folder.saved(a, r, &s) {
+                    if let Some(b) = &bar {
+                        b.inc(1);
+                    }
+                    return Ok(saved);
+                }
+                let mut w = World::new(s.clone());
                 let mask = treated_mask(treated, &w.grid);
-                let out = simulate_world(&mut w, mask.as_deref());
+                let out = simulate_world(&mut w, mask.as_deref())?;
+                folder.save(a, r, &s, &out)?;
                 if let Some(b) = &bar {
                     b.inc(1);
                 }
-                out
+                Ok(out)
             })
             .collect()
     })?;
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
-    let results = results?;
+    let results: Vec<(Vec<Row>, Summary)> = match results {
+        Ok(r) => r,
+        Err(CompareFailure::Drive(crate::run::DriveError::Interrupted { step, time_h })) => {
+            folder.interrupted(&format!(
+                "interrupted; {} of {} replicates are saved",
+                folder.count_saved(),
+                jobs.len()
+            ))?;
+            return Err(RunError::Interrupted {
+                step,
+                time_h,
+                checkpoint: None,
+            });
+        }
+        Err(CompareFailure::Drive(e)) => {
+            let e = RunError::from(e);
+            folder.failed(&e.to_string())?;
+            return Err(e);
+        }
+        Err(CompareFailure::Output(e)) => return Err(e.into()),
+    };
     let (series, summaries): (Vec<Vec<Row>>, Vec<Summary>) = results.into_iter().unzip();
     let n = opts.replicates as usize;
     let per_arm: Vec<&[Summary]> = summaries.chunks(n).collect();
@@ -311,7 +371,7 @@ pub fn compare(
         .collect();
     Ok(Report {
         senesim_version: env!("CARGO_PKG_VERSION"),
-        fingerprint: fingerprint(arms, opts.replicates),
+        fingerprint: fp.to_string(),
         scenario_source: loaded.source.clone(),
         scenario_name: loaded.scenario.name.clone(),
         base_seed: base,
@@ -333,6 +393,24 @@ pub fn compare(
         runs,
         series,
     })
+}
+
+/// Why a replicate did not give its result.
+enum CompareFailure {
+    Drive(crate::run::DriveError),
+    Output(OutputError),
+}
+
+impl From<crate::run::DriveError> for CompareFailure {
+    fn from(e: crate::run::DriveError) -> Self {
+        CompareFailure::Drive(e)
+    }
+}
+
+impl From<OutputError> for CompareFailure {
+    fn from(e: OutputError) -> Self {
+        CompareFailure::Output(e)
+    }
 }
 
 const LABELS: [(&str, &str); 6] = [
