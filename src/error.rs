@@ -12,6 +12,9 @@ pub enum ScenarioError {
     },
     #[error("{}: malformed TOML: {message}", path.display())]
     Syntax { path: PathBuf, message: String },
+    /// A file refused whole: not a regular file, too large, a sweep file.
+    #[error("{}: {rule}", path.display())]
+    Refused { path: PathBuf, rule: String },
     #[error("{}: `extends` cycle: {chain}", path.display())]
     ExtendsCycle { path: PathBuf, chain: String },
     #[error("--set {arg}: {rule}")]

@@ -124,7 +124,22 @@ pub fn delivery_weights(d: &Delivery, grid: &Grid) -> Vec<f64> {
                     }
                 }
                 // Normalised on the lattice so each injection delivers exactly its amount.
-                let sum: f64 = g.iter().map(|&(_, k)| k).sum();
+                let mut sum: f64 = g.iter().map(|&(_, k)| k).sum();
+                if !(sum.is_normal()) {
+                    // A radius far below a site: every weight underflowed.
+                    // The same Gaussian, scaled so that the nearest site
+                    // centre weighs 1 (the amount still lands in full).
+                    let r2 = |i: usize| {
+                        let (x, y) = ((i % grid.nx) as f64 + 0.5, (i / grid.nx) as f64 + 0.5);
+                        let (dx, dy) = (x - cx, y - cy);
+                        dx * dx + dy * dy
+                    };
+                    let near = g.iter().map(|&(i, _)| r2(i)).fold(f64::INFINITY, f64::min);
+                    for (i, k) in g.iter_mut() {
+                        *k = (-(r2(*i) - near) / (2.0 * radius * radius)).exp();
+                    }
+                    sum = g.iter().map(|&(_, k)| k).sum();
+                }
                 for (i, k) in g {
                     w[i] += au_per_point * k / sum;
                 }

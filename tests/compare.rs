@@ -110,13 +110,13 @@ fn compare_gives_verdicts_for_every_arm_pair() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|s| s.as_u64().unwrap())
+        .map(|s| s.as_str().unwrap().parse::<u64>().unwrap())
         .collect();
     assert_eq!(seeds.len(), 3);
     assert!(seeds[0] != seeds[1] && seeds[1] != seeds[2]);
     for r in runs {
         assert_eq!(
-            r["seed"].as_u64().unwrap(),
+            r["seed"].as_str().unwrap().parse::<u64>().unwrap(),
             seeds[r["replicate"].as_u64().unwrap() as usize]
         );
     }

@@ -10,7 +10,8 @@ fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     for sub in ["", "snapshots"] {
         for e in std::fs::read_dir(dir.join(sub)).unwrap() {
             let p = e.unwrap().path();
-            if p.is_file() {
+            // The lock file records its writer's PID and command line.
+            if p.is_file() && !p.ends_with(".senesim.lock") {
                 let name = p.strip_prefix(dir).unwrap().display().to_string();
                 out.insert(name, std::fs::read(&p).unwrap());
             }

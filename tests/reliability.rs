@@ -74,7 +74,7 @@ fn outputs(dir: &Path) -> Vec<(String, Vec<u8>)> {
             .flatten()
             .filter(|e| e.path().is_file())
             .map(|e| e.file_name().to_string_lossy().into_owned())
-            .filter(|n| n != "manifest.json" && n != "checkpoint.bin")
+            .filter(|n| n != "manifest.json" && n != "checkpoint.bin" && n != ".senesim.lock")
             .collect();
         names.sort();
         for n in names {
@@ -183,8 +183,12 @@ fn a_run_killed_after_a_checkpoint_resumes_to_the_same_outputs() {
     // A kill in the middle of writing a file leaves its temporary (planted
     // here, as the kill's timing is not under the test's control).
     std::fs::create_dir_all(cut.join("snapshots")).unwrap();
-    std::fs::write(cut.join(".checkpoint.4000000.partial.bin"), b"half").unwrap();
-    std::fs::write(cut.join("snapshots/.state.4000000.partial.vti"), b"half").unwrap();
+    std::fs::write(cut.join(".checkpoint.4000000.senesim-partial.bin"), b"half").unwrap();
+    std::fs::write(
+        cut.join("snapshots/.state.4000000.senesim-partial.vti"),
+        b"half",
+    )
+    .unwrap();
     // The killed run had got further than its checkpoint: resume rewrites
     // those rows and snapshots, identically, and removes the temporaries.
     let o = senesim(&["resume", cut.to_str().unwrap(), "--quiet"]);
@@ -378,6 +382,13 @@ fn a_field_that_goes_bad_stops_the_run_naming_field_step_and_site() {
         w.ev_young.c[site] = bad;
         let mut rows = Vec::new();
         match drive(&mut w, &mut rows, &mut Quiet) {
+            // A NaN makes the step's row non-finite (its EV total): the
+            // row guard stops the run before the row is kept.
+            Err(DriveError::NonFinite(e)) if bad.is_nan() => {
+                assert_eq!(e.step, 30, "{e}");
+                assert!(e.quantity.contains("ev_young_total"), "{e}");
+                assert!(e.value.is_nan());
+            }
             Err(DriveError::Numerical(e)) => {
                 assert_eq!(e.field, "ev_young");
                 assert_eq!(e.step, 31, "stopped at the first step after the defect");
@@ -399,5 +410,6 @@ fn a_field_that_goes_bad_stops_the_run_naming_field_step_and_site() {
         }
         // Nothing after the defect was reported as if valid.
         assert!(rows.iter().all(|r| r.time_h <= 30.0));
+        assert!(rows.iter().all(|r| r.ev_young_total.is_finite()));
     }
 }

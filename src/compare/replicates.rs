@@ -37,6 +37,7 @@ struct Manifest<'a> {
     kind: &'static str,
     senesim_version: &'static str,
     scenario_source: &'a str,
+    scenario_name: &'a str,
     /// What is compared (see `compare::fingerprint`).
     fingerprint: &'a str,
     #[serde(with = "crate::rng::seed_text")]
@@ -61,6 +62,7 @@ pub struct Folder {
     dir: PathBuf,
     _lock: folder::Lock,
     source: String,
+    name: String,
     fingerprint: String,
     base_seed: u64,
     replicates: u64,
@@ -94,24 +96,27 @@ impl Folder {
     ) -> Result<Folder, RunError> {
         let dir = &opts.out;
         let (lock, earlier) = folder::claim(dir, Kind::Compare, opts.force)?;
-        let earlier_fp = earlier
-            .as_ref()
-            .and_then(|m| m["fingerprint"].as_str().map(str::to_string))
+        // What the folder's comparison is: its manifest, or (a folder of an
+        // earlier version) its comparison.json.
+        let described = earlier
+            .clone()
+            .filter(|m| m["fingerprint"].is_string())
             .or_else(|| {
                 let b = crate::input::read_capped(&dir.join("comparison.json"), 256 << 20).ok()?;
-                let v: serde_json::Value = serde_json::from_slice(&b).ok()?;
-                v["fingerprint"].as_str().map(str::to_string)
+                serde_json::from_slice::<serde_json::Value>(&b).ok()
             });
         let mut stale = Vec::new();
-        if let Some(e) = earlier_fp.filter(|e| e != fingerprint) {
+        if let Some(m) = described.filter(|m| m["fingerprint"].as_str() != Some(fingerprint)) {
             if !opts.force {
-                let m = earlier.unwrap_or_default();
+                let seed = m["base_seed"]
+                    .as_str()
+                    .map_or_else(|| m["base_seed"].to_string(), str::to_string);
                 return Err(FolderError::Refused {
                     dir: dir.clone(),
                     rule: format!(
-                        "holds another comparison (fingerprint {e}, of {} with {} replicates); this comparison would overwrite it \
+                        "holds a comparison of \"{}\" ({} replicates, base seed {seed}); this comparison would overwrite it \
                          (rule: a compare folder holds one comparison; choose another --out, or pass --force)",
-                        crate::input::printable(m["scenario_source"].as_str().unwrap_or("?")),
+                        crate::input::printable(m["scenario_name"].as_str().unwrap_or("?")),
                         m["replicates"]
                     ),
                 }
@@ -145,6 +150,7 @@ impl Folder {
             dir: dir.clone(),
             _lock: lock,
             source: loaded.source.clone(),
+            name: loaded.scenario.name.clone(),
             fingerprint: fingerprint.to_string(),
             base_seed: loaded.scenario.run.seed,
             replicates: opts.replicates,
@@ -175,6 +181,7 @@ impl Folder {
                 kind: Kind::Compare.name(),
                 senesim_version: env!("CARGO_PKG_VERSION"),
                 scenario_source: &self.source,
+                scenario_name: &self.name,
                 fingerprint: &self.fingerprint,
                 base_seed: self.base_seed,
                 replicates: self.replicates,
@@ -216,6 +223,7 @@ impl Folder {
         };
         write_json(&self.dir.join(name(a, r)), &x)?;
         self.saved.fetch_add(1, Ordering::Relaxed);
+        crate::run::test_hold("replicate");
         Ok(())
     }
 

@@ -25,19 +25,25 @@ pub fn stop_requested() -> bool {
     STOP.load(Ordering::Relaxed)
 }
 
-/// A hook for the tests that interrupt a run at a given phase: when the
-/// environment variable `SENESIM_TEST_HOLD` names `phase`, the first time
-/// the phase is reached the process says so on stderr (`holding at PHASE`)
-/// and waits (at most 30 s) for a stop request, then goes on. Without the
-/// variable it does nothing.
+/// A hook for the tests that interrupt a run at a given phase, or hold a
+/// folder while a second writer tries it: when the environment variable
+/// `SENESIM_TEST_HOLD` is `PHASE` (or `PHASE:MS`), the first time the phase
+/// is reached the process says so on stderr (`holding at PHASE`) and waits
+/// for a stop request (at most 30 s, or MS milliseconds), then goes on.
+/// Phases: `tables` (a run's, compare's or sweep's), `plots`, `replicate`
+/// (after a compare replicate is saved). Without the variable it does nothing.
 pub fn test_hold(phase: &str) {
     static HELD: AtomicBool = AtomicBool::new(false);
-    if std::env::var("SENESIM_TEST_HOLD").is_ok_and(|p| p == phase)
-        && !HELD.swap(true, Ordering::Relaxed)
-    {
+    let Ok(v) = std::env::var("SENESIM_TEST_HOLD") else {
+        return;
+    };
+    let (p, ms) = v.split_once(':').map_or((v.as_str(), 30_000), |(p, m)| {
+        (p, m.parse().unwrap_or(30_000))
+    });
+    if p == phase && !HELD.swap(true, Ordering::Relaxed) {
         eprintln!("holding at {phase}");
         let t0 = std::time::Instant::now();
-        while !stop_requested() && t0.elapsed().as_secs() < 30 {
+        while !stop_requested() && t0.elapsed().as_millis() < ms {
             std::thread::sleep(std::time::Duration::from_millis(10));
         }
     }

@@ -95,10 +95,34 @@ pub struct Loaded {
     pub source: String,
 }
 
+/// Longest `extends` chain (files): deeper is refused, not recursed into.
+pub const MAX_EXTENDS_DEPTH: usize = 32;
+
+/// A parser's message, cut to a readable length (a 100 000-bracket line
+/// would otherwise be quoted whole) and safe for a terminal.
+pub(crate) fn parse_message(e: &impl std::fmt::Display) -> String {
+    let m = crate::input::clip(&e.to_string(), 600);
+    crate::input::printable(m.trim_end()).replace("\\n", "\n  ")
+}
+
 fn parse(text: &str, path: &Path) -> Result<Table, ScenarioError> {
     text.parse::<Table>().map_err(|e| ScenarioError::Syntax {
         path: path.to_path_buf(),
-        message: e.to_string().trim_end().replace('\n', "\n  "),
+        message: parse_message(&e),
+    })
+}
+
+/// Reads a scenario file: a regular file of at most `input::MAX_TEXT_BYTES`.
+fn read_file(path: &Path) -> Result<String, ScenarioError> {
+    crate::input::read_text(path).map_err(|e| match e {
+        crate::input::ReadRefusal::Io(source) => ScenarioError::Read {
+            path: path.to_path_buf(),
+            source,
+        },
+        other => ScenarioError::Refused {
+            path: path.to_path_buf(),
+            rule: other.to_string(),
+        },
     })
 }
 
@@ -126,6 +150,14 @@ fn read_chain(
         path: path.to_path_buf(),
         source,
     })?;
+    if stack.len() >= MAX_EXTENDS_DEPTH {
+        return Err(ScenarioError::Refused {
+            path: path.to_path_buf(),
+            rule: format!(
+                "an `extends` chain longer than {MAX_EXTENDS_DEPTH} files (rule: a scenario extends at most {MAX_EXTENDS_DEPTH} bases in a chain)"
+            ),
+        });
+    }
     if let Some(pos) = stack.iter().position(|p| p == &canon) {
         let chain: Vec<String> = stack[pos..]
             .iter()
@@ -137,26 +169,39 @@ fn read_chain(
             chain: chain.join(" -> "),
         });
     }
-    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text = read_file(path)?;
     let mut table = parse(&text, path)?;
+    if table.contains_key("axes") || table.contains_key("latin_hypercube") {
+        return Err(ScenarioError::Refused {
+            path: path.to_path_buf(),
+            rule: format!(
+                "is a sweep file (it has `axes` or `latin_hypercube`), not a scenario: run it with `senesim sweep {}`",
+                crate::run::folder::shell_word(path)
+            ),
+        });
+    }
     stack.push(canon);
     let mut out = Table::new();
     match table.remove("extends") {
         None => {}
         Some(Value::String(base)) => {
             let base_path = path.parent().unwrap_or(Path::new(".")).join(&base);
-            if !base_path.is_file() {
+            let refusal = match std::fs::metadata(&base_path) {
+                Err(_) => Some(format!(
+                    "no such base scenario file ({}); the path is relative to this file",
+                    base_path.display()
+                )),
+                Ok(m) if !m.is_file() => crate::input::read_capped(&base_path, 0)
+                    .err()
+                    .map(|e| format!("the base {} {e}", base_path.display())),
+                Ok(_) => None,
+            };
+            if let Some(rule) = refusal {
                 return Err(ScenarioError::Invalid {
                     origin: path.display().to_string(),
                     key: "extends".into(),
-                    value: format!("\"{base}\""),
-                    rule: format!(
-                        "no such base scenario file ({}); the path is relative to this file",
-                        base_path.display()
-                    ),
+                    value: format!("\"{}\"", crate::input::printable(&base)),
+                    rule,
                 });
             }
             out = read_chain(&base_path, stack, origins)?;
@@ -192,6 +237,17 @@ fn apply_set(table: &mut Table, arg: &str, origins: &mut Origins) -> Result<(), 
     }
     let value = match format!("v = {raw}").parse::<Table>() {
         Ok(mut t) => t.remove("v").unwrap_or(Value::String(String::new())),
+        // A whole number beyond a TOML integer (a seed ≥ 2⁶³) stays a
+        // string of digits, which the keys that take one read.
+        Err(_) if !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit()) => {
+            Value::String(raw.to_string())
+        }
+        // Something that reads as a number but that TOML refuses (1e400).
+        Err(_) if looks_numeric(raw) => {
+            return Err(bad(format!(
+                "{raw} is not a number senesim can hold (a finite number, at most about 1.8e308, or a whole number below 2⁶³)"
+            )))
+        }
         Err(_)
             if !raw.is_empty()
                 && raw
@@ -200,7 +256,12 @@ fn apply_set(table: &mut Table, arg: &str, origins: &mut Origins) -> Result<(), 
         {
             Value::String(raw.to_string())
         }
-        Err(e) => return Err(bad(format!("value is not valid TOML: {}", e.message()))),
+        Err(e) => {
+            return Err(bad(format!(
+                "value is not valid TOML: {}",
+                crate::input::clip(&crate::input::printable(e.message()), 300)
+            )))
+        }
     };
     let segs: Vec<&str> = key.split('.').collect();
     let mut root = Value::Table(std::mem::take(table));
@@ -209,6 +270,14 @@ fn apply_set(table: &mut Table, arg: &str, origins: &mut Origins) -> Result<(), 
         *table = t;
     }
     res
+}
+
+/// Whether `raw` is written as a number (digits, sign, point, exponent).
+fn looks_numeric(raw: &str) -> bool {
+    let t = raw.trim_start_matches(['+', '-']);
+    t.starts_with(|c: char| c.is_ascii_digit() || c == '.')
+        && t.chars()
+            .all(|c| c.is_ascii_digit() || "._eE+-".contains(c))
 }
 
 fn set_path(

@@ -5,7 +5,8 @@ mod params;
 mod validate;
 
 pub(crate) use load::lookup;
-pub use load::{load, Loaded, Origins, BUILTIN, BUILTIN_NAME};
+pub(crate) use load::parse_message;
+pub use load::{load, Loaded, Origins, BUILTIN, BUILTIN_NAME, MAX_EXTENDS_DEPTH};
 pub use params::*;
 pub use validate::{available_memory, validate, BYTES_PER_SITE};
 

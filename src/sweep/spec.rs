@@ -134,15 +134,21 @@ pub struct Point {
 
 /// Reads and parses a sweep file (no scenario is resolved yet).
 pub fn read(path: &Path) -> Result<SweepFile, SweepError> {
-    let text = std::fs::read_to_string(path).map_err(|source| SweepError::Read {
-        path: path.to_path_buf(),
-        source,
+    let text = crate::input::read_text(path).map_err(|e| match e {
+        crate::input::ReadRefusal::Io(source) => SweepError::Read {
+            path: path.to_path_buf(),
+            source,
+        },
+        other => SweepError::Folder {
+            dir: path.to_path_buf(),
+            rule: other.to_string(),
+        },
     })?;
     let table: toml::Table = text
         .parse()
         .map_err(|e: toml::de::Error| SweepError::Syntax {
             path: path.to_path_buf(),
-            message: e.to_string().trim_end().replace('\n', "\n  "),
+            message: crate::scenario::parse_message(&e),
         })?;
     let file: SweepFile =
         serde_path_to_error::deserialize(Value::Table(table.clone())).map_err(|e| {
@@ -261,14 +267,24 @@ fn range_values(r: &RangeSpec) -> Result<Vec<Value>, Refusal> {
                     "needs step > 0 and to ≥ from".into(),
                 ));
             }
-            let n = ((to - from) / s * (1.0 + 1e-12)).floor() as u64 + 1;
-            if n > MAX_POINTS as u64 {
+            // Counted in floating point first: (to − from)/step may be
+            // beyond any integer (step = 1e-20).
+            let nf = ((to - from) / s * (1.0 + 1e-12)).floor() + 1.0;
+            if !(nf.is_finite() && nf <= MAX_POINTS as f64) {
                 return Err((
                     "step",
                     step.to_string(),
-                    format!("gives {n} values, more than {MAX_POINTS}"),
+                    format!(
+                        "gives {} values, more than {MAX_POINTS}",
+                        if nf.is_finite() {
+                            format!("{nf:.3e}")
+                        } else {
+                            "infinitely many".into()
+                        }
+                    ),
                 ));
             }
+            let n = nf as u64;
             if let (true, Value::Integer(st)) = (ints, step) {
                 let a = from as i64;
                 return Ok((0..n as i64).map(|i| Value::Integer(a + i * st)).collect());

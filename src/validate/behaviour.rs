@@ -269,7 +269,8 @@ pub fn lesion_containment(setup: &Setup) -> anyhow::Result<Check> {
 }
 
 /// Every file two runs wrote, but the manifest (which records threads and
-/// wall time), compared byte for byte: (files, bytes, files that differ).
+/// wall time) and the lock file (the writer's PID), compared byte for
+/// byte: (files, bytes, files that differ).
 fn compare_dirs(a: &Path, b: &Path) -> anyhow::Result<(usize, u64, Vec<String>)> {
     let mut files = Vec::new();
     let mut stack = vec![a.to_path_buf()];
@@ -278,7 +279,10 @@ fn compare_dirs(a: &Path, b: &Path) -> anyhow::Result<(usize, u64, Vec<String>)>
             let p = e?.path();
             if p.is_dir() {
                 stack.push(p);
-            } else if p.file_name().is_some_and(|n| n != "manifest.json") {
+            } else if p
+                .file_name()
+                .is_some_and(|n| n != "manifest.json" && n != crate::folder::LOCK)
+            {
                 files.push(p.strip_prefix(a)?.to_path_buf());
             }
         }
