@@ -143,8 +143,17 @@ pub fn timeseries_figure(rows: &[Row], name: &str) -> Panels {
     }
 }
 
-/// The folder's snapshots, in time order.
+/// The folder's snapshots, in time order: those its manifest lists as the
+/// run's own when it lists files (a folder may hold others' files too).
 fn snapshot_files(dir: &Path) -> Vec<PathBuf> {
+    let owned: Option<Vec<String>> = crate::folder::read_manifest(dir)
+        .filter(|m| m["files"].is_array())
+        .map(|m| crate::folder::owned_files(&m));
+    let listed = |p: &Path| {
+        owned
+            .as_ref()
+            .is_none_or(|o| o.contains(&crate::folder::relative(dir, p)))
+    };
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join("snapshots"))
         .map(|d| {
             d.flatten()
@@ -153,6 +162,7 @@ fn snapshot_files(dir: &Path) -> Vec<PathBuf> {
                     p.extension().is_some_and(|x| x == "vti")
                         && p.file_name()
                             .is_some_and(|n| n.to_string_lossy().starts_with("snapshot_"))
+                        && listed(p)
                 })
                 .collect()
         })

@@ -123,3 +123,84 @@ pub fn cells_at(occupied: &[bool]) -> Vec<senesim::cell::Cell> {
         })
         .collect()
 }
+
+/// Starts senesim with `SENESIM_TEST_HOLD=hold` (see `run::test_hold`) and
+/// waits until it says it holds there; returns the child and its stderr
+/// read so far.
+pub fn spawn_holding(args: &[&str], hold: &str) -> (std::process::Child, String) {
+    use std::io::{BufRead, BufReader};
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_senesim"))
+        .args(args)
+        .env("SENESIM_TEST_HOLD", hold)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn senesim");
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    let mut line = String::new();
+    while err.read_line(&mut line).unwrap_or(0) > 0 {
+        seen.push_str(&line);
+        if line.starts_with("holding at") {
+            // Drain the rest in the background so the child never blocks.
+            std::thread::spawn(move || {
+                let mut rest = String::new();
+                while err.read_line(&mut rest).unwrap_or(0) > 0 {
+                    rest.clear();
+                }
+            });
+            return (child, seen);
+        }
+        line.clear();
+    }
+    panic!("senesim ended without reaching `{hold}`: {seen}");
+}
+
+/// Sends `sig` (e.g. `-INT`) to a child, with the shell's built-in kill.
+pub fn signal(pid: u32, sig: &str) {
+    let ok = std::process::Command::new("sh")
+        .args(["-c", &format!("kill {sig} {pid}")])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+}
+
+/// Every file under `dir` (relative path → bytes), but the manifests (they
+/// record wall time and threads) and the lock file (its writer's PID).
+pub fn tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            let name = e.file_name().to_string_lossy().into_owned();
+            if p.is_dir() {
+                stack.push(p);
+            } else if !name.starts_with("manifest") && !name.starts_with(".senesim") {
+                let rel = p.strip_prefix(dir).unwrap().display().to_string();
+                out.insert(rel, std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    out
+}
+
+/// Asserts two trees hold the same files with the same bytes.
+pub fn assert_same_tree(a: &Path, b: &Path) {
+    let (x, y) = (tree(a), tree(b));
+    assert_eq!(
+        x.keys().collect::<Vec<_>>(),
+        y.keys().collect::<Vec<_>>(),
+        "{} and {} hold different files",
+        a.display(),
+        b.display()
+    );
+    for (k, v) in &x {
+        assert!(
+            v == &y[k],
+            "{k} differs between {} and {}",
+            a.display(),
+            b.display()
+        );
+    }
+}
