@@ -394,6 +394,7 @@ fn resume_locked(
 /// draws the plots and marks it complete.
 fn finish_plots(dir: &Path, m: &ManifestRecord, lock: folder::Lock) -> Result<Summary, RunError> {
     let _lock = lock;
+    crate::output::remove_temporaries(&dir.join("plots"));
     let text = folder::read_manifest(dir).unwrap_or_default();
     let summary: Summary = crate::input::read_capped(&dir.join("summary.json"), 64 << 20)
         .ok()
@@ -650,6 +651,7 @@ fn run_world(
         match plot::run::plot_run(dir, plot::figure::Format::Png) {
             Ok(_) => {}
             Err(PlotError::Interrupted) => {
+                crate::output::remove_temporaries(&dir.join("plots"));
                 plotting("interrupted while drawing the plots")?;
                 return Err(RunError::Interrupted {
                     step: w.step,
