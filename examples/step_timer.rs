@@ -86,7 +86,7 @@ fn main() {
             fwd.process_with_scratch(row, &mut spec, &mut s1)
                 .expect("sized by the plan");
             spec[0].im = 0.0;
-            if n % 2 == 0 {
+            if n.is_multiple_of(2) {
                 spec[n / 2].im = 0.0;
             }
             inv.process_with_scratch(&mut spec, row, &mut s2)

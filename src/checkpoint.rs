@@ -153,7 +153,31 @@ pub fn read(path: &Path) -> Result<Checkpoint, CheckpointError> {
         path: path.to_path_buf(),
         rule,
     };
+    // The header first: a file that is not a checkpoint is refused without
+    // being read whole, however large it is.
     let cap = crate::scenario::available_memory() / 2;
+    crate::input::read_capped(path, 0).or_else(|e| match e {
+        crate::input::ReadRefusal::TooLarge(_) => Ok(Vec::new()),
+        other => Err(bad(other.to_string())),
+    })?;
+    let mut head = [0u8; HEADER];
+    let got = std::fs::File::open(path)
+        .and_then(|f| {
+            use std::io::Read;
+            let mut n = 0;
+            let mut f = f.take(HEADER as u64);
+            while n < HEADER {
+                match f.read(&mut head[n..])? {
+                    0 => break,
+                    k => n += k,
+                }
+            }
+            Ok(n)
+        })
+        .map_err(|e| bad(e.to_string()))?;
+    if !head[..got].starts_with(MAGIC) && !MAGIC.starts_with(&head[..got]) || got < MAGIC.len() {
+        return Err(bad("not a senesim checkpoint of this version (it does not start with `senesim checkpoint 2`)".into()));
+    }
     let bytes = crate::input::read_capped(path, cap).map_err(|e| bad(e.to_string()))?;
     let rest = bytes.strip_prefix(MAGIC).ok_or_else(|| {
         bad("not a senesim checkpoint of this version (it does not start with `senesim checkpoint 2`)".into())

@@ -88,7 +88,7 @@ fn sparse_sources(n: usize, seed: u64) -> Vec<f64> {
     (0..n)
         .map(|i| {
             let h = (i as u64 ^ seed).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40;
-            if h % 20 == 0 {
+            if h.is_multiple_of(20) {
                 1.0 + (h % 7) as f64
             } else {
                 0.0

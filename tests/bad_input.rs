@@ -22,7 +22,7 @@ fn corpus() -> Vec<PathBuf> {
 #[test]
 fn every_bad_input_is_refused_with_file_key_value_and_rule() {
     let files = corpus();
-    assert!(files.len() >= 18, "the corpus: {} files", files.len());
+    assert!(files.len() >= 31, "the corpus: {} files", files.len());
     for f in &files {
         let text = std::fs::read_to_string(f).unwrap();
         let expect: Vec<&str> = text
@@ -36,6 +36,7 @@ fn every_bad_input_is_refused_with_file_key_value_and_rule() {
         let t = Temp::new();
         let out = t.path().join("out");
         let name = f.file_name().unwrap().to_string_lossy().into_owned();
+        let t0 = std::time::Instant::now();
         let o = if name.ends_with(".sweep.toml") {
             senesim(&[
                 "sweep",
@@ -54,6 +55,10 @@ fn every_bad_input_is_refused_with_file_key_value_and_rule() {
             ])
         };
         let err = stderr(&o);
+        assert!(
+            t0.elapsed().as_secs() < 10,
+            "{name}: refused in bounded time"
+        );
         assert_eq!(o.status.code(), Some(2), "{name}: {err}");
         assert!(!err.contains("panicked"), "{name}: {err}");
         assert!(
@@ -272,4 +277,251 @@ fn random_toml_and_random_overrides_never_panic_the_loader() {
         accepted > 30 && refused > 100,
         "accepted {accepted}, refused {refused}"
     );
+}
+
+/// Runs senesim, asserting it refuses (exit 2) within `secs`, without a
+/// panic, naming each of `expect`; returns its stderr.
+fn refused_within(args: &[&str], secs: u64, expect: &[&str]) -> String {
+    let t0 = std::time::Instant::now();
+    let o = senesim(args);
+    let e = stderr(&o);
+    assert!(
+        t0.elapsed().as_secs() < secs,
+        "{args:?}: took {:?}",
+        t0.elapsed()
+    );
+    assert_eq!(o.status.code(), Some(2), "{args:?}: {e}");
+    assert!(!e.contains("panicked"), "{args:?}: {e}");
+    for x in expect {
+        assert!(e.contains(x), "{args:?}: should mention `{x}`: {e}");
+    }
+    e
+}
+
+#[test]
+fn devices_fifos_and_huge_files_are_refused_wherever_a_file_is_read() {
+    let t = Temp::new();
+    let fifo = t.path().join("pipe.toml");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let huge = t.path().join("huge.toml");
+    let f = std::fs::File::create(&huge).unwrap();
+    f.set_len(5 << 20).unwrap(); // 5 MiB, above the 4 MiB cap (sparse: no disk used)
+                                 // A file far larger than memory as a checkpoint: refused from its header.
+    let vast = t.path().join("vast.bin");
+    std::fs::File::create(&vast)
+        .unwrap()
+        .set_len(1 << 40)
+        .unwrap();
+    refused_within(
+        &[
+            "run",
+            "--from-checkpoint",
+            vast.to_str().unwrap(),
+            "--out",
+            t.path().join("o").to_str().unwrap(),
+            "--quiet",
+        ],
+        5,
+        &["not a senesim checkpoint"],
+    );
+    let out = t.path().join("out");
+    let out_s = out.to_str().unwrap();
+    for (file, what) in [
+        ("/dev/zero", "character device"),
+        ("/dev/urandom", "character device"),
+        (fifo.to_str().unwrap(), "FIFO"),
+        (huge.to_str().unwrap(), "larger than 4 MiB"),
+        (t.path().to_str().unwrap(), "folder"),
+    ] {
+        refused_within(&["run", file, "--out", out_s, "--quiet"], 5, &[file, what]);
+        refused_within(
+            &["sweep", file, "--out", out_s, "--quiet"],
+            5,
+            &[file, what],
+        );
+        refused_within(&["check", file], 5, &[file, what]);
+        let base = t.write("child.toml", &format!("extends = \"{file}\"\n"));
+        refused_within(
+            &["run", base.to_str().unwrap(), "--out", out_s, "--quiet"],
+            5,
+            &["extends", what],
+        );
+        let ck_what = if what.starts_with("larger") {
+            "not a senesim checkpoint"
+        } else {
+            what
+        };
+        refused_within(
+            &["run", "--from-checkpoint", file, "--out", out_s, "--quiet"],
+            5,
+            &["--from-checkpoint", ck_what],
+        );
+        assert!(!out.exists(), "{file}: nothing written");
+    }
+    // A checkpoint that is a FIFO in a run folder.
+    let dir = t.path().join("run");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("manifest.json"), "{\"kind\": \"run\"}").unwrap();
+    assert!(std::process::Command::new("mkfifo")
+        .arg(dir.join("checkpoint.bin"))
+        .status()
+        .unwrap()
+        .success());
+    refused_within(&["resume", dir.to_str().unwrap(), "--quiet"], 5, &["FIFO"]);
+}
+
+#[test]
+fn a_deep_extends_chain_and_too_many_threads_are_refused_with_the_limit() {
+    let t = Temp::new();
+    t.write("s0.toml", "name = \"root\"\n");
+    for i in 1..=200 {
+        t.write(
+            &format!("s{i}.toml"),
+            &format!("extends = \"s{}.toml\"\n", i - 1),
+        );
+    }
+    let out = t.path().join("out");
+    let top = t.path().join("s200.toml");
+    refused_within(
+        &[
+            "run",
+            top.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+        ],
+        5,
+        &["extends", "32"],
+    );
+    // Within the limit it is read.
+    let ok = t.path().join("s20.toml");
+    let o = senesim(&["check", ok.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for n in ["100000", "0", "1025"] {
+        refused_within(
+            &[
+                "run",
+                "--threads",
+                n,
+                "--out",
+                out.to_str().unwrap(),
+                "--quiet",
+            ],
+            5,
+            &["--threads", n, "1024"],
+        );
+    }
+    assert!(!out.exists());
+}
+
+#[test]
+fn errors_from_the_command_line_name_it_and_stay_short_and_printable() {
+    let t = Temp::new();
+    let base = t.write("base.toml", "[grid]\nnx = 64\nny = 64\n");
+    let b = base.to_str().unwrap();
+    let e = refused_within(
+        &["check", b, "--set", "grid.nx=2147483648"],
+        5,
+        &["--set", "grid.nx"],
+    );
+    assert!(!e.contains("base.toml: grid"), "{e}");
+    refused_within(
+        &["check", b, "--set", "run.days=1e400"],
+        5,
+        &["--set run.days=1e400", "not a number"],
+    );
+    // A parse error of a file of 100 000 brackets is reported in a few lines.
+    let deep = t.write("deep.toml", &format!("a = {}", "[".repeat(100_000)));
+    let e = refused_within(&["check", deep.to_str().unwrap()], 5, &["deep.toml"]);
+    assert!(e.len() < 2000, "{} bytes of message", e.len());
+    // A checkpoint error: exit 2, the path once.
+    let junk = t.write("junk.bin", "not a checkpoint");
+    let e = refused_within(
+        &[
+            "run",
+            "--from-checkpoint",
+            junk.to_str().unwrap(),
+            "--out",
+            t.path().join("o").to_str().unwrap(),
+            "--quiet",
+        ],
+        5,
+        &["not a senesim checkpoint"],
+    );
+    assert_eq!(e.matches("junk.bin").count(), 1, "{e}");
+}
+
+#[test]
+fn every_seed_senesim_writes_is_taken_back_and_reruns_its_replicate() {
+    let t = Temp::new();
+    let sc = t.write(
+        "s.toml",
+        "name = \"seeds\"\n[run]\ndays = 2.0\nsnapshot_every_h = 0.0\n[grid]\nnx = 16\nny = 16\n",
+    );
+    let cmp = t.path().join("cmp");
+    let o = senesim(&[
+        "compare",
+        sc.to_str().unwrap(),
+        "--replicates",
+        "6",
+        "--out",
+        cmp.to_str().unwrap(),
+        "--quiet",
+        "--no-plots",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let j: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(cmp.join("comparison.json")).unwrap()).unwrap();
+    let seeds: Vec<String> = j["seeds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().expect("seeds are strings in JSON").to_string())
+        .collect();
+    // Half of all seeds are ≥ 2⁶³; take the largest of these six.
+    let big = seeds
+        .iter()
+        .max_by_key(|s| s.parse::<u64>().unwrap())
+        .unwrap()
+        .clone();
+    let r = j["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["arm"] == "treated" && r["seed"] == big.as_str())
+        .unwrap();
+    let want = r["metrics"]["final_senescent_fraction"].as_f64().unwrap();
+    let summary = |out: &std::path::Path| -> f64 {
+        let v: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+        v["final_senescent_fraction"].as_f64().unwrap()
+    };
+    let a = t.path().join("a");
+    let o = run_quiet(&sc, &a, &["--seed", &big]);
+    assert!(o.status.success(), "--seed {big}: {}", stderr(&o));
+    assert_eq!(summary(&a), want, "--seed reruns the replicate");
+    let b = t.path().join("b");
+    let o = run_quiet(&sc, &b, &["--set", &format!("run.seed={big}")]);
+    assert!(o.status.success(), "--set run.seed={big}: {}", stderr(&o));
+    assert_eq!(summary(&b), want);
+    let f = t.write(
+        "f.toml",
+        &format!("extends = \"s.toml\"\n[run]\nseed = \"{big}\"\n"),
+    );
+    let c = t.path().join("c");
+    let o = run_quiet(&f, &c, &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(summary(&c), want);
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(c.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(m["seed"], big.as_str(), "written as a string, not rounded");
+    assert_eq!(m["scenario"]["run"]["seed"], big.as_str());
+    // And `check` prints it so that it reads back.
+    let o = senesim(&["check", f.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains(&format!("seed = \"{big}\"")), "{text}");
 }

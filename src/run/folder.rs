@@ -170,7 +170,7 @@ impl Sink for DirSink {
     }
     fn checkpoint(&mut self, w: &World, rows: &[Row]) -> Result<(), OutputError> {
         match &mut self.checkpoint {
-            Some((every, head)) if w.step % *every == 0 => {
+            Some((every, head)) if w.step.is_multiple_of(*every) => {
                 save_checkpoint(&self.dir, head, w, rows)
             }
             _ => Ok(()),
@@ -310,7 +310,7 @@ pub fn resume_dir(dir: &Path, threads: usize, progress: bool) -> Result<Summary,
     let lock = folder::lock(dir, folder::LOCK, Access::Exclusive)?;
     let m = ManifestRecord::read(dir);
     let path = dir.join(checkpoint::FILE);
-    if !path.is_file() {
+    if std::fs::symlink_metadata(&path).is_err() {
         if let Some(m) = m.filter(|m| {
             m.state == Some(State::Interrupted)
                 && m.steps_done == m.steps_total

@@ -158,10 +158,12 @@ pub fn drive(
         world.step();
         world.check_fields()?;
         let k = world.step;
-        if k % out == 0 || k == total {
+        if k.is_multiple_of(out) || k == total {
             emit(world, rows, sink)?;
         }
-        if snap.is_some_and(|s| k % s == 0) || (k == total && snap.is_none_or(|s| k % s != 0)) {
+        if snap.is_some_and(|s| k.is_multiple_of(s))
+            || (k == total && snap.is_none_or(|s| !k.is_multiple_of(s)))
+        {
             snapshot(world, sink)?;
         }
         if k < total {

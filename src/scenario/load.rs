@@ -204,7 +204,18 @@ fn read_chain(
                     rule,
                 });
             }
-            out = read_chain(&base_path, stack, origins)?;
+            out = read_chain(&base_path, stack, origins).map_err(|e| match e {
+                // The base itself cannot be read: say so at the `extends` that names it.
+                ScenarioError::Refused { path: p, rule } if p == base_path => {
+                    ScenarioError::Invalid {
+                        origin: path.display().to_string(),
+                        key: "extends".into(),
+                        value: format!("\"{}\"", crate::input::printable(&base)),
+                        rule: format!("the base {} {rule}", p.display()),
+                    }
+                }
+                other => other,
+            })?;
         }
         Some(other) => {
             return Err(ScenarioError::Invalid {

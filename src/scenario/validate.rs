@@ -33,8 +33,9 @@ pub mod limits {
     pub const VTI_BYTES_PER_SITE: f64 = 200.0;
     /// Dose, senolytic, stress and graft events of one run, together.
     pub const EVENTS: f64 = 1_000_000.0;
-    /// Sites visited to lay out the injections (points × (8·radius + 1)²).
-    pub const INJECTION_SITES: f64 = 2e9;
+    /// Sites visited to lay out the injection doses of a run (doses ×
+    /// points × (8·radius + 1)²: each dose lays its Gaussians out anew).
+    pub const INJECTION_SITES: f64 = 1e10;
 }
 
 struct Check<'a> {
@@ -59,14 +60,14 @@ impl Check<'_> {
         if v.is_finite() && v > 0.0 {
             Ok(())
         } else {
-            Err(self.fail(key, v, format!("must be > 0 ({unit})")))
+            Err(self.fail(key, show(v), format!("must be > 0 ({unit})")))
         }
     }
     fn nonneg(&self, key: &str, v: f64, unit: &str) -> Result<(), ScenarioError> {
         if v.is_finite() && v >= 0.0 {
             Ok(())
         } else {
-            Err(self.fail(key, v, format!("must be ≥ 0 ({unit})")))
+            Err(self.fail(key, show(v), format!("must be ≥ 0 ({unit})")))
         }
     }
     fn fraction(&self, key: &str, v: f64) -> Result<(), ScenarioError> {
@@ -135,6 +136,15 @@ fn firings(sched: &Schedule, end_h: f64) -> f64 {
     }
 }
 
+/// A number as a reader takes it in: with an exponent when very large or small.
+fn show(v: f64) -> String {
+    if v != 0.0 && v.is_finite() && !(1e-4..1e9).contains(&v.abs()) {
+        format!("{v:e}")
+    } else {
+        v.to_string()
+    }
+}
+
 fn region_text(r: &Region) -> String {
     toml::to_string(r).map_or_else(
         |_| format!("{r:?}"),
@@ -192,10 +202,11 @@ fn validate_with_memory(s: &Scenario, origins: &Origins, memory: u64) -> Result<
         };
         return Err(c.fail(
             key,
-            value,
+            show(value),
             format!(
-                "run.days = {} at this step gives {steps:.3e} steps, more than the limit of {} (README, Reliability)",
-                s.run.days,
+                "{} days in steps of {} h is {steps:.3e} steps, more than the limit of {} (README, Reliability)",
+                show(s.run.days),
+                show(s.run.dt_h),
                 limits::STEPS
             ),
         ));
@@ -596,15 +607,17 @@ fn validate_events(s: &Scenario, c: &Check) -> Result<(), ScenarioError> {
     let mut events = (s.stress.len() + s.grafts.len()) as f64;
     let mut injection_sites = 0.0;
     for (i, t) in s.treatments.iter().enumerate() {
-        events += firings(&t.schedule(), end_h);
+        let doses = firings(&t.schedule(), end_h);
+        events += doses;
         if let Delivery::Injection { radius, points, .. } = &t.delivery {
-            injection_sites += points.len() as f64 * (8.0 * radius.ceil() + 1.0).powi(2);
+            injection_sites +=
+                (doses + 1.0) * points.len() as f64 * (8.0 * radius.ceil() + 1.0).powi(2);
         }
         if injection_sites > limits::INJECTION_SITES {
             return Err(c.fail(
                 &format!("treatments[{i}].delivery.points"),
                 format!("{} points of radius {}", points_len(&t.delivery), radius_of(&t.delivery)),
-                format!("laying the injections out visits {injection_sites:.2e} sites, more than the limit of {:.0e}", limits::INJECTION_SITES),
+                format!("laying the injection doses out visits {injection_sites:.2e} sites, more than the limit of {:.0e} (fewer points, doses or a smaller radius)", limits::INJECTION_SITES),
             ));
         }
     }

@@ -67,7 +67,7 @@ impl Cosine {
     /// then the odd ones reversed (see the module notes).
     #[inline]
     pub fn slot(&self, j: usize) -> usize {
-        if j % 2 == 0 {
+        if j.is_multiple_of(2) {
             j / 2
         } else {
             self.n - 1 - j / 2
@@ -116,7 +116,7 @@ impl Cosine {
             // V_k = e^{+iπk/2N}·(X_k − i·X_{N−k})
             spec[k] = Complex::new(a, -b) * tw[k].conj();
         }
-        if n % 2 == 0 && n > 0 {
+        if n.is_multiple_of(2) && n > 0 {
             let m = n / 2;
             let (a, _, sab) = coeffs(spec, m);
             let a = g(m, a, sab.map(|p| p.0));
@@ -177,7 +177,7 @@ impl Cosine {
         for ((v, t), (&a, &b)) in w.spec[1..=m].iter_mut().zip(&self.twiddle[1..=m]).zip(xs) {
             *v = Complex::new(a, -b) * t.conj();
         }
-        if n % 2 == 0 {
+        if n.is_multiple_of(2) {
             // V_{N/2} is real in exact arithmetic; the inverse needs it so.
             w.spec[m].im = 0.0;
         }

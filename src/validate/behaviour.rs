@@ -85,7 +85,7 @@ pub fn saturating_clearance(setup: &Setup) -> anyhow::Result<Check> {
         while !w.is_done() {
             w.step();
             let f = senescent(&w) as f64 / n0 as f64;
-            if w.step % 6 == 0 {
+            if w.step.is_multiple_of(6) {
                 series.push((w.now_h(), f));
             }
             if f < 0.45 {

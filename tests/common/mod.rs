@@ -153,6 +153,7 @@ pub fn spawn_holding(args: &[&str], hold: &str) -> (std::process::Child, String)
         }
         line.clear();
     }
+    let _ = child.wait();
     panic!("senesim ended without reaching `{hold}`: {seen}");
 }
 
