@@ -40,7 +40,7 @@ fn a_second_writer_is_refused_naming_the_first_and_the_survivor_equals_a_lone_ru
     let sc = t.write("small.toml", SMALL);
     let out = t.path().join("shared");
     // The first writer holds the folder (at its tables) while others try it.
-    let (mut first, _) = spawn_holding(&run_args(&sc, &out, &[]), "tables:5000");
+    let (mut first, _) = spawn_holding(&run_args(&sc, &out, &[]), "tables:2500");
     let pid = first.id();
     let tries: [Vec<&str>; 4] = [
         run_args(&sc, &out, &["--seed", "9"]),
@@ -274,6 +274,42 @@ fn eight_shards_started_at_once_on_a_fresh_folder_all_succeed() {
     let o = senesim(&["merge", out2.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(tables(&out2) == whole_sweep(&p, &t.path().join("whole")));
+}
+
+#[test]
+fn a_sweep_shard_shares_its_folder_only_with_other_shards() {
+    let t = Temp::new();
+    let p = project(&t);
+    let sweep = p.join("sweeps/s.toml");
+    let out = t.path().join("sw");
+    let args = |shard: Option<&str>| -> Vec<String> {
+        let mut a: Vec<String> = ["sweep", sweep.to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet"]
+            .map(String::from)
+            .to_vec();
+        if let Some(s) = shard {
+            a.extend(["--shard".into(), s.into()]);
+        }
+        a
+    };
+    let a = args(Some("1/2"));
+    let (mut first, _) = spawn_holding(&a.iter().map(String::as_str).collect::<Vec<_>>(), "tables:2500");
+    let pid = first.id();
+    // The same shard again, and the whole sweep, are refused at once.
+    for other in [args(Some("1/2")), args(None)] {
+        let o = senesim(&other.iter().map(String::as_str).collect::<Vec<_>>());
+        assert_eq!(o.status.code(), Some(2), "{other:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains("in use by"), "{}", stderr(&o));
+        if other.len() > 5 {
+            assert!(stderr(&o).contains(&format!("PID {pid}")), "{}", stderr(&o));
+        }
+    }
+    // The other shard runs beside it.
+    let o = senesim(&args(Some("2/2")).iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(first.wait().unwrap().success());
+    let o = senesim(&["merge", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(tables(&out) == whole_sweep(&p, &t.path().join("whole")));
 }
 
 /// Runs the array tasks of an emitted script with bash, as Slurm would
