@@ -283,16 +283,25 @@ fn a_sweep_shard_shares_its_folder_only_with_other_shards() {
     let sweep = p.join("sweeps/s.toml");
     let out = t.path().join("sw");
     let args = |shard: Option<&str>| -> Vec<String> {
-        let mut a: Vec<String> = ["sweep", sweep.to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet"]
-            .map(String::from)
-            .to_vec();
+        let mut a: Vec<String> = [
+            "sweep",
+            sweep.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+        ]
+        .map(String::from)
+        .to_vec();
         if let Some(s) = shard {
             a.extend(["--shard".into(), s.into()]);
         }
         a
     };
     let a = args(Some("1/2"));
-    let (mut first, _) = spawn_holding(&a.iter().map(String::as_str).collect::<Vec<_>>(), "tables:2500");
+    let (mut first, _) = spawn_holding(
+        &a.iter().map(String::as_str).collect::<Vec<_>>(),
+        "tables:2500",
+    );
     let pid = first.id();
     // The same shard again, and the whole sweep, are refused at once.
     for other in [args(Some("1/2")), args(None)] {
@@ -304,7 +313,12 @@ fn a_sweep_shard_shares_its_folder_only_with_other_shards() {
         }
     }
     // The other shard runs beside it.
-    let o = senesim(&args(Some("2/2")).iter().map(String::as_str).collect::<Vec<_>>());
+    let o = senesim(
+        &args(Some("2/2"))
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(first.wait().unwrap().success());
     let o = senesim(&["merge", out.to_str().unwrap()]);

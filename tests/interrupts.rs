@@ -273,15 +273,29 @@ fn assert_all_finite(dir: &Path) {
 fn values_that_overflow_stop_the_run_and_nothing_written_holds_nan() {
     let t = Temp::new();
     let sc = t.write("small.toml", SMALL);
+    // Values far beyond any biology are refused before any work.
     for set in [
         "products.ev.batch_cv=1e300",
         "cells.sasp_secretion_per_h=1e200",
     ] {
         let out = t.path().join(set.replace(['.', '='], "_"));
         let o = run_quiet(&sc, &out, &["--set", set]);
+        let key = set.split('=').next().unwrap();
+        assert_eq!(o.status.code(), Some(2), "{set}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains(key) && stderr(&o).contains("1e9"),
+            "{}",
+            stderr(&o)
+        );
+        assert!(!out.exists());
+    }
+    // Values within the limits that still overflow in the run stop it.
+    for set in ["products.ev.batch_cv=1e9"] {
+        let out = t.path().join(set.replace(['.', '='], "_"));
+        let o = run_quiet(&sc, &out, &["--set", set]);
         let e = stderr(&o);
         if o.status.success() {
-            // Refused nothing and overflowed nothing: then it must all be finite.
+            // Nothing overflowed: then it must all be finite.
             assert_all_finite(&out);
             continue;
         }

@@ -413,3 +413,39 @@ fn a_field_that_goes_bad_stops_the_run_naming_field_step_and_site() {
         assert!(rows.iter().all(|r| r.ev_young_total.is_finite()));
     }
 }
+
+#[test]
+fn a_cell_whose_damage_goes_non_finite_stops_the_run_before_it_is_written() {
+    use senesim::run::{drive, DriveError, Sink};
+    struct Count(usize);
+    impl Sink for Count {
+        fn snapshot(
+            &mut self,
+            _w: &senesim::sim::World,
+        ) -> Result<(), senesim::error::OutputError> {
+            self.0 += 1;
+            Ok(())
+        }
+    }
+    let t = Temp::new();
+    let path = t.write("full.toml", FULL);
+    let s = senesim::scenario::resolve(Some(&path), &["run.snapshot_every_h=24".into()])
+        .unwrap()
+        .scenario;
+    let mut w = senesim::sim::World::new(s);
+    let i = w.cells.iter().position(|c| c.is_occupied()).unwrap();
+    w.cells[i].cargo_young = f64::INFINITY;
+    let mut rows = Vec::new();
+    let mut sink = Count(0);
+    match drive(&mut w, &mut rows, &mut sink) {
+        Err(DriveError::NonFinite(e)) => {
+            assert_eq!(e.step, 0, "{e}");
+            assert!(e.to_string().contains("cargo"), "{e}");
+        }
+        other => panic!(
+            "expected a non-finite failure, got {:?}",
+            other.map(|_| rows.len())
+        ),
+    }
+    assert_eq!(sink.0, 0, "no snapshot written with the infinite cargo");
+}

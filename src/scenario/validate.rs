@@ -16,6 +16,9 @@ pub const BYTES_PER_SITE: u64 = 256;
 /// Sites are indexed by u32 in the division workspace (division.rs).
 pub const MAX_SITES: u64 = 1 << 31;
 
+/// Largest value of a rate, amount, length or time parameter (in its unit).
+pub const MAX_MAGNITUDE: f64 = 1e9;
+
 /// The work a scenario may ask for (README, Reliability): beyond these a
 /// scenario is refused before any work, as a grid beyond memory is.
 pub mod limits {
@@ -58,16 +61,31 @@ impl Check<'_> {
     }
     fn positive(&self, key: &str, v: f64, unit: &str) -> Result<(), ScenarioError> {
         if v.is_finite() && v > 0.0 {
-            Ok(())
+            self.bounded(key, v, unit)
         } else {
             Err(self.fail(key, show(v), format!("must be > 0 ({unit})")))
         }
     }
     fn nonneg(&self, key: &str, v: f64, unit: &str) -> Result<(), ScenarioError> {
         if v.is_finite() && v >= 0.0 {
-            Ok(())
+            self.bounded(key, v, unit)
         } else {
             Err(self.fail(key, show(v), format!("must be ≥ 0 ({unit})")))
+        }
+    }
+    /// Rates, amounts, lengths and times of the model are at most
+    /// `MAX_MAGNITUDE` in their unit: far beyond any biology, and small
+    /// enough that their products stay finite. The run's span and step
+    /// (`run.*`) have their own limits (`limits`).
+    fn bounded(&self, key: &str, v: f64, unit: &str) -> Result<(), ScenarioError> {
+        if key.starts_with("run.") || v <= MAX_MAGNITUDE {
+            Ok(())
+        } else {
+            Err(self.fail(
+                key,
+                show(v),
+                format!("must be ≤ {MAX_MAGNITUDE:e} ({unit}): a value this large makes the arithmetic overflow"),
+            ))
         }
     }
     fn fraction(&self, key: &str, v: f64) -> Result<(), ScenarioError> {
