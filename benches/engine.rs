@@ -13,10 +13,10 @@
 //! Performance. The whole-run, memory and sweep figures: benches/scale.rs.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use senesim::geometry::{Boundary, Grid};
+use senesim::model::geometry::{Boundary, Grid};
+use senesim::model::spectral::Spectral;
+use senesim::model::world::World;
 use senesim::scenario::load;
-use senesim::sim::World;
-use senesim::spectral::Spectral;
 use std::hint::black_box;
 use std::path::Path;
 

@@ -12,9 +12,9 @@
 //! Run: `cargo bench --bench scale` (about 4 minutes on 2 cores). Prints a
 //! Markdown table. `SCALE_ONLY=run|memory|sweep` runs one part.
 
+use senesim::model::world::World;
 use senesim::run::{simulate_world, with_threads};
 use senesim::scenario::load;
-use senesim::sim::World;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};

@@ -9,10 +9,10 @@
 //! cargo run --release --example step_timer -- 512
 //! ```
 
-use senesim::geometry::{Boundary, Grid};
+use senesim::model::geometry::{Boundary, Grid};
+use senesim::model::spectral::Spectral;
+use senesim::model::world::World;
 use senesim::scenario::load;
-use senesim::sim::World;
-use senesim::spectral::Spectral;
 use std::path::Path;
 use std::time::Instant;
 

@@ -18,10 +18,10 @@
 
 mod common;
 
-use senesim::field::{Field, Pool};
-use senesim::geometry::{Boundary, Grid};
+use senesim::model::field::{Field, Pool};
+use senesim::model::geometry::{Boundary, Grid};
+use senesim::model::spectral::Spectral;
 use senesim::scenario::FieldParams;
-use senesim::spectral::Spectral;
 
 /// y = (−D∇² + a)x on the 5-point lattice: no-flux edges mirror the edge
 /// site (the DCT-II boundary), periodic edges wrap.

@@ -194,7 +194,7 @@ fn key_paths(v: &toml::Value, prefix: &str, out: &mut Vec<String>) {
 /// accepts must not make the engine panic either.
 fn run_briefly(s: senesim::scenario::Scenario) {
     if s.grid.nx * s.grid.ny <= 64 * 64 {
-        let mut w = senesim::sim::World::new(s);
+        let mut w = senesim::model::world::World::new(s);
         for _ in 0..3 {
             if w.is_done() {
                 break;

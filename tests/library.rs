@@ -4,8 +4,8 @@
 
 mod common;
 use common::*;
-use senesim::compare::{arms_of, compare, CompareOptions, Verdict};
 use senesim::scenario::resolve;
+use senesim::study::compare::{arms_of, compare, CompareOptions, Verdict};
 use std::path::{Path, PathBuf};
 
 fn library() -> Vec<PathBuf> {
@@ -42,7 +42,7 @@ fn every_scenario_states_question_expectation_and_source() {
 }
 
 /// Runs a library scenario's comparison on a smaller lattice and span.
-fn verdicts(file: &str, sets: &[&str], replicates: u64) -> senesim::compare::Report {
+fn verdicts(file: &str, sets: &[&str], replicates: u64) -> senesim::study::compare::Report {
     let p = Path::new("scenarios").join(file);
     let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
     let l = resolve(Some(&p), &sets).unwrap_or_else(|e| panic!("{e}"));

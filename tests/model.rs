@@ -3,10 +3,10 @@
 
 mod common;
 use common::*;
-use senesim::observe::{Row, Summary};
+use senesim::model::observe::{Row, Summary};
+use senesim::model::world::World;
 use senesim::run::simulate;
 use senesim::scenario::{resolve, Scenario};
-use senesim::sim::World;
 
 fn scenario(text: &str, sets: &[&str]) -> Scenario {
     let t = Temp::new();

@@ -2,11 +2,11 @@
 
 mod common;
 
-use senesim::field::{ordered_sum, Field, Pool};
-use senesim::geometry::{Boundary, Grid};
+use senesim::model::field::{ordered_sum, Field, Pool};
+use senesim::model::geometry::{Boundary, Grid};
+use senesim::model::spectral::Spectral;
+use senesim::model::treatment::SiteWeights;
 use senesim::scenario::FieldParams;
-use senesim::spectral::Spectral;
-use senesim::treatment::SiteWeights;
 use senesim::validate::analytic::{bessel_k0, gaussian_field};
 
 /// Steady point source: c(r) = q/(2πD)·K₀(r/L), L = √(D/λ), at the default

@@ -4,8 +4,8 @@
 
 mod common;
 use common::*;
-use senesim::observe::Row;
-use senesim::output::snapshot::{read_vti, write_vti, Snapshot};
+use senesim::io::output::snapshot::{read_vti, write_vti, Snapshot};
+use senesim::model::observe::Row;
 use senesim::plot::compare::{effects_figure, timeseries_figure as compare_figure};
 use senesim::plot::figure::{phenotype, save, Figure, Format, ARM_COLOURS, DRIFT, REJUVENATION};
 use senesim::plot::map::{Gif, PhenotypeFrame, StateFigure};
@@ -288,7 +288,7 @@ fn snapshots_read_back_exactly() {
     let t = Temp::new();
     let path = t.write("full.toml", FULL);
     let loaded = senesim::scenario::resolve(Some(&path), &[]).unwrap();
-    let mut w = senesim::sim::World::new(loaded.scenario);
+    let mut w = senesim::model::world::World::new(loaded.scenario);
     for _ in 0..30 {
         w.step();
     }

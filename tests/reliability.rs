@@ -373,7 +373,7 @@ fn a_field_that_goes_bad_stops_the_run_naming_field_step_and_site() {
         .unwrap()
         .scenario;
     for (bad, site) in [(f64::NAN, 7usize), (-1e3, 48 * 20 + 24)] {
-        let mut w = senesim::sim::World::new(s.clone());
+        let mut w = senesim::model::world::World::new(s.clone());
         // Past the first young-EV dose (24 h), so the field is being solved.
         for _ in 0..30 {
             w.step();
@@ -421,7 +421,7 @@ fn a_cell_whose_damage_goes_non_finite_stops_the_run_before_it_is_written() {
     impl Sink for Count {
         fn snapshot(
             &mut self,
-            _w: &senesim::sim::World,
+            _w: &senesim::model::world::World,
         ) -> Result<(), senesim::error::OutputError> {
             self.0 += 1;
             Ok(())
@@ -432,7 +432,7 @@ fn a_cell_whose_damage_goes_non_finite_stops_the_run_before_it_is_written() {
     let s = senesim::scenario::resolve(Some(&path), &["run.snapshot_every_h=24".into()])
         .unwrap()
         .scenario;
-    let mut w = senesim::sim::World::new(s);
+    let mut w = senesim::model::world::World::new(s);
     let i = w.cells.iter().position(|c| c.is_occupied()).unwrap();
     w.cells[i].cargo_young = f64::INFINITY;
     let mut rows = Vec::new();

@@ -472,7 +472,7 @@ fn the_example_sweeps_resolve_to_their_stated_sizes() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("scenarios/sweeps")
             .join(file);
-        let plan = senesim::sweep::plan(&path).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let plan = senesim::study::sweep::plan(&path).unwrap_or_else(|e| panic!("{file}: {e}"));
         assert_eq!(plan.record.points.len(), points, "{file}");
         assert_eq!(plan.record.arms.len(), arms, "{file}");
         assert_eq!(plan.record.runs(), (points * arms * 4) as u64, "{file}");

@@ -134,7 +134,7 @@ pub const EXIT_INTERRUPTED: i32 = 130;
 /// Reports how a run folder's run ended; returns the exit status.
 fn report_run(
     out: &Path,
-    result: Result<crate::observe::Summary, crate::run::RunError>,
+    result: Result<crate::model::observe::Summary, crate::run::RunError>,
     plots: bool,
 ) -> i32 {
     use crate::run::RunError;
@@ -255,7 +255,7 @@ fn run_compare(a: CompareArgs) -> i32 {
         force,
     } = a;
     let plots = !no_plots;
-    use crate::compare::{arms_of, compare, table, CompareOptions};
+    use crate::study::compare::{arms_of, compare, table, CompareOptions};
     if !(2..=100_000).contains(&replicates) {
         eprintln!("error: --replicates {replicates}: must be between 2 and 100000 (a confidence interval needs at least 2)");
         return EXIT_INPUT;
@@ -281,7 +281,7 @@ fn run_compare(a: CompareArgs) -> i32 {
     });
     eprintln!(
         "senesim compare: {} — {} arms × {} replicates on {} threads → {}",
-        crate::input::printable(&loaded.scenario.name),
+        crate::text::printable(&loaded.scenario.name),
         arms.len(),
         replicates,
         threads,
@@ -399,7 +399,7 @@ pub fn main_with(cli: Cli) -> i32 {
             }
             let from = match from_checkpoint
                 .as_deref()
-                .map(crate::checkpoint::read)
+                .map(crate::io::checkpoint::read)
                 .transpose()
             {
                 Ok(c) => c,
@@ -435,7 +435,7 @@ pub fn main_with(cli: Cli) -> i32 {
             opts.checkpoint_every_h = checkpoint_every;
             eprintln!(
                 "senesim: {} — {} days on {}×{} sites, seed {}, {} threads → {}",
-                crate::input::printable(&loaded.scenario.name),
+                crate::text::printable(&loaded.scenario.name),
                 loaded.scenario.run.days,
                 loaded.scenario.grid.nx,
                 loaded.scenario.grid.ny,

@@ -2,8 +2,8 @@
 
 use super::{threads_or_default, EXIT_INPUT, EXIT_RUN};
 use crate::error::SweepError;
-use crate::sweep::slurm::{check_values, script, SlurmOptions};
-use crate::sweep::{self, Shard, SweepOptions};
+use crate::study::sweep::slurm::{check_values, script, SlurmOptions};
+use crate::study::sweep::{self, Shard, SweepOptions};
 use std::path::{Path, PathBuf};
 
 #[derive(clap::Args, Debug)]
@@ -16,7 +16,7 @@ pub struct SweepArgs {
     /// Run only the K-th of N disjoint slices of the runs (K = 1..N),
     /// e.g. --shard $SLURM_ARRAY_TASK_ID/16; then `senesim merge`.
     #[arg(long, value_name = "K/N")]
-    pub shard: Option<crate::sweep::Shard>,
+    pub shard: Option<crate::study::sweep::Shard>,
     /// Worker threads [default: all cores]. Results do not depend on it.
     #[arg(long)]
     pub threads: Option<usize>,
@@ -105,24 +105,24 @@ pub fn run_sweep(a: SweepArgs) -> i32 {
         let path = out.join("submit.sbatch");
         let written = std::fs::create_dir_all(out.join("slurm"))
             .map_err(crate::error::OutputError::io(out.join("slurm")))
-            .and_then(|_| crate::output::write_atomic(&path, text.as_bytes()));
+            .and_then(|_| crate::io::output::write_atomic(&path, text.as_bytes()));
         if let Err(e) = written {
             eprintln!("error: {e}");
             return EXIT_RUN;
         }
         eprintln!(
             "wrote {} ({} runs in {tasks} array tasks)\nsubmit: sbatch {}\nthen:   senesim merge {}",
-            crate::input::printable(&path.display().to_string()),
+            crate::text::printable(&path.display().to_string()),
             rec.runs(),
-            crate::run::folder::shell_word(&path),
-            crate::run::folder::shell_word(&out)
+            crate::text::shell_word(&path),
+            crate::text::shell_word(&out)
         );
         return 0;
     }
     let shard = a.shard.unwrap_or(Shard::ALL);
     eprintln!(
         "senesim sweep: {} — {} points × {} arms × {} replicates = {} runs{} on {} thread(s) → {}",
-        crate::input::printable(&rec.name),
+        crate::text::printable(&rec.name),
         rec.points.len(),
         rec.arms.len(),
         rec.replicates,
@@ -206,25 +206,25 @@ pub fn run_merge(dirs: Vec<PathBuf>, out: Option<PathBuf>) -> i32 {
 /// Adds plots drawn later (`senesim plot DIR --svg`) to a run's manifest
 /// `files`, so that a later run in the folder may replace them.
 fn own_plots(dir: &Path, paths: &[PathBuf]) {
-    let Some(mut m) = crate::folder::read_manifest(dir) else {
+    let Some(mut m) = crate::io::folder::read_manifest(dir) else {
         return;
     };
-    let mut files = crate::folder::owned_files(&m);
-    files.extend(paths.iter().map(|p| crate::folder::relative(dir, p)));
+    let mut files = crate::io::folder::owned_files(&m);
+    files.extend(paths.iter().map(|p| crate::io::folder::relative(dir, p)));
     files.sort();
     files.dedup();
     m["files"] = serde_json::json!(files);
-    let _ = crate::output::write_json(&dir.join("manifest.json"), &m);
+    let _ = crate::io::output::write_json(&dir.join("manifest.json"), &m);
 }
 
 pub fn run_plot(dir: PathBuf, metric: Option<String>, arm: Option<String>, svg: bool) -> i32 {
     use crate::error::PlotError;
-    use crate::folder::Kind;
+    use crate::io::folder::Kind;
     use crate::plot::figure::Format;
     use crate::plot::sweep::{plot_sweep, SweepPlotOptions};
     use crate::plot::{compare::plot_compare, run::plot_run};
     let format = if svg { Format::Svg } else { Format::Png };
-    let kind = crate::folder::kind(&dir);
+    let kind = crate::io::folder::kind(&dir);
     if kind != Some(Kind::Sweep) && (metric.is_some() || arm.is_some()) {
         eprintln!(
             "error: {}: --metric and --arm apply to sweep folders (with sweep.json) only",
@@ -243,9 +243,13 @@ pub fn run_plot(dir: PathBuf, metric: Option<String>, arm: Option<String>, svg: 
     }
     // Plots are written into the folder: one writer at a time (a sweep's
     // shards hold it shared, so a sweep still running is refused too).
-    let _lock = match kind
-        .map(|_| crate::folder::lock(&dir, crate::folder::LOCK, crate::folder::Access::Exclusive))
-    {
+    let _lock = match kind.map(|_| {
+        crate::io::folder::lock(
+            &dir,
+            crate::io::folder::LOCK,
+            crate::io::folder::Access::Exclusive,
+        )
+    }) {
         Some(Err(e)) => {
             eprintln!("error: {e}");
             return EXIT_INPUT;

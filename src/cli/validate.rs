@@ -44,7 +44,7 @@ pub fn run_validate(a: ValidateArgs) -> i32 {
         .out
         .unwrap_or_else(|| PathBuf::from("runs").join("validate"));
     // A report gets a folder of its own, written by one process at a time.
-    let _lock = match crate::folder::claim(&out, crate::folder::Kind::Validate, false) {
+    let _lock = match crate::io::folder::claim(&out, crate::io::folder::Kind::Validate, false) {
         Ok((lock, _)) => lock,
         Err(e) => {
             eprintln!("error: {e}");

@@ -36,7 +36,7 @@ pub fn save(fig: &impl Figure, path: &Path, format: Format) -> Result<(), Output
         path: path.clone(),
         message,
     };
-    let tmp = crate::output::temp_path(&path);
+    let tmp = crate::io::output::temp_path(&path);
     let size = fig.size();
     match format {
         Format::Png => {

@@ -5,7 +5,7 @@
 
 use super::figure::{colour_bar, legend, phenotype, viridis, Figure};
 use crate::error::OutputError;
-use crate::output::snapshot::Snapshot;
+use crate::io::output::snapshot::Snapshot;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::Path;
@@ -205,7 +205,7 @@ pub struct Gif {
 impl Gif {
     pub fn create(path: &Path, size: (u32, u32), delay_ms: u32) -> Result<Gif, OutputError> {
         super::ensure_font();
-        let tmp = crate::output::temp_path(path);
+        let tmp = crate::io::output::temp_path(path);
         let root = BitMapBackend::gif(tmp.clone(), size, delay_ms)
             .map_err(|e| encode(path, e.to_string()))?
             .into_drawing_area();

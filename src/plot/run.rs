@@ -12,8 +12,8 @@ use super::figure::{phenotype, save, Format};
 use super::lines::{Chart, Corner, Curve, Panels};
 use super::map::{Gif, PhenotypeFrame, StateFigure, FIELDS};
 use crate::error::{OutputError, PlotError};
-use crate::observe::Row;
-use crate::output::snapshot::{read_vti, Snapshot};
+use crate::io::output::snapshot::{read_vti, Snapshot};
+use crate::model::observe::Row;
 use plotters::style::RGBColor;
 use std::path::{Path, PathBuf};
 
@@ -146,13 +146,13 @@ pub fn timeseries_figure(rows: &[Row], name: &str) -> Panels {
 /// The folder's snapshots, in time order: those its manifest lists as the
 /// run's own when it lists files (a folder may hold others' files too).
 fn snapshot_files(dir: &Path) -> Vec<PathBuf> {
-    let owned: Option<Vec<String>> = crate::folder::read_manifest(dir)
+    let owned: Option<Vec<String>> = crate::io::folder::read_manifest(dir)
         .filter(|m| m["files"].is_array())
-        .map(|m| crate::folder::owned_files(&m));
+        .map(|m| crate::io::folder::owned_files(&m));
     let listed = |p: &Path| {
         owned
             .as_ref()
-            .is_none_or(|o| o.contains(&crate::folder::relative(dir, p)))
+            .is_none_or(|o| o.contains(&crate::io::folder::relative(dir, p)))
     };
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join("snapshots"))
         .map(|d| {

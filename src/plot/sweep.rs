@@ -6,7 +6,7 @@ use super::figure::{save, verdict_colour, Format, DRIFT, NEUTRAL, REJUVENATION};
 use super::grid::{CellGrid, Key};
 use super::lines::{Chart, Curve, Panels};
 use crate::error::PlotError;
-use crate::sweep::exec::read_record;
+use crate::study::sweep::exec::read_record;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 

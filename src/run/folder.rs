@@ -9,15 +9,15 @@
 //! stopped, and, when interrupted, saves a checkpoint to resume from.
 
 use super::{drive, progress_bar, with_threads, DriveError, RunError, Sink};
-use crate::checkpoint::{self, Checkpoint, Head};
 use crate::error::{CheckpointError, FolderError, OutputError, PlotError};
-use crate::folder::{self, Access, Kind};
-use crate::observe::{summarise, Row, Summary};
-use crate::output::{snapshot::write_vti, write_atomic_with, write_json, TimeseriesWriter};
+use crate::io::checkpoint::{self, Checkpoint, Head};
+use crate::io::folder::{self, Access, Kind};
+use crate::io::output::{snapshot::write_vti, write_atomic_with, write_json, TimeseriesWriter};
+use crate::model::observe::{summarise, Row, Summary};
+use crate::model::treatment::treated_mask;
+use crate::model::world::World;
 use crate::plot;
 use crate::scenario::{Loaded, Scenario};
-use crate::sim::World;
-use crate::treatment::treated_mask;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -88,7 +88,7 @@ struct Manifest<'a> {
     kind: &'static str,
     senesim_version: &'static str,
     scenario_source: &'a str,
-    #[serde(with = "crate::rng::seed_text")]
+    #[serde(with = "crate::model::rng::seed_text")]
     seed: u64,
     threads: usize,
     started_unix_s: u64,
@@ -122,7 +122,7 @@ struct Manifest<'a> {
 pub struct ManifestRecord {
     pub senesim_version: String,
     pub completed: bool,
-    #[serde(with = "crate::rng::seed_text")]
+    #[serde(with = "crate::model::rng::seed_text")]
     pub seed: u64,
     #[serde(default)]
     pub state: Option<State>,
@@ -284,7 +284,7 @@ fn claim_fresh(s: &Scenario, opts: &RunOptions) -> Result<Claim, RunError> {
                 rule: format!(
                     "holds a run of \"{}\" (seed {seed}); this run would overwrite it \
                      (rule: a run folder holds one scenario and seed; choose another --out, or pass --force)",
-                    crate::input::printable(m["scenario"]["name"].as_str().unwrap_or("?")),
+                    crate::text::printable(m["scenario"]["name"].as_str().unwrap_or("?")),
                 ),
             }
             .into());
@@ -394,9 +394,9 @@ fn resume_locked(
 /// draws the plots and marks it complete.
 fn finish_plots(dir: &Path, m: &ManifestRecord, lock: folder::Lock) -> Result<Summary, RunError> {
     let _lock = lock;
-    crate::output::remove_temporaries(&dir.join("plots"));
+    crate::io::output::remove_temporaries(&dir.join("plots"));
     let text = folder::read_manifest(dir).unwrap_or_default();
-    let summary: Summary = crate::input::read_capped(&dir.join("summary.json"), 64 << 20)
+    let summary: Summary = crate::io::input::read_capped(&dir.join("summary.json"), 64 << 20)
         .ok()
         .and_then(|b| serde_json::from_slice::<Summary>(&b).ok())
         .ok_or_else(|| FolderError::Refused {
@@ -516,7 +516,7 @@ fn run_world(
     // temporary a killed writer left behind.
     manifest(State::Running, w.step, None, None, &files)?;
     for sub in ["", "snapshots", "plots"] {
-        crate::output::remove_temporaries(&dir.join(sub));
+        crate::io::output::remove_temporaries(&dir.join(sub));
     }
     if resumed_from_step.is_none() {
         folder::remove_owned(dir, &claim.earlier);
@@ -584,7 +584,7 @@ fn run_world(
                 State::Interrupted,
                 step,
                 Some(format!("interrupted at t = {time_h} h")),
-                Some(format!("senesim resume {}", shell_word(dir))),
+                Some(format!("senesim resume {}", crate::text::shell_word(dir))),
                 &files,
             )?;
             return Err(RunError::Interrupted {
@@ -611,7 +611,7 @@ fn run_world(
     }
     let mask = treated_mask(treated_area.unwrap_or(&s), &w.grid);
     let summary = summarise(&w, &rows, mask.as_deref());
-    if let Some((key, value)) = crate::output::finite::first_non_finite(&summary) {
+    if let Some((key, value)) = crate::io::output::finite::first_non_finite(&summary) {
         let e = crate::error::NonFiniteError {
             quantity: format!("the summary's `{key}`"),
             step: w.step,
@@ -641,7 +641,7 @@ fn run_world(
                 Some(why.into()),
                 Some(format!(
                     "senesim resume {} (every step is done: it draws the plots)",
-                    shell_word(dir)
+                    crate::text::shell_word(dir)
                 )),
                 &files,
             )
@@ -651,7 +651,7 @@ fn run_world(
         match plot::run::plot_run(dir, plot::figure::Format::Png) {
             Ok(_) => {}
             Err(PlotError::Interrupted) => {
-                crate::output::remove_temporaries(&dir.join("plots"));
+                crate::io::output::remove_temporaries(&dir.join("plots"));
                 plotting("interrupted while drawing the plots")?;
                 return Err(RunError::Interrupted {
                     step: w.step,
@@ -668,10 +668,4 @@ fn run_world(
     }
     manifest(State::Complete, w.step, None, None, &files)?;
     Ok(summary)
-}
-
-/// A path as one shell word, for the commands a manifest suggests.
-pub fn shell_word(p: &Path) -> String {
-    let s = p.display().to_string();
-    shlex::try_quote(&s).map_or(s.clone(), |q| q.into_owned())
 }

@@ -8,10 +8,10 @@ pub mod folder;
 pub use folder::{resume_dir, run_in_dir, run_to_dir, JobLabel, ManifestRecord, RunOptions};
 
 use crate::error::{FolderError, NonFiniteError, NumericalError, OutputError};
-use crate::observe::{observe, summarise, Row, Summary};
+use crate::model::observe::{observe, summarise, Row, Summary};
+use crate::model::treatment::treated_mask;
+use crate::model::world::World;
 use crate::scenario::Scenario;
-use crate::sim::World;
-use crate::treatment::treated_mask;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, LazyLock};
@@ -189,7 +189,7 @@ pub fn snapshot_steps(total: u64, snap: Option<u64>) -> Vec<u64> {
 
 /// Refuses a row holding a non-finite value (it would be written as NaN).
 fn check_row(w: &World, r: &Row) -> Result<(), NonFiniteError> {
-    match crate::output::finite::first_non_finite(r) {
+    match crate::io::output::finite::first_non_finite(r) {
         None => Ok(()),
         Some((key, value)) => Err(NonFiniteError {
             quantity: format!("the time series' `{key}`"),

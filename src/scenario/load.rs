@@ -12,8 +12,8 @@
 //! the file. The merged table is then read by serde into `Scenario`, which
 //! refuses unknown keys, and checked by `validate`.
 
-use super::params::Scenario;
 use crate::error::ScenarioError;
+use crate::model::params::Scenario;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use toml::{Table, Value};
@@ -101,8 +101,8 @@ pub const MAX_EXTENDS_DEPTH: usize = 32;
 /// A parser's message, cut to a readable length (a 100 000-bracket line
 /// would otherwise be quoted whole) and safe for a terminal.
 pub(crate) fn parse_message(e: &impl std::fmt::Display) -> String {
-    let m = crate::input::clip(&e.to_string(), 600);
-    crate::input::printable(m.trim_end()).replace("\\n", "\n  ")
+    let m = crate::text::clip(&e.to_string(), 600);
+    crate::text::printable(m.trim_end()).replace("\\n", "\n  ")
 }
 
 fn parse(text: &str, path: &Path) -> Result<Table, ScenarioError> {
@@ -114,8 +114,8 @@ fn parse(text: &str, path: &Path) -> Result<Table, ScenarioError> {
 
 /// Reads a scenario file: a regular file of at most `input::MAX_TEXT_BYTES`.
 fn read_file(path: &Path) -> Result<String, ScenarioError> {
-    crate::input::read_text(path).map_err(|e| match e {
-        crate::input::ReadRefusal::Io(source) => ScenarioError::Read {
+    crate::io::input::read_text(path).map_err(|e| match e {
+        crate::io::input::ReadRefusal::Io(source) => ScenarioError::Read {
             path: path.to_path_buf(),
             source,
         },
@@ -176,7 +176,7 @@ fn read_chain(
             path: path.to_path_buf(),
             rule: format!(
                 "is a sweep file (it has `axes` or `latin_hypercube`), not a scenario: run it with `senesim sweep {}`",
-                crate::run::folder::shell_word(path)
+                crate::text::shell_word(path)
             ),
         });
     }
@@ -191,7 +191,7 @@ fn read_chain(
                     "no such base scenario file ({}); the path is relative to this file",
                     base_path.display()
                 )),
-                Ok(m) if !m.is_file() => crate::input::read_capped(&base_path, 0)
+                Ok(m) if !m.is_file() => crate::io::input::read_capped(&base_path, 0)
                     .err()
                     .map(|e| format!("the base {} {e}", base_path.display())),
                 Ok(_) => None,
@@ -200,7 +200,7 @@ fn read_chain(
                 return Err(ScenarioError::Invalid {
                     origin: path.display().to_string(),
                     key: "extends".into(),
-                    value: format!("\"{}\"", crate::input::printable(&base)),
+                    value: format!("\"{}\"", crate::text::printable(&base)),
                     rule,
                 });
             }
@@ -210,7 +210,7 @@ fn read_chain(
                     ScenarioError::Invalid {
                         origin: path.display().to_string(),
                         key: "extends".into(),
-                        value: format!("\"{}\"", crate::input::printable(&base)),
+                        value: format!("\"{}\"", crate::text::printable(&base)),
                         rule: format!("the base {} {rule}", p.display()),
                     }
                 }
@@ -270,7 +270,7 @@ fn apply_set(table: &mut Table, arg: &str, origins: &mut Origins) -> Result<(), 
         Err(e) => {
             return Err(bad(format!(
                 "value is not valid TOML: {}",
-                crate::input::clip(&crate::input::printable(e.message()), 300)
+                crate::text::clip(&crate::text::printable(e.message()), 300)
             )))
         }
     };

@@ -1,13 +1,13 @@
 //! Scenario files: what a run is, read from TOML and checked before work starts.
 
 mod load;
-mod params;
+
 mod validate;
 
+pub use crate::model::params::*;
 pub(crate) use load::lookup;
 pub(crate) use load::parse_message;
 pub use load::{load, Loaded, Origins, BUILTIN, BUILTIN_NAME, MAX_EXTENDS_DEPTH};
-pub use params::*;
 pub use validate::{available_memory, validate, BYTES_PER_SITE};
 
 use crate::error::ScenarioError;

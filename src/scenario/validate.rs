@@ -3,9 +3,9 @@
 //! rule (`scenario.toml: fields.sasp.diffusion = -3: must be > 0 (sites²/h)`).
 
 use super::load::Origins;
-use super::params::*;
 use crate::error::ScenarioError;
-use crate::geometry::Region;
+use crate::model::geometry::Region;
+use crate::model::params::*;
 
 /// Bytes of memory per lattice site a run needs, with margin: measured peak
 /// 119 (cells 64, five fields 40, graft sources 8, division and neighbour
@@ -315,7 +315,7 @@ fn validate_with_memory(s: &Scenario, origins: &Origins, memory: u64) -> Result<
         {
             return Err(c.fail(
                 k,
-                format!("\"{}\"", crate::input::printable(v)),
+                format!("\"{}\"", crate::text::printable(v)),
                 format!("holds the control character {} (rule: names are printed and drawn: no control characters)", ch.escape_default()),
             ));
         }

@@ -5,9 +5,9 @@ use super::analytic::rk4;
 use super::numerics::PALETTE;
 use super::scenarios::{CLEARANCE, EVERYTHING, LESION};
 use super::{Check, Setup, Table};
+use crate::model::world::World;
 use crate::plot::lines::{Chart, Corner, Curve};
 use crate::run::{run_in_dir, simulate, with_threads, RunOptions};
-use crate::sim::World;
 use plotters::style::RGBColor;
 use std::path::Path;
 
@@ -281,7 +281,7 @@ fn compare_dirs(a: &Path, b: &Path) -> anyhow::Result<(usize, u64, Vec<String>)>
                 stack.push(p);
             } else if p
                 .file_name()
-                .is_some_and(|n| n != "manifest.json" && n != crate::folder::LOCK)
+                .is_some_and(|n| n != "manifest.json" && n != crate::io::folder::LOCK)
             {
                 files.push(p.strip_prefix(a)?.to_path_buf());
             }

@@ -4,12 +4,12 @@ use super::analytic::gaussian_field;
 use super::numerics::{name, worst_where_resolved, BOUNDARIES, GROUP, PALETTE, SASP};
 use super::scenarios::EVERYTHING;
 use super::{pct, sci, Check, Setup, Table};
-use crate::field::{ordered_sum, Field, Pool};
-use crate::geometry::{Boundary, Grid};
+use crate::model::field::{ordered_sum, Field, Pool};
+use crate::model::geometry::{Boundary, Grid};
+use crate::model::spectral::Spectral;
+use crate::model::treatment::SiteWeights;
 use crate::plot::lines::{Chart, Corner, Curve};
 use crate::scenario::FieldParams;
-use crate::spectral::Spectral;
-use crate::treatment::SiteWeights;
 use plotters::style::RGBColor;
 
 /// Every amount booked: the field's total equals initial + secreted +
@@ -54,7 +54,7 @@ pub fn mass_balance(setup: &Setup) -> anyhow::Result<Check> {
             EVERYTHING,
             &[format!("grid.boundary={}", name(b).replace('-', "_"))],
         )?;
-        let mut w = crate::sim::World::new(s);
+        let mut w = crate::model::world::World::new(s);
         let mut per_field = vec![Vec::new(); 4];
         let mut e_max: f64 = 0.0;
         while !w.is_done() {
@@ -132,11 +132,11 @@ fn single_field_balance(boundary: Boundary) -> f64 {
         uptake: 0.1,
     };
     let mut f = Field::new("ev_young", params, nx, nx * ny);
-    let mut cells: Vec<crate::cell::Cell> = (0..nx * ny)
+    let mut cells: Vec<crate::model::cell::Cell> = (0..nx * ny)
         .map(|i| {
-            let mut c = crate::cell::Cell::EMPTY;
+            let mut c = crate::model::cell::Cell::EMPTY;
             if (i * 7919) % 13 != 0 {
-                c.kind = crate::cell::Kind::Tissue;
+                c.kind = crate::model::cell::Kind::Tissue;
             }
             c
         })

@@ -16,7 +16,7 @@ pub mod scenarios;
 
 pub use report::{write_report, Manifest};
 
-use crate::output::write_atomic;
+use crate::io::output::write_atomic;
 use crate::plot::figure::{save, Format};
 use crate::plot::lines::{Chart, Panels};
 use crate::scenario::{resolve, Scenario};

@@ -3,9 +3,9 @@
 
 use super::analytic::{gaussian_field, point_source as k0_source};
 use super::{pct, sci, Check, Setup, Table};
-use crate::geometry::{Boundary, Grid};
+use crate::model::geometry::{Boundary, Grid};
+use crate::model::spectral::Spectral;
 use crate::plot::lines::{Chart, Corner, Curve};
-use crate::spectral::Spectral;
 use plotters::style::RGBColor;
 
 pub(super) const GROUP: &str = "Numerics";

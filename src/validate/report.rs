@@ -5,7 +5,7 @@
 
 use super::Check;
 use crate::error::OutputError;
-use crate::output::{write_atomic, write_json};
+use crate::io::output::{write_atomic, write_json};
 use serde::Serialize;
 use std::fmt::Write as _;
 use std::path::Path;

@@ -110,8 +110,8 @@ delivery = { mode = "uniform", au_per_site = 2.0 }
 
 /// Tissue cells at the occupied sites, empty sites elsewhere (for field
 /// tests whose uptake depends on occupancy).
-pub fn cells_at(occupied: &[bool]) -> Vec<senesim::cell::Cell> {
-    use senesim::cell::{Cell, Kind};
+pub fn cells_at(occupied: &[bool]) -> Vec<senesim::model::cell::Cell> {
+    use senesim::model::cell::{Cell, Kind};
     occupied
         .iter()
         .map(|&o| {

@@ -16,10 +16,10 @@
 //! split its cargo, and count one more division; a tissue lineage reaching its
 //! replicative limit arrests with origin `Replicative`.
 
-use crate::cell::{Cell, Kind, Origin, Phenotype};
-use crate::geometry::Grid;
-use crate::rng::{happens, hazard_prob, Purpose, StepStream};
-use crate::rules::{young_signal, Env};
+use crate::model::cell::{Cell, Kind, Origin, Phenotype};
+use crate::model::geometry::Grid;
+use crate::model::rng::{happens, hazard_prob, Purpose, StepStream};
+use crate::model::rules::{young_signal, Env};
 use crate::scenario::CellParams;
 use rayon::prelude::*;
 
@@ -228,7 +228,7 @@ pub fn divide_and_migrate(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::geometry::Boundary;
+    use crate::model::geometry::Boundary;
     use crate::scenario::load;
 
     fn setup(nx: usize, ny: usize) -> (Grid, Vec<Cell>, CellParams) {

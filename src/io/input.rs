@@ -1,5 +1,5 @@
 //! Reading what a user hands senesim (scenario, sweep and base files,
-//! checkpoints) in bounded time and memory, and showing it safely.
+//! checkpoints) in bounded time and memory.
 //!
 //! A file is read only if it is a regular file (not a FIFO, a device such
 //! as `/dev/zero`, or a folder), and only up to a size cap: beyond it the
@@ -98,32 +98,6 @@ pub fn read_text(path: &Path) -> Result<String, ReadRefusal> {
     })
 }
 
-/// `s` with control characters shown as escapes (`\n`, `\u{1b}`), so that
-/// text from a file cannot drive the terminal it is printed to.
-pub fn printable(s: &str) -> String {
-    if !s.chars().any(char::is_control) {
-        return s.to_string();
-    }
-    s.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
-}
-
-/// `s` cut to about `max` characters (a parser's message quoting a huge line).
-pub fn clip(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        return s.to_string();
-    }
-    let head: String = s.chars().take(max).collect();
-    format!("{head} … ({} more characters)", s.chars().count() - max)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,12 +110,5 @@ mod tests {
                 Err(ReadRefusal::NotAFile(_))
             ));
         }
-    }
-
-    #[test]
-    fn control_characters_are_escaped_and_long_text_clipped() {
-        assert_eq!(printable("a\u{1b}[2Jb\n"), "a\\u{1b}[2Jb\\n");
-        assert_eq!(printable("µm ok"), "µm ok");
-        assert!(clip(&"x".repeat(1000), 10).starts_with("xxxxxxxxxx … (990 more"));
     }
 }

@@ -22,14 +22,14 @@
 mod replicates;
 
 use crate::error::{OutputError, ScenarioError};
-use crate::observe::{Row, Summary};
-use crate::output::{write_atomic, write_json};
-use crate::rng::{hash, Purpose};
+use crate::io::output::{write_atomic, write_json};
+use crate::model::observe::{Row, Summary};
+use crate::model::rng::{hash, Purpose};
+use crate::model::treatment::treated_mask;
+use crate::model::world::World;
 use crate::run::{progress_bar, simulate_world, with_threads, RunError};
 use crate::scenario::{resolve, Loaded, Scenario};
-use crate::sim::World;
-use crate::stats::{paired, Paired};
-use crate::treatment::treated_mask;
+use crate::study::stats::{paired, Paired};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -145,7 +145,7 @@ fn metrics(s: &Summary, scenario: &Scenario) -> Vec<(&'static str, f64)> {
 pub struct RunRecord {
     pub arm: String,
     pub replicate: u64,
-    #[serde(with = "crate::rng::seed_text")]
+    #[serde(with = "crate::model::rng::seed_text")]
     pub seed: u64,
     pub metrics: BTreeMap<&'static str, f64>,
     /// Whether the wound reached 90% closure (null without a wound).
@@ -171,10 +171,10 @@ pub struct Report {
     pub fingerprint: String,
     pub scenario_source: String,
     pub scenario_name: String,
-    #[serde(with = "crate::rng::seed_text")]
+    #[serde(with = "crate::model::rng::seed_text")]
     pub base_seed: u64,
     pub replicates: u64,
-    #[serde(with = "crate::rng::seed_text::list")]
+    #[serde(with = "crate::model::rng::seed_text::list")]
     pub seeds: Vec<u64>,
     pub threads: usize,
     pub wall_time_s: f64,
@@ -204,7 +204,7 @@ pub struct CompareOptions {
 pub fn fingerprint(arms: &[ArmSpec], replicates: u64) -> String {
     let scenarios: Vec<&Scenario> = arms.iter().map(|a| &a.scenario).collect();
     let bytes = serde_json::to_vec(&(scenarios, replicates)).unwrap_or_default();
-    format!("{:016x}", crate::rng::fnv1a(&bytes))
+    format!("{:016x}", crate::model::rng::fnv1a(&bytes))
 }
 
 /// Runs every arm × replicate not yet saved in `opts.out`, in parallel,

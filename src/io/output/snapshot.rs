@@ -16,7 +16,7 @@
 //! | cargo_young, cargo_senescent | Float64 | internalised EV cargo (au) |
 //! | sasp, ev_young, ev_senescent | Float64 | field concentration (au per site) |
 
-use crate::sim::World;
+use crate::model::world::World;
 use std::io::{BufWriter, Write};
 
 fn data_array<T: std::fmt::Display>(

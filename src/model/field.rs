@@ -14,10 +14,10 @@
 //! equals the change in total to round-off (no-flux and periodic edges lose
 //! nothing). The `sasp` field is instead solved to steady state each step.
 
-use crate::cell::Cell;
+use crate::model::cell::Cell;
+use crate::model::spectral::{decayed_over_step, Spectral};
+use crate::model::treatment::SiteWeights;
 use crate::scenario::FieldParams;
-use crate::spectral::{decayed_over_step, Spectral};
-use crate::treatment::SiteWeights;
 use rayon::prelude::*;
 use serde::Serialize;
 

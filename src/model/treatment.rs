@@ -7,8 +7,8 @@
 //! EV products put all of it into the EV fields; conditioned medium puts its
 //! vesicular fraction there and the rest into the soluble `cm_*` fields.
 
-use crate::geometry::{Boundary, Grid};
-use crate::product::{release, Batch, BatchLedger};
+use crate::model::geometry::{Boundary, Grid};
+use crate::model::product::{release, Batch, BatchLedger};
 use crate::scenario::{Delivery, Form, Scenario, Treatment};
 
 /// A dose due at a step.
@@ -44,7 +44,7 @@ pub fn step_of(t: f64, dt: f64) -> u64 {
 /// rule is simple (uniform, region): a dose then needs no memory per site.
 pub enum SiteWeights<'a> {
     Uniform(f64),
-    Region(f64, &'a crate::geometry::Region, Grid),
+    Region(f64, &'a crate::model::geometry::Region, Grid),
     Table(Vec<f64>),
 }
 
@@ -274,7 +274,7 @@ impl Plan {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::geometry::Region;
+    use crate::model::geometry::Region;
 
     fn treatment(
         times: Option<Vec<f64>>,

@@ -14,8 +14,8 @@
 //!     MSC: senescence of the graft
 //! ```
 
-use crate::cell::{Cell, Kind, Origin, Phenotype};
-use crate::rng::{happens, hazard_prob, Purpose, StepStream};
+use crate::model::cell::{Cell, Kind, Origin, Phenotype};
+use crate::model::rng::{happens, hazard_prob, Purpose, StepStream};
 use crate::scenario::{CellParams, Graft, TissueParams};
 
 /// What a cell senses at its site this step.

@@ -22,17 +22,11 @@
 //! that cells, fields and treatment progress fit that scenario's grid and
 //! schedule.
 
-use crate::cell::Cell;
-use crate::division::Moves;
 use crate::error::{CheckpointError, OutputError};
-use crate::field::{Balance, FieldState};
-use crate::geometry::Grid;
-use crate::observe::Row;
-use crate::output::write_atomic_with;
-use crate::rules::Events;
+use crate::io::output::write_atomic_with;
+use crate::model::observe::Row;
+pub use crate::model::state::WorldState;
 use crate::scenario::Scenario;
-use crate::sim::{Closure, World};
-use crate::treatment::Plan;
 use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::path::Path;
@@ -156,8 +150,8 @@ pub fn read(path: &Path) -> Result<Checkpoint, CheckpointError> {
     // The header first: a file that is not a checkpoint is refused without
     // being read whole, however large it is.
     let cap = crate::scenario::available_memory() / 2;
-    crate::input::read_capped(path, 0).or_else(|e| match e {
-        crate::input::ReadRefusal::TooLarge(_) => Ok(Vec::new()),
+    crate::io::input::read_capped(path, 0).or_else(|e| match e {
+        crate::io::input::ReadRefusal::TooLarge(_) => Ok(Vec::new()),
         other => Err(bad(other.to_string())),
     })?;
     let mut head = [0u8; HEADER];
@@ -178,7 +172,7 @@ pub fn read(path: &Path) -> Result<Checkpoint, CheckpointError> {
     if !head[..got].starts_with(MAGIC) && !MAGIC.starts_with(&head[..got]) || got < MAGIC.len() {
         return Err(bad("not a senesim checkpoint of this version (it does not start with `senesim checkpoint 2`)".into()));
     }
-    let bytes = crate::input::read_capped(path, cap).map_err(|e| bad(e.to_string()))?;
+    let bytes = crate::io::input::read_capped(path, cap).map_err(|e| bad(e.to_string()))?;
     let rest = bytes.strip_prefix(MAGIC).ok_or_else(|| {
         bad("not a senesim checkpoint of this version (it does not start with `senesim checkpoint 2`)".into())
     })?;
@@ -209,7 +203,7 @@ pub fn read(path: &Path) -> Result<Checkpoint, CheckpointError> {
     if c.head.senesim_version != env!("CARGO_PKG_VERSION") {
         return Err(bad(format!(
             "written by senesim {}, this is {}: a run continues bit for bit only in the version that started it",
-            crate::input::printable(&c.head.senesim_version),
+            crate::text::printable(&c.head.senesim_version),
             env!("CARGO_PKG_VERSION")
         )));
     }
@@ -228,144 +222,4 @@ pub fn read(path: &Path) -> Result<Checkpoint, CheckpointError> {
         .fits(&s)
         .map_err(|e| bad(format!("its state does not fit its scenario: {e}")))?;
     Ok(c)
-}
-
-/// A world's state at a step boundary (see `World::state`).
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
-pub struct WorldState {
-    pub step: u64,
-    pub cells: Vec<Cell>,
-    /// sasp, ev_young, ev_senescent, cm_young, cm_senescent.
-    pub fields: Vec<FieldState>,
-    pub events: Events,
-    pub moves: Moves,
-    pub plan: Plan,
-    pub closure: Closure,
-}
-
-impl WorldState {
-    /// Whether this state can be a step of a run of `s`: as many cells and
-    /// field values as sites, a step within the run, treatment progress
-    /// matching the scenario's schedule.
-    pub fn fits(&self, s: &Scenario) -> Result<(), String> {
-        let sites = s.grid.nx * s.grid.ny;
-        if self.cells.len() != sites {
-            return Err(format!(
-                "{} cells for the {}×{} grid",
-                self.cells.len(),
-                s.grid.nx,
-                s.grid.ny
-            ));
-        }
-        if self.fields.len() != 5 || self.fields.iter().any(|f| f.c.len() != sites) {
-            return Err("the fields do not match the grid".into());
-        }
-        if self.step > s.steps() {
-            return Err(format!(
-                "step {} is past the run's {} steps",
-                self.step,
-                s.steps()
-            ));
-        }
-        self.plan.fits(&Plan::new(s))
-    }
-}
-
-impl World {
-    /// Everything a checkpoint needs to continue this world bit for bit
-    /// (the random numbers are keyed by seed, step and site: no generator
-    /// state to save).
-    pub fn state(&self) -> WorldState {
-        WorldState {
-            step: self.step,
-            cells: self.cells.clone(),
-            fields: [
-                &self.sasp,
-                &self.ev_young,
-                &self.ev_senescent,
-                &self.cm_young,
-                &self.cm_senescent,
-            ]
-            .map(|f| f.state())
-            .to_vec(),
-            events: self.events,
-            moves: self.moves,
-            plan: self.plan.clone(),
-            closure: self.closure,
-        }
-    }
-
-    /// The world of `scenario` continued from a saved state of the same run.
-    pub fn restore(scenario: Scenario, st: WorldState) -> Result<World, String> {
-        let mut w = World::new(scenario);
-        if st.cells.len() != w.cells.len() || st.fields.len() != 5 {
-            return Err(format!(
-                "the checkpoint holds {} sites, the scenario's grid {}",
-                st.cells.len(),
-                w.cells.len()
-            ));
-        }
-        let mut fields = st.fields.into_iter();
-        for f in [
-            &mut w.sasp,
-            &mut w.ev_young,
-            &mut w.ev_senescent,
-            &mut w.cm_young,
-            &mut w.cm_senescent,
-        ] {
-            f.restore(fields.next().ok_or("missing field")?)?;
-        }
-        w.cells = st.cells;
-        w.step = st.step;
-        w.events = st.events;
-        w.moves = st.moves;
-        w.plan = st.plan;
-        w.closure = st.closure;
-        Ok(w)
-    }
-
-    /// A new run of `scenario` (t = 0, its own treatments and wound) on the
-    /// tissue of a saved state at `time_h`: cells (their clocks shifted so
-    /// that `time_h` becomes 0) and the EV and CM fields they hold; the SASP
-    /// field is recomputed from the cells.
-    pub fn seeded(scenario: Scenario, st: &WorldState, time_h: f64) -> Result<World, String> {
-        let g = &scenario.grid;
-        let grid = Grid::new(g.nx, g.ny, g.boundary);
-        if st.cells.len() != grid.len() {
-            return Err(format!(
-                "the checkpoint holds {} sites, the scenario's grid {}×{} = {}",
-                st.cells.len(),
-                g.nx,
-                g.ny,
-                grid.len()
-            ));
-        }
-        let cells = st
-            .cells
-            .iter()
-            .map(|c| Cell {
-                onset_h: c.onset_h - time_h,
-                last_division_h: c.last_division_h - time_h,
-                ..*c
-            })
-            .collect();
-        let mut w = World::assemble(scenario, grid, cells);
-        for (f, s) in [
-            &mut w.ev_young,
-            &mut w.ev_senescent,
-            &mut w.cm_young,
-            &mut w.cm_senescent,
-        ]
-        .into_iter()
-        .zip(st.fields.iter().skip(1))
-        {
-            f.restore(FieldState {
-                c: s.c.clone(),
-                balance: Balance::default(),
-                active: s.active,
-            })?;
-            f.balance.initial = f.total();
-        }
-        Ok(w)
-    }
 }

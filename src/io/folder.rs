@@ -81,7 +81,7 @@ pub fn kind(dir: &Path) -> Option<Kind> {
 
 /// `dir/manifest.json` as JSON, if it reads as a JSON object (at most 64 MiB).
 pub fn read_manifest(dir: &Path) -> Option<serde_json::Value> {
-    let bytes = crate::input::read_capped(&dir.join("manifest.json"), 64 << 20).ok()?;
+    let bytes = crate::io::input::read_capped(&dir.join("manifest.json"), 64 << 20).ok()?;
     serde_json::from_slice::<serde_json::Value>(&bytes)
         .ok()
         .filter(|v| v.is_object())
@@ -90,7 +90,8 @@ pub fn read_manifest(dir: &Path) -> Option<serde_json::Value> {
 /// Whether `name` is one of senesim's own bookkeeping files (locks and the
 /// temporaries of atomic writes), which do not make a folder non-empty.
 fn is_bookkeeping(name: &str) -> bool {
-    (name.starts_with(".senesim") && name.ends_with(".lock")) || crate::output::is_temp_name(name)
+    (name.starts_with(".senesim") && name.ends_with(".lock"))
+        || crate::io::output::is_temp_name(name)
 }
 
 /// Whether `dir` is missing or holds nothing but senesim's bookkeeping files.
@@ -133,7 +134,7 @@ fn holder(file: &mut File) -> String {
     let mut text = String::new();
     let _ = file.rewind();
     let _ = file.take(4096).read_to_string(&mut text);
-    let text = crate::input::printable(text.trim());
+    let text = crate::text::printable(text.trim());
     if text.is_empty() {
         "another senesim process (shards of a sweep, or one just starting)".into()
     } else {

@@ -16,15 +16,15 @@
 //! Every random draw is keyed by (seed, step, site, purpose) and every sum is
 //! ordered, so a run is bit-identical at any thread count.
 
-use crate::cell::{Cell, Kind, Origin, Phenotype};
-use crate::division::{divide_and_migrate, Moves, Signals, StepKey};
-use crate::field::{Field, Pool};
-use crate::geometry::Grid;
-use crate::rng::{normal, uniform, Purpose};
-use crate::rules::{sasp_secretion, update_cell, Ctx, Env, Events};
+use crate::model::cell::{Cell, Kind, Origin, Phenotype};
+use crate::model::division::{divide_and_migrate, Moves, Signals, StepKey};
+use crate::model::field::{Field, Pool};
+use crate::model::geometry::Grid;
+use crate::model::rng::{normal, uniform, Purpose};
+use crate::model::rules::{sasp_secretion, update_cell, Ctx, Env, Events};
+use crate::model::spectral::Spectral;
+use crate::model::treatment::{step_of, Plan, SiteWeights};
 use crate::scenario::Scenario;
-use crate::spectral::Spectral;
-use crate::treatment::{step_of, Plan, SiteWeights};
 use rayon::prelude::*;
 
 /// Time of wound closure crossings (h), interpolated between steps.
@@ -63,7 +63,7 @@ struct Scratch {
     graft_src: Option<Vec<f64>>,
     /// Deep-senescent Moore neighbours of each site at the start of the step.
     deep: Vec<u8>,
-    division: crate::division::Scratch,
+    division: crate::model::division::Scratch,
 }
 
 impl Scratch {
@@ -71,7 +71,7 @@ impl Scratch {
         Scratch {
             graft_src: grafts.then(|| vec![0.0; n]),
             deep: vec![0; n],
-            division: crate::division::Scratch::new(n),
+            division: crate::model::division::Scratch::new(n),
         }
     }
 }
@@ -309,8 +309,10 @@ impl World {
             if step_of(g.time_h, s.run.dt_h) != self.step {
                 continue;
             }
-            let f_sen =
-                crate::product::producer_senescent_fraction(&s.products[&g.product], &s.secretome);
+            let f_sen = crate::model::product::producer_senescent_fraction(
+                &s.products[&g.product],
+                &s.secretome,
+            );
             let mask = g.region.mask(&self.grid);
             let now = self.now_h();
             for (i, &m) in mask.iter().enumerate() {

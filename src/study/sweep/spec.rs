@@ -25,7 +25,7 @@
 //! slowest); Latin hypercube samples, if any, are crossed with it.
 
 use crate::error::SweepError;
-use crate::rng::{uniform, Purpose};
+use crate::model::rng::{uniform, Purpose};
 use crate::scenario::lookup;
 use serde::Deserialize;
 use std::path::Path;
@@ -48,7 +48,7 @@ pub struct SweepFile {
     #[serde(default = "one")]
     pub replicates: u64,
     /// Base seed [default: the scenario's run.seed]: an integer or a string.
-    #[serde(default, with = "crate::rng::seed_text::option")]
+    #[serde(default, with = "crate::model::rng::seed_text::option")]
     pub seed: Option<u64>,
     /// Run the untreated control (and the scenario's [[arms]]) beside each point.
     #[serde(default)]
@@ -106,7 +106,7 @@ pub struct RangeSpec {
 pub struct LhsSpec {
     pub samples: u64,
     /// Seed of the design [default: the sweep's base seed].
-    #[serde(default, with = "crate::rng::seed_text::option")]
+    #[serde(default, with = "crate::model::rng::seed_text::option")]
     pub seed: Option<u64>,
     pub axes: Vec<LhsAxis>,
 }
@@ -134,8 +134,8 @@ pub struct Point {
 
 /// Reads and parses a sweep file (no scenario is resolved yet).
 pub fn read(path: &Path) -> Result<SweepFile, SweepError> {
-    let text = crate::input::read_text(path).map_err(|e| match e {
-        crate::input::ReadRefusal::Io(source) => SweepError::Read {
+    let text = crate::io::input::read_text(path).map_err(|e| match e {
+        crate::io::input::ReadRefusal::Io(source) => SweepError::Read {
             path: path.to_path_buf(),
             source,
         },

@@ -285,7 +285,7 @@ pub mod seed_text {
             }
             Err(E::custom(format!(
                 "\"{}\": {RULE}",
-                crate::input::printable(v)
+                crate::text::printable(v)
             )))
         }
     }

@@ -7,11 +7,11 @@
 use super::exec::{completed, read_record};
 use super::plan::SweepRecord;
 use super::spec::cell_text;
-use crate::compare::verdict;
 use crate::error::{OutputError, SweepError};
-use crate::observe::Summary;
-use crate::output::{write_atomic, write_json};
-use crate::stats::{mean_sd, paired, t975};
+use crate::io::output::{write_atomic, write_json};
+use crate::model::observe::Summary;
+use crate::study::compare::verdict;
+use crate::study::stats::{mean_sd, paired, t975};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -304,8 +304,12 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<SweepRecord, SweepError> {
     })?;
     // The tables go into `out`: one writer at a time (shards still running
     // hold a sweep folder shared, so merging it before they end is refused).
-    crate::folder::check_kind(out, crate::folder::Kind::Sweep, false)?;
-    let _lock = crate::folder::lock(out, crate::folder::LOCK, crate::folder::Access::Exclusive)?;
+    crate::io::folder::check_kind(out, crate::io::folder::Kind::Sweep, false)?;
+    let _lock = crate::io::folder::lock(
+        out,
+        crate::io::folder::LOCK,
+        crate::io::folder::Access::Exclusive,
+    )?;
     if let Some(o) = read_record(out)? {
         if o.fingerprint != rec.fingerprint {
             return Err(SweepError::Folder {

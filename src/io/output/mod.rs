@@ -15,7 +15,7 @@ pub mod finite;
 pub mod snapshot;
 
 use crate::error::OutputError;
-use crate::observe::Row;
+use crate::model::observe::Row;
 use serde::Serialize;
 use std::fs::File;
 use std::io::{BufWriter, Write};

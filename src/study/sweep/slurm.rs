@@ -25,7 +25,7 @@ fn plain(option: &str, value: &str) -> Result<(), String> {
     if let Some(c) = value.chars().find(|c| c.is_control()) {
         return Err(format!(
             "{option} {}: holds the control character {} (rule: values written into a Slurm script hold no control characters)",
-            crate::input::printable(value),
+            crate::text::printable(value),
             c.escape_default()
         ));
     }
@@ -49,7 +49,7 @@ pub fn check_values(exe: &Path, sweep: &Path, out: &Path, o: &SlurmOptions) -> R
         {
             return Err(format!(
                 "--partition {}: must be partition names of letters, digits, `_`, `.` and `-`, separated by commas",
-                crate::input::printable(p)
+                crate::text::printable(p)
             ));
         }
     }
@@ -63,7 +63,7 @@ pub fn check_values(exe: &Path, sweep: &Path, out: &Path, o: &SlurmOptions) -> R
         if !ok {
             return Err(format!(
                 "--slurm-time {}: must be a Slurm time limit: MM, MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS",
-                crate::input::printable(t)
+                crate::text::printable(t)
             ));
         }
     }

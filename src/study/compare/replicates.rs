@@ -13,9 +13,9 @@
 
 use super::{ArmSpec, CompareOptions};
 use crate::error::{FolderError, OutputError};
-use crate::folder::{self, Kind};
-use crate::observe::{Row, Summary};
-use crate::output::write_json;
+use crate::io::folder::{self, Kind};
+use crate::io::output::write_json;
+use crate::model::observe::{Row, Summary};
 use crate::run::RunError;
 use crate::scenario::{Loaded, Scenario};
 use serde::{Deserialize, Serialize};
@@ -40,7 +40,7 @@ struct Manifest<'a> {
     scenario_name: &'a str,
     /// What is compared (see `compare::fingerprint`).
     fingerprint: &'a str,
-    #[serde(with = "crate::rng::seed_text")]
+    #[serde(with = "crate::model::rng::seed_text")]
     base_seed: u64,
     replicates: u64,
     threads: usize,
@@ -75,7 +75,7 @@ pub struct Folder {
 fn fp_of(s: &Scenario) -> String {
     format!(
         "{:016x}",
-        crate::rng::fnv1a(&serde_json::to_vec(s).unwrap_or_default())
+        crate::model::rng::fnv1a(&serde_json::to_vec(s).unwrap_or_default())
     )
 }
 
@@ -102,7 +102,8 @@ impl Folder {
             .clone()
             .filter(|m| m["fingerprint"].is_string())
             .or_else(|| {
-                let b = crate::input::read_capped(&dir.join("comparison.json"), 256 << 20).ok()?;
+                let b =
+                    crate::io::input::read_capped(&dir.join("comparison.json"), 256 << 20).ok()?;
                 serde_json::from_slice::<serde_json::Value>(&b).ok()
             });
         let mut stale = Vec::new();
@@ -116,7 +117,7 @@ impl Folder {
                     rule: format!(
                         "holds a comparison of \"{}\" ({} replicates, base seed {seed}); this comparison would overwrite it \
                          (rule: a compare folder holds one comparison; choose another --out, or pass --force)",
-                        crate::input::printable(m["scenario_name"].as_str().unwrap_or("?")),
+                        crate::text::printable(m["scenario_name"].as_str().unwrap_or("?")),
                         m["replicates"]
                     ),
                 }
@@ -163,8 +164,8 @@ impl Folder {
         };
         f.write("running", None, None)?;
         folder::remove_owned(dir, &stale);
-        crate::output::remove_temporaries(dir);
-        crate::output::remove_temporaries(&dir.join("replicates"));
+        crate::io::output::remove_temporaries(dir);
+        crate::io::output::remove_temporaries(&dir.join("replicates"));
         std::fs::create_dir_all(dir.join("replicates")).map_err(OutputError::io(dir))?;
         Ok(f)
     }
@@ -198,7 +199,7 @@ impl Folder {
 
     /// The saved result of arm `a`, replicate `r`, if it is of exactly `s`.
     pub fn saved(&self, a: usize, r: u64, s: &Scenario) -> Option<(Vec<Row>, Summary)> {
-        let bytes = crate::input::read_capped(&self.dir.join(name(a, r)), 1 << 30).ok()?;
+        let bytes = crate::io::input::read_capped(&self.dir.join(name(a, r)), 1 << 30).ok()?;
         let x: Saved = serde_json::from_slice(&bytes).ok()?;
         let ok = x.senesim_version == env!("CARGO_PKG_VERSION") && x.run == fp_of(s);
         ok.then(|| {

@@ -16,8 +16,8 @@
 use super::plan::{Job, Plan, SweepRecord};
 use super::tables::write_tables;
 use crate::error::{OutputError, SweepError};
-use crate::observe::Summary;
-use crate::output::write_json;
+use crate::io::output::write_json;
+use crate::model::observe::Summary;
 use crate::run::folder::{checkpoint_of, resume_in_dir};
 use crate::run::{progress_bar, run_in_dir, JobLabel, ManifestRecord, RunOptions};
 use serde::Serialize;
@@ -109,8 +109,8 @@ pub fn read_record(dir: &Path) -> Result<Option<SweepRecord>, SweepError> {
 /// together on a fresh folder set it up one at a time (the `setup` lock),
 /// so each finds either nothing or the complete sweep.json of the first.
 pub fn prepare_folder(plan: &Plan, dir: &Path, force: bool) -> Result<(), SweepError> {
-    crate::folder::check_kind(dir, crate::folder::Kind::Sweep, force)?;
-    let _setup = crate::folder::lock_blocking(dir, crate::folder::SETUP_LOCK)?;
+    crate::io::folder::check_kind(dir, crate::io::folder::Kind::Sweep, force)?;
+    let _setup = crate::io::folder::lock_blocking(dir, crate::io::folder::SETUP_LOCK)?;
     let rec = &plan.record;
     match read_record(dir)? {
         Some(old) if old.fingerprint == rec.fingerprint => {}
@@ -126,7 +126,7 @@ pub fn prepare_folder(plan: &Plan, dir: &Path, force: bool) -> Result<(), SweepE
             })
         }
         existing => {
-            let occupied = !crate::folder::is_empty(dir);
+            let occupied = !crate::io::folder::is_empty(dir);
             if occupied && !force && existing.is_none() {
                 return Err(SweepError::Folder {
                     dir: dir.to_path_buf(),
@@ -165,8 +165,8 @@ pub fn sweep(plan: &Plan, opts: &SweepOptions) -> Result<Outcome, SweepError> {
     let dir = &opts.out;
     // An unsharded sweep holds its folder alone; a shard holds it shared
     // with the other shards, and its own slice alone.
-    crate::folder::check_kind(dir, crate::folder::Kind::Sweep, opts.force)?;
-    use crate::folder::{lock, Access, LOCK};
+    crate::io::folder::check_kind(dir, crate::io::folder::Kind::Sweep, opts.force)?;
+    use crate::io::folder::{lock, Access, LOCK};
     let _locks = if opts.shard == Shard::ALL {
         vec![lock(dir, LOCK, Access::Exclusive)?]
     } else {

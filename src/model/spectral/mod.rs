@@ -43,7 +43,7 @@
 
 mod dct;
 
-use crate::geometry::{Boundary, Grid};
+use crate::model::geometry::{Boundary, Grid};
 use dct::Cosine;
 use rayon::prelude::*;
 use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};

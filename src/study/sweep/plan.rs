@@ -13,11 +13,11 @@
 //! completed, is reused on resume or merge.
 
 use super::spec::{self, cell_text, SweepFile};
-use crate::compare::{arms_of, replicate_seed};
 use crate::error::SweepError;
-use crate::rng::{fnv1a, hash, Purpose};
+use crate::model::rng::{fnv1a, hash, Purpose};
 use crate::run::JobLabel;
 use crate::scenario::{resolve, Scenario};
+use crate::study::compare::{arms_of, replicate_seed};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -31,7 +31,7 @@ pub struct SweepRecord {
     pub description: String,
     pub sweep_file: String,
     pub base_scenario: String,
-    #[serde(with = "crate::rng::seed_text")]
+    #[serde(with = "crate::model::rng::seed_text")]
     pub base_seed: u64,
     pub replicates: u64,
     pub paired: bool,
@@ -49,7 +49,7 @@ pub struct PointRecord {
     pub point: usize,
     /// One TOML literal per key, as passed to `--set`.
     pub values: Vec<String>,
-    #[serde(with = "crate::rng::seed_text")]
+    #[serde(with = "crate::model::rng::seed_text")]
     pub seed: u64,
     /// Fingerprint of each arm's scenario (seed zeroed), in `arms` order.
     pub scenario_hashes: Vec<String>,

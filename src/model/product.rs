@@ -15,7 +15,7 @@
 //! potency·f·(senescent EV output), since senescent producers shed more, and
 //! SASP-laden, EVs (Borghesan et al. 2019).
 
-use crate::rng::{lognormal_unit_mean, normal, Purpose};
+use crate::model::rng::{lognormal_unit_mean, normal, Purpose};
 use crate::scenario::{Product, SecretomeParams, TissueSource};
 use serde::{Deserialize, Serialize};
 

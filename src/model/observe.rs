@@ -9,9 +9,9 @@
 //! tissue cells that divided in the last 24 h (an EdU-like label that both
 //! daughters carry).
 
-use crate::cell::{Cell, Kind, Origin, Phenotype};
-use crate::product::BatchLedger;
-use crate::sim::World;
+use crate::model::cell::{Cell, Kind, Origin, Phenotype};
+use crate::model::product::BatchLedger;
+use crate::model::world::World;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 

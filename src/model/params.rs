@@ -7,7 +7,7 @@
 //! lengths in lattice sites (default 10 µm), amounts in arbitrary units (au).
 //! Sources of every default: `defaults.toml` and docs/scenario-reference.md.
 
-use crate::geometry::{Boundary, Region};
+use crate::model::geometry::{Boundary, Region};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -59,7 +59,7 @@ pub struct RunParams {
     pub output_every_h: f64,
     pub snapshot_every_h: f64,
     /// Written as a string (see `rng::seed_text`); read as an integer or a string.
-    #[serde(with = "crate::rng::seed_text")]
+    #[serde(with = "crate::model::rng::seed_text")]
     pub seed: u64,
 }
 

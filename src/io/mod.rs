@@ -1,0 +1,8 @@
+//! What senesim reads and writes: output folders (their kinds, locks and
+//! ownership), bounded reading of user files, atomic writing of outputs,
+//! snapshots, and checkpoints.
+
+pub mod checkpoint;
+pub mod folder;
+pub mod input;
+pub mod output;

@@ -1,0 +1,18 @@
+//! The model: a lattice of cells, the fields that diffuse over it, the rules
+//! each cell follows, division and migration, treatments and the products
+//! they dose, and the world that steps them all. Nothing here does IO: a
+//! world is built from a scenario, stepped, and observed.
+
+pub mod cell;
+pub mod division;
+pub mod field;
+pub mod geometry;
+pub mod observe;
+pub mod params;
+pub mod product;
+pub mod rng;
+pub mod rules;
+pub mod spectral;
+pub mod state;
+pub mod treatment;
+pub mod world;

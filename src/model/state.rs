@@ -1,0 +1,153 @@
+//! A world's full state at a step boundary, and the world rebuilt from it:
+//! what a checkpoint holds (its file format is `io::checkpoint`'s). The
+//! random numbers are keyed by (seed, step, site, purpose), so there is no
+//! generator state to save.
+
+use crate::model::cell::Cell;
+use crate::model::division::Moves;
+use crate::model::field::{Balance, FieldState};
+use crate::model::geometry::Grid;
+use crate::model::params::Scenario;
+use crate::model::rules::Events;
+use crate::model::treatment::Plan;
+use crate::model::world::{Closure, World};
+
+/// A world's state at a step boundary (see `World::state`).
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct WorldState {
+    pub step: u64,
+    pub cells: Vec<Cell>,
+    /// sasp, ev_young, ev_senescent, cm_young, cm_senescent.
+    pub fields: Vec<FieldState>,
+    pub events: Events,
+    pub moves: Moves,
+    pub plan: Plan,
+    pub closure: Closure,
+}
+
+impl WorldState {
+    /// Whether this state can be a step of a run of `s`: as many cells and
+    /// field values as sites, a step within the run, treatment progress
+    /// matching the scenario's schedule.
+    pub fn fits(&self, s: &Scenario) -> Result<(), String> {
+        let sites = s.grid.nx * s.grid.ny;
+        if self.cells.len() != sites {
+            return Err(format!(
+                "{} cells for the {}×{} grid",
+                self.cells.len(),
+                s.grid.nx,
+                s.grid.ny
+            ));
+        }
+        if self.fields.len() != 5 || self.fields.iter().any(|f| f.c.len() != sites) {
+            return Err("the fields do not match the grid".into());
+        }
+        if self.step > s.steps() {
+            return Err(format!(
+                "step {} is past the run's {} steps",
+                self.step,
+                s.steps()
+            ));
+        }
+        self.plan.fits(&Plan::new(s))
+    }
+}
+
+impl World {
+    /// Everything a checkpoint needs to continue this world bit for bit
+    /// (the random numbers are keyed by seed, step and site: no generator
+    /// state to save).
+    pub fn state(&self) -> WorldState {
+        WorldState {
+            step: self.step,
+            cells: self.cells.clone(),
+            fields: [
+                &self.sasp,
+                &self.ev_young,
+                &self.ev_senescent,
+                &self.cm_young,
+                &self.cm_senescent,
+            ]
+            .map(|f| f.state())
+            .to_vec(),
+            events: self.events,
+            moves: self.moves,
+            plan: self.plan.clone(),
+            closure: self.closure,
+        }
+    }
+
+    /// The world of `scenario` continued from a saved state of the same run.
+    pub fn restore(scenario: Scenario, st: WorldState) -> Result<World, String> {
+        let mut w = World::new(scenario);
+        if st.cells.len() != w.cells.len() || st.fields.len() != 5 {
+            return Err(format!(
+                "the checkpoint holds {} sites, the scenario's grid {}",
+                st.cells.len(),
+                w.cells.len()
+            ));
+        }
+        let mut fields = st.fields.into_iter();
+        for f in [
+            &mut w.sasp,
+            &mut w.ev_young,
+            &mut w.ev_senescent,
+            &mut w.cm_young,
+            &mut w.cm_senescent,
+        ] {
+            f.restore(fields.next().ok_or("missing field")?)?;
+        }
+        w.cells = st.cells;
+        w.step = st.step;
+        w.events = st.events;
+        w.moves = st.moves;
+        w.plan = st.plan;
+        w.closure = st.closure;
+        Ok(w)
+    }
+
+    /// A new run of `scenario` (t = 0, its own treatments and wound) on the
+    /// tissue of a saved state at `time_h`: cells (their clocks shifted so
+    /// that `time_h` becomes 0) and the EV and CM fields they hold; the SASP
+    /// field is recomputed from the cells.
+    pub fn seeded(scenario: Scenario, st: &WorldState, time_h: f64) -> Result<World, String> {
+        let g = &scenario.grid;
+        let grid = Grid::new(g.nx, g.ny, g.boundary);
+        if st.cells.len() != grid.len() {
+            return Err(format!(
+                "the checkpoint holds {} sites, the scenario's grid {}×{} = {}",
+                st.cells.len(),
+                g.nx,
+                g.ny,
+                grid.len()
+            ));
+        }
+        let cells = st
+            .cells
+            .iter()
+            .map(|c| Cell {
+                onset_h: c.onset_h - time_h,
+                last_division_h: c.last_division_h - time_h,
+                ..*c
+            })
+            .collect();
+        let mut w = World::assemble(scenario, grid, cells);
+        for (f, s) in [
+            &mut w.ev_young,
+            &mut w.ev_senescent,
+            &mut w.cm_young,
+            &mut w.cm_senescent,
+        ]
+        .into_iter()
+        .zip(st.fields.iter().skip(1))
+        {
+            f.restore(FieldState {
+                c: s.c.clone(),
+                balance: Balance::default(),
+                active: s.active,
+            })?;
+            f.balance.initial = f.total();
+        }
+        Ok(w)
+    }
+}
