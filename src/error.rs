@@ -1,4 +1,6 @@
-//! Typed errors of the library. The binary adds context with anyhow at the edge.
+//! Typed errors of the library, each defined once. A leaf: this module
+//! imports nothing of the crate, so any module may use it. The binary adds
+//! context with anyhow at its edge (`cli`).
 
 use std::path::PathBuf;
 use thiserror::Error;
@@ -118,10 +120,10 @@ pub enum SweepError {
     #[error("run {run_id}: {source}")]
     Run {
         run_id: String,
-        source: Box<crate::run::RunError>,
+        source: Box<RunError>,
     },
-    #[error("cannot start {threads} worker threads: {message}")]
-    Threads { threads: usize, message: String },
+    #[error(transparent)]
+    Threads(#[from] ThreadsError),
 }
 
 impl SweepError {
@@ -169,4 +171,88 @@ pub struct NumericalError {
     pub value: f64,
     pub x: usize,
     pub y: usize,
+}
+
+/// A pool of worker threads that could not be started.
+#[derive(Debug, Error)]
+#[error("cannot start {threads} worker threads: {message}")]
+pub struct ThreadsError {
+    pub threads: usize,
+    pub message: String,
+}
+
+/// Why a run stopped before its end.
+#[derive(Debug, Error)]
+pub enum DriveError {
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    #[error(transparent)]
+    Numerical(#[from] NumericalError),
+    #[error(transparent)]
+    NonFinite(#[from] NonFiniteError),
+    #[error("interrupted at step {step} (t = {time_h} h)")]
+    Interrupted { step: u64, time_h: f64 },
+}
+
+#[derive(Debug, Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    #[error(transparent)]
+    Numerical(#[from] NumericalError),
+    #[error(transparent)]
+    NonFinite(#[from] NonFiniteError),
+    /// The output folder is in use or holds something this run must not replace.
+    #[error(transparent)]
+    Folder(#[from] FolderError),
+    /// The checkpoint to resume or seed from cannot be used.
+    #[error(transparent)]
+    Checkpoint(#[from] CheckpointError),
+    #[error("interrupted at step {step} (t = {time_h} h): the run folder is marked incomplete{}", checkpoint.as_ref().map_or(String::new(), |c| format!("; continue it with `senesim resume {}`", c.display())))]
+    Interrupted {
+        step: u64,
+        time_h: f64,
+        /// The folder to resume, when a checkpoint was written.
+        checkpoint: Option<PathBuf>,
+    },
+    #[error(transparent)]
+    Threads(#[from] ThreadsError),
+}
+
+impl From<DriveError> for RunError {
+    fn from(e: DriveError) -> RunError {
+        match e {
+            DriveError::Output(o) => RunError::Output(o),
+            DriveError::Numerical(n) => RunError::Numerical(n),
+            DriveError::NonFinite(n) => RunError::NonFinite(n),
+            DriveError::Interrupted { step, time_h } => RunError::Interrupted {
+                step,
+                time_h,
+                checkpoint: None,
+            },
+        }
+    }
+}
+
+/// A check of the verification suite that could not be carried out (as
+/// opposed to one that ran and failed, which its report says).
+#[derive(Debug, Error)]
+pub enum ValidateError {
+    #[error(transparent)]
+    Scenario(#[from] ScenarioError),
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    #[error(transparent)]
+    Plot(#[from] PlotError),
+    #[error(transparent)]
+    Run(#[from] RunError),
+    #[error(transparent)]
+    Drive(#[from] DriveError),
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Failed(String),
 }

@@ -49,7 +49,7 @@ fn exit_for(e: &SweepError) -> i32 {
             super::EXIT_INTERRUPTED
         }
         SweepError::Claim(f) if !f.is_input() => EXIT_RUN,
-        SweepError::Output(_) | SweepError::Threads { .. } | SweepError::Run { .. } => EXIT_RUN,
+        SweepError::Output(_) | SweepError::Threads(_) | SweepError::Run { .. } => EXIT_RUN,
         _ => EXIT_INPUT,
     }
 }
@@ -214,7 +214,7 @@ fn own_plots(dir: &Path, paths: &[PathBuf]) {
     files.sort();
     files.dedup();
     m["files"] = serde_json::json!(files);
-    let _ = crate::io::output::write_json(&dir.join("manifest.json"), &m);
+    let _ = crate::io::output::write_json(&dir.join(crate::io::folder::MANIFEST), &m);
 }
 
 pub fn run_plot(dir: PathBuf, metric: Option<String>, arm: Option<String>, svg: bool) -> i32 {

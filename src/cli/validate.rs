@@ -52,7 +52,8 @@ pub fn run_validate(a: ValidateArgs) -> i32 {
         }
     };
     // A report left from an earlier suite must not pass for this one's.
-    for f in ["report.md", "report.json", "manifest.json"] {
+    use crate::io::folder::{MANIFEST, REPORT_JSON, REPORT_MD};
+    for f in [REPORT_MD, REPORT_JSON, MANIFEST] {
         let _ = std::fs::remove_file(out.join(f));
     }
     let n = if a.only.is_empty() {
@@ -104,7 +105,7 @@ pub fn run_validate(a: ValidateArgs) -> i32 {
         m.passed,
         m.checks,
         m.wall_time_s,
-        out.join("report.md").display()
+        out.join(crate::io::folder::REPORT_MD).display()
     );
     if failed.is_empty() {
         0

@@ -23,6 +23,27 @@ use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, Write};
 use std::path::{Component, Path, PathBuf};
 
+/// The files that mark and describe a folder, by kind (docs/outputs.md,
+/// docs/sweeps.md): every module names them through these.
+pub const MANIFEST: &str = "manifest.json";
+/// A run's per-run metrics.
+pub const SUMMARY: &str = "summary.json";
+/// A run's (or a comparison's) time series, and its name while streamed.
+pub const TIMESERIES: &str = "timeseries.csv";
+pub const TIMESERIES_PARTIAL: &str = "timeseries.csv.partial";
+/// A comparison's report and tables.
+pub const COMPARISON: &str = "comparison.json";
+pub const RUNS_TABLE: &str = "runs.csv";
+pub const TABLE: &str = "table.txt";
+/// A sweep's record, tables and merge record.
+pub const SWEEP_RECORD: &str = "sweep.json";
+pub const RESULTS: &str = "results.csv";
+pub const POINTS: &str = "points.csv";
+pub const MERGE: &str = "merge.json";
+/// A validation report.
+pub const REPORT_JSON: &str = "report.json";
+pub const REPORT_MD: &str = "report.md";
+
 /// The lock file of a folder's writer.
 pub const LOCK: &str = ".senesim.lock";
 /// The lock a sweep's shards take, one at a time, to set its folder up.
@@ -60,13 +81,13 @@ impl Kind {
 
 /// What kind of senesim folder `dir` is, if any.
 pub fn kind(dir: &Path) -> Option<Kind> {
-    if dir.join("sweep.json").is_file() {
+    if dir.join(SWEEP_RECORD).is_file() {
         return Some(Kind::Sweep);
     }
-    if dir.join("comparison.json").is_file() {
+    if dir.join(COMPARISON).is_file() {
         return Some(Kind::Compare);
     }
-    if dir.join("report.json").is_file() {
+    if dir.join(REPORT_JSON).is_file() {
         return Some(Kind::Validate);
     }
     let m = read_manifest(dir)?;
@@ -81,7 +102,7 @@ pub fn kind(dir: &Path) -> Option<Kind> {
 
 /// `dir/manifest.json` as JSON, if it reads as a JSON object (at most 64 MiB).
 pub fn read_manifest(dir: &Path) -> Option<serde_json::Value> {
-    let bytes = crate::io::input::read_capped(&dir.join("manifest.json"), 64 << 20).ok()?;
+    let bytes = crate::io::input::read_capped(&dir.join(MANIFEST), 64 << 20).ok()?;
     serde_json::from_slice::<serde_json::Value>(&bytes)
         .ok()
         .filter(|v| v.is_object())

@@ -33,7 +33,7 @@ pub type ArmSeries = Vec<(String, Vec<Vec<Row>>)>;
 
 /// Reads a compare folder's `timeseries.csv` (arm, replicate, run columns).
 pub fn read_series(dir: &Path) -> Result<ArmSeries, PlotError> {
-    let path = dir.join("timeseries.csv");
+    let path = dir.join(crate::io::folder::TIMESERIES);
     let e = |m: String| bad(dir, format!("timeseries.csv: {m}"));
     let mut r = csv::Reader::from_path(&path).map_err(|_| {
         bad(
@@ -380,7 +380,7 @@ pub fn effects_figure(report: &serde_json::Value, dir: &Path) -> Result<Effects,
 
 /// Draws a compare folder's plots into `dir/plots/`; returns their paths.
 pub fn plot_compare(dir: &Path, format: Format) -> Result<Vec<PathBuf>, PlotError> {
-    let path = dir.join("comparison.json");
+    let path = dir.join(crate::io::folder::COMPARISON);
     let text = std::fs::read_to_string(&path).map_err(OutputError::io(&path))?;
     let report: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| bad(dir, format!("comparison.json: {e}")))?;

@@ -29,7 +29,7 @@ fn bad(dir: &Path, rule: String) -> PlotError {
 
 /// The time series of a run folder.
 pub fn read_rows(dir: &Path) -> Result<Vec<Row>, PlotError> {
-    let path = dir.join("timeseries.csv");
+    let path = dir.join(crate::io::folder::TIMESERIES);
     let mut r = csv::Reader::from_path(&path).map_err(|_| {
         bad(
             dir,
@@ -43,7 +43,7 @@ pub fn read_rows(dir: &Path) -> Result<Vec<Row>, PlotError> {
 
 /// The scenario name recorded in the folder's manifest.
 fn scenario_name(dir: &Path) -> Result<String, PlotError> {
-    let text = std::fs::read_to_string(dir.join("manifest.json"))
+    let text = std::fs::read_to_string(dir.join(crate::io::folder::MANIFEST))
         .map_err(|_| bad(dir, "no manifest.json: not a run folder".into()))?;
     let v: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| bad(dir, format!("manifest.json: {e}")))?;

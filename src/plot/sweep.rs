@@ -70,7 +70,7 @@ pub fn key_label(key: &str) -> String {
 type Table = Vec<BTreeMap<String, String>>;
 
 fn read_points(dir: &Path) -> Result<Table, PlotError> {
-    let path = dir.join("points.csv");
+    let path = dir.join(crate::io::folder::POINTS);
     let bad = |rule: String| PlotError::Input {
         dir: dir.to_path_buf(),
         rule,

@@ -197,10 +197,10 @@ fn save_checkpoint(dir: &Path, head: &Head, w: &World, rows: &[Row]) -> Result<(
 /// stopped at, each file it left is one its manifest owns.
 fn planned_files(s: &Scenario, opts: &RunOptions) -> Vec<String> {
     let mut f: Vec<String> = [
-        "manifest.json",
-        "timeseries.csv",
-        "timeseries.csv.partial",
-        "summary.json",
+        folder::MANIFEST,
+        folder::TIMESERIES,
+        folder::TIMESERIES_PARTIAL,
+        folder::SUMMARY,
         checkpoint::FILE,
     ]
     .map(String::from)
@@ -396,13 +396,14 @@ fn finish_plots(dir: &Path, m: &ManifestRecord, lock: folder::Lock) -> Result<Su
     let _lock = lock;
     crate::io::output::remove_temporaries(&dir.join("plots"));
     let text = folder::read_manifest(dir).unwrap_or_default();
-    let summary: Summary = crate::io::input::read_capped(&dir.join("summary.json"), 64 << 20)
-        .ok()
-        .and_then(|b| serde_json::from_slice::<Summary>(&b).ok())
-        .ok_or_else(|| FolderError::Refused {
-            dir: dir.to_path_buf(),
-            rule: "its steps are done but summary.json does not read: rerun its command".into(),
-        })?;
+    let summary: Summary =
+        crate::io::input::read_capped(&dir.join(crate::io::folder::SUMMARY), 64 << 20)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Summary>(&b).ok())
+            .ok_or_else(|| FolderError::Refused {
+                dir: dir.to_path_buf(),
+                rule: "its steps are done but summary.json does not read: rerun its command".into(),
+            })?;
     let mut files = m.files.clone();
     let mut manifest = text;
     let plots = plot::run::planned(dir, plot::figure::Format::Png);
@@ -410,7 +411,7 @@ fn finish_plots(dir: &Path, m: &ManifestRecord, lock: folder::Lock) -> Result<Su
     files.sort();
     files.dedup();
     manifest["files"] = serde_json::json!(files);
-    write_json(&dir.join("manifest.json"), &manifest)?;
+    write_json(&dir.join(crate::io::folder::MANIFEST), &manifest)?;
     match plot::run::plot_run(dir, plot::figure::Format::Png) {
         Ok(_) => {}
         Err(PlotError::Interrupted) => {
@@ -428,7 +429,7 @@ fn finish_plots(dir: &Path, m: &ManifestRecord, lock: folder::Lock) -> Result<Su
         o.remove("stopped");
         o.remove("resume");
     }
-    write_json(&dir.join("manifest.json"), &manifest)?;
+    write_json(&dir.join(crate::io::folder::MANIFEST), &manifest)?;
     Ok(summary)
 }
 
@@ -464,7 +465,7 @@ fn run_world(
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
     let resumed_from_step = (!rows.is_empty()).then_some(w.step);
-    let mut outputs = vec!["timeseries.csv", "summary.json"];
+    let mut outputs = vec![folder::TIMESERIES, folder::SUMMARY];
     if opts.snapshots {
         outputs.push("snapshots/");
     }
@@ -509,7 +510,7 @@ fn run_world(
             sweep: opts.job.as_ref(),
             scenario: &s,
         };
-        write_json(&dir.join("manifest.json"), &m)
+        write_json(&dir.join(crate::io::folder::MANIFEST), &m)
     };
     // Mark the folder as this run's first, then clear what an earlier run
     // owned (a resumed run keeps its snapshots and checkpoint) and any
@@ -621,7 +622,7 @@ fn run_world(
         failed(w.step, e.to_string(), &files)?;
         return Err(e.into());
     }
-    write_json(&dir.join("summary.json"), &summary)?;
+    write_json(&dir.join(crate::io::folder::SUMMARY), &summary)?;
     // With --checkpoint-every, the final state is kept (to seed new arms
     // with `--from-checkpoint`); otherwise a finished run needs none.
     if opts.checkpoint_every_h.is_some() {

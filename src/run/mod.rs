@@ -7,15 +7,14 @@
 pub mod folder;
 pub use folder::{resume_dir, run_in_dir, run_to_dir, JobLabel, ManifestRecord, RunOptions};
 
-use crate::error::{FolderError, NonFiniteError, NumericalError, OutputError};
+pub use crate::error::{DriveError, RunError};
+use crate::error::{NonFiniteError, OutputError, ThreadsError};
 use crate::model::observe::{observe, summarise, Row, Summary};
 use crate::model::treatment::treated_mask;
 use crate::model::world::World;
 use crate::scenario::Scenario;
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, LazyLock};
-use thiserror::Error;
 
 /// Set by SIGINT/SIGTERM (see `cli::signals`): runs stop at the end of the
 /// current step, keep what they wrote, and mark themselves incomplete.
@@ -45,59 +44,6 @@ pub fn test_hold(phase: &str) {
         let t0 = std::time::Instant::now();
         while !stop_requested() && t0.elapsed().as_millis() < ms {
             std::thread::sleep(std::time::Duration::from_millis(10));
-        }
-    }
-}
-
-/// Why a run stopped before its end.
-#[derive(Debug, Error)]
-pub enum DriveError {
-    #[error(transparent)]
-    Output(#[from] OutputError),
-    #[error(transparent)]
-    Numerical(#[from] NumericalError),
-    #[error(transparent)]
-    NonFinite(#[from] NonFiniteError),
-    #[error("interrupted at step {step} (t = {time_h} h)")]
-    Interrupted { step: u64, time_h: f64 },
-}
-
-#[derive(Debug, Error)]
-pub enum RunError {
-    #[error(transparent)]
-    Output(#[from] OutputError),
-    #[error(transparent)]
-    Numerical(#[from] NumericalError),
-    #[error(transparent)]
-    NonFinite(#[from] NonFiniteError),
-    /// The output folder is in use or holds something this run must not replace.
-    #[error(transparent)]
-    Folder(#[from] FolderError),
-    /// The checkpoint to resume or seed from cannot be used.
-    #[error(transparent)]
-    Checkpoint(#[from] crate::error::CheckpointError),
-    #[error("interrupted at step {step} (t = {time_h} h): the run folder is marked incomplete{}", checkpoint.as_ref().map_or(String::new(), |c| format!("; continue it with `senesim resume {}`", c.display())))]
-    Interrupted {
-        step: u64,
-        time_h: f64,
-        /// The folder to resume, when a checkpoint was written.
-        checkpoint: Option<PathBuf>,
-    },
-    #[error("cannot start {threads} worker threads: {message}")]
-    Threads { threads: usize, message: String },
-}
-
-impl From<DriveError> for RunError {
-    fn from(e: DriveError) -> RunError {
-        match e {
-            DriveError::Output(o) => RunError::Output(o),
-            DriveError::Numerical(n) => RunError::Numerical(n),
-            DriveError::NonFinite(n) => RunError::NonFinite(n),
-            DriveError::Interrupted { step, time_h } => RunError::Interrupted {
-                step,
-                time_h,
-                checkpoint: None,
-            },
         }
     }
 }
@@ -269,7 +215,7 @@ pub fn with_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> Re
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
-        .map_err(|e| RunError::Threads {
+        .map_err(|e| ThreadsError {
             threads,
             message: e.to_string(),
         })?;

@@ -1,10 +1,13 @@
 //! Checks of the model's behaviour (MODEL.md §5.3, §5.6, §8) and of
 //! determinism across thread counts.
 
+use super::Result;
+
 use super::analytic::rk4;
 use super::numerics::PALETTE;
 use super::scenarios::{CLEARANCE, EVERYTHING, LESION};
 use super::{Check, Setup, Table};
+use crate::error::{OutputError, ValidateError};
 use crate::model::world::World;
 use crate::plot::lines::{Chart, Corner, Curve};
 use crate::run::{run_in_dir, simulate, with_threads, RunOptions};
@@ -32,7 +35,7 @@ fn crossing(series: &[(f64, f64)], level: f64) -> Option<f64> {
 
 /// Karin et al. 2019: removal saturates, so the half-life of a senescent
 /// population grows with its load.
-pub fn saturating_clearance(setup: &Setup) -> anyhow::Result<Check> {
+pub fn saturating_clearance(setup: &Setup) -> Result<Check> {
     let mut c = Check::new(
         "saturating-clearance",
         GROUP,
@@ -104,7 +107,9 @@ pub fn saturating_clearance(setup: &Setup) -> anyhow::Result<Check> {
         );
         let ode_frac: Vec<(f64, f64)> = ode.iter().map(|(t, y)| (*t, y[0] / ss)).collect();
         let (Some(t_lat), Some(t_ode)) = (crossing(&series, 0.5), crossing(&ode_frac, 0.5)) else {
-            anyhow::bail!("load {x0}: the senescent population did not halve within the run");
+            return Err(ValidateError::Failed(format!(
+                "load {x0}: the senescent population did not halve within the run"
+            )));
         };
         let se = 1.0 / (rate(ss / 2.0) * (n0 as f64).sqrt());
         ok &= (t_lat - t_ode).abs() <= 3.0 * se;
@@ -178,7 +183,7 @@ const SEEDS: [u64; 2] = [1, 2];
 
 /// Teo et al. 2019, Martin 2024: uniform secondary SASP keeps a lesion
 /// spreading; blunted secondary SASP contains it.
-pub fn lesion_containment(setup: &Setup) -> anyhow::Result<Check> {
+pub fn lesion_containment(setup: &Setup) -> Result<Check> {
     let mut c = Check::new(
         "lesion-containment",
         GROUP,
@@ -271,19 +276,23 @@ pub fn lesion_containment(setup: &Setup) -> anyhow::Result<Check> {
 /// Every file two runs wrote, but the manifest (which records threads and
 /// wall time) and the lock file (the writer's PID), compared byte for
 /// byte: (files, bytes, files that differ).
-fn compare_dirs(a: &Path, b: &Path) -> anyhow::Result<(usize, u64, Vec<String>)> {
+fn compare_dirs(a: &Path, b: &Path) -> Result<(usize, u64, Vec<String>)> {
     let mut files = Vec::new();
     let mut stack = vec![a.to_path_buf()];
     while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d)? {
-            let p = e?.path();
+        for e in std::fs::read_dir(&d).map_err(OutputError::io(&d))? {
+            let p = e.map_err(OutputError::io(&d))?.path();
             if p.is_dir() {
                 stack.push(p);
             } else if p
                 .file_name()
-                .is_some_and(|n| n != "manifest.json" && n != crate::io::folder::LOCK)
+                .is_some_and(|n| n != crate::io::folder::MANIFEST && n != crate::io::folder::LOCK)
             {
-                files.push(p.strip_prefix(a)?.to_path_buf());
+                files.push(
+                    p.strip_prefix(a)
+                        .map_err(|e| ValidateError::Failed(e.to_string()))?
+                        .to_path_buf(),
+                );
             }
         }
     }
@@ -292,7 +301,7 @@ fn compare_dirs(a: &Path, b: &Path) -> anyhow::Result<(usize, u64, Vec<String>)>
     let mut differ = Vec::new();
     for f in &files {
         let (x, y) = (
-            std::fs::read(a.join(f))?,
+            std::fs::read(a.join(f)).map_err(OutputError::io(a.join(f)))?,
             std::fs::read(b.join(f)).unwrap_or_default(),
         );
         bytes += x.len() as u64;
@@ -304,7 +313,7 @@ fn compare_dirs(a: &Path, b: &Path) -> anyhow::Result<(usize, u64, Vec<String>)>
 }
 
 /// The same scenario and seed at 1 and 2 threads give identical outputs.
-pub fn determinism(setup: &Setup) -> anyhow::Result<Check> {
+pub fn determinism(setup: &Setup) -> Result<Check> {
     let mut c = Check::new(
         "determinism",
         "Determinism",
@@ -331,7 +340,7 @@ pub fn determinism(setup: &Setup) -> anyhow::Result<Check> {
     let dir = setup.out.join("determinism");
     // Runs from an earlier suite would leave files the new runs do not write.
     if dir.exists() {
-        std::fs::remove_dir_all(&dir)?;
+        std::fs::remove_dir_all(&dir).map_err(OutputError::io(&dir))?;
     }
     let mut dirs = Vec::new();
     for threads in [1usize, 2] {

@@ -3,6 +3,7 @@
 use super::analytic::gaussian_field;
 use super::numerics::{name, worst_where_resolved, BOUNDARIES, GROUP, PALETTE, SASP};
 use super::scenarios::EVERYTHING;
+use super::Result;
 use super::{pct, sci, Check, Setup, Table};
 use crate::model::field::{ordered_sum, Field, Pool};
 use crate::model::geometry::{Boundary, Grid};
@@ -14,7 +15,7 @@ use plotters::style::RGBColor;
 
 /// Every amount booked: the field's total equals initial + secreted +
 /// delivered − decayed − taken up − lost, every step.
-pub fn mass_balance(setup: &Setup) -> anyhow::Result<Check> {
+pub fn mass_balance(setup: &Setup) -> Result<Check> {
     let mut c = Check::new("mass-balance", GROUP, "Mass balance");
     c.tests = "(1) One EV-like field (D = 10 sites²/h, decay 0.03/h, uptake 0.1/h at \
                occupied sites, 1 site in 13 empty) on a 96×64 lattice for 200 steps of \
@@ -167,7 +168,7 @@ fn single_field_balance(boundary: Boundary) -> f64 {
 
 /// Walls reflect (method of images) and periodic edges wrap, both without
 /// losing material.
-pub fn boundaries(setup: &Setup) -> anyhow::Result<Check> {
+pub fn boundaries(setup: &Setup) -> Result<Check> {
     let mut c = Check::new("boundaries", GROUP, "No-flux and periodic boundaries");
     let (n, var0, d, t) = (64usize, 16.0, 10.0, 24.0);
     let nf = n as f64;

@@ -4,6 +4,7 @@
 use super::analytic::{ks_p_value, rk4};
 use super::numerics::PALETTE;
 use super::scenarios::MEAN_FIELD;
+use super::Result;
 use super::{Check, Setup, Table};
 use crate::model::cell::{Cell, Kind, Origin, Phenotype};
 use crate::model::rules::{onset_hazard, sasp_signal, update_cell, Ctx, Env, Events};
@@ -79,7 +80,7 @@ fn ks_distance(sorted: &[u64], h: f64, dt: f64) -> f64 {
     d
 }
 
-fn processes() -> anyhow::Result<Vec<Process>> {
+fn processes() -> Result<Vec<Process>> {
     let s = load(None, &[])?.scenario;
     let (mut cells, mut tissue) = (s.cells.clone(), s.tissue.clone());
     // Only the event under test may happen: no death, and damage held where
@@ -154,7 +155,7 @@ fn processes() -> anyhow::Result<Vec<Process>> {
 }
 
 /// Waiting times of onset, clearance and reversion against their hazards.
-pub fn waiting_times(setup: &Setup) -> anyhow::Result<Check> {
+pub fn waiting_times(setup: &Setup) -> Result<Check> {
     let mut c = Check::new(
         "waiting-times",
         GROUP,
@@ -257,7 +258,7 @@ pub fn waiting_times(setup: &Setup) -> anyhow::Result<Check> {
 }
 
 /// The lattice's mean senescent fraction against the mean-field ODE.
-pub fn mean_field(setup: &Setup) -> anyhow::Result<Check> {
+pub fn mean_field(setup: &Setup) -> Result<Check> {
     let mut c = Check::new(
         "mean-field",
         GROUP,

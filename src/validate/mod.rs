@@ -16,6 +16,9 @@ pub mod scenarios;
 
 pub use report::{write_report, Manifest};
 
+/// What a check returns: its report, or why it could not be carried out.
+pub type Result<T> = std::result::Result<T, crate::error::ValidateError>;
+
 use crate::io::output::write_atomic;
 use crate::plot::figure::{save, Format};
 use crate::plot::lines::{Chart, Panels};
@@ -89,9 +92,9 @@ pub struct Setup {
 
 impl Setup {
     /// Saves `charts` as `plots/<id>.png` and records it on `check`.
-    fn plot(&self, check: &mut Check, columns: usize, charts: Vec<Chart>) -> anyhow::Result<()> {
+    fn plot(&self, check: &mut Check, columns: usize, charts: Vec<Chart>) -> Result<()> {
         let dir = self.out.join("plots");
-        std::fs::create_dir_all(&dir)?;
+        std::fs::create_dir_all(&dir).map_err(crate::error::OutputError::io(&dir))?;
         let fig = Panels {
             title: check.title.to_string(),
             columns,
@@ -105,16 +108,16 @@ impl Setup {
     /// Writes `text` as `scenarios/<stem>.toml` in the output folder (so a
     /// check's runs can be repeated with `senesim run`) and resolves it with
     /// `sets`, as the command line would.
-    fn scenario(&self, stem: &str, text: &str, sets: &[String]) -> anyhow::Result<Scenario> {
+    fn scenario(&self, stem: &str, text: &str, sets: &[String]) -> Result<Scenario> {
         let dir = self.out.join("scenarios");
-        std::fs::create_dir_all(&dir)?;
+        std::fs::create_dir_all(&dir).map_err(crate::error::OutputError::io(&dir))?;
         let path = dir.join(format!("{stem}.toml"));
         write_atomic(&path, text.as_bytes())?;
         Ok(resolve(Some(&path), sets)?.scenario)
     }
 }
 
-type CheckFn = fn(&Setup) -> anyhow::Result<Check>;
+type CheckFn = fn(&Setup) -> Result<Check>;
 
 /// Every check, in report order: (id, function).
 pub const CHECKS: &[(&str, CheckFn)] = &[

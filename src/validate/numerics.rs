@@ -2,6 +2,7 @@
 //! and their order of convergence.
 
 use super::analytic::{gaussian_field, point_source as k0_source};
+use super::Result;
 use super::{pct, sci, Check, Setup, Table};
 use crate::model::geometry::{Boundary, Grid};
 use crate::model::spectral::Spectral;
@@ -43,7 +44,7 @@ fn boundary_curves(points: impl Fn(usize) -> Vec<(f64, f64)>) -> Vec<Curve> {
 pub(super) const SASP: (f64, f64, f64) = (3600.0, 16.0, 16.0);
 
 /// Steady point source against q/(2πD)·K₀(r/L), binned by distance.
-pub fn point_source(setup: &Setup) -> anyhow::Result<Check> {
+pub fn point_source(setup: &Setup) -> Result<Check> {
     let mut c = Check::new("point-source", GROUP, "Steady point source vs K₀");
     let (d, lambda, q) = SASP;
     let (n, r_min, r_max) = (256usize, 3usize, 90usize);
@@ -180,7 +181,7 @@ pub(super) fn worst_where_resolved(f: &[f64], exact: &[f64]) -> f64 {
 }
 
 /// A spreading, decaying Gaussian (EV-like field) at several times.
-pub fn gaussian_decay(setup: &Setup) -> anyhow::Result<Check> {
+pub fn gaussian_decay(setup: &Setup) -> Result<Check> {
     let mut c = Check::new("gaussian-decay", GROUP, "Spreading Gaussian with decay");
     let (n, d, lambda, var0) = (256usize, 10.0, 0.0289, 36.0);
     let times = [6usize, 24, 48];
@@ -270,7 +271,7 @@ pub fn gaussian_decay(setup: &Setup) -> anyhow::Result<Check> {
 
 /// Order of spatial convergence of the lattice operator: the same physical
 /// problem on finer and finer grids.
-pub fn convergence(setup: &Setup) -> anyhow::Result<Check> {
+pub fn convergence(setup: &Setup) -> Result<Check> {
     let mut c = Check::new(
         "convergence",
         GROUP,

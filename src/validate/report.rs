@@ -23,9 +23,12 @@ pub struct Manifest {
 
 /// Writes report.md, report.json and manifest.json into `out`.
 pub fn write_report(out: &Path, checks: &[Check], m: &Manifest) -> Result<(), OutputError> {
-    write_json(&out.join("report.json"), &checks)?;
-    write_atomic(&out.join("report.md"), markdown(checks, m).as_bytes())?;
-    write_json(&out.join("manifest.json"), m)
+    write_json(&out.join(crate::io::folder::REPORT_JSON), &checks)?;
+    write_atomic(
+        &out.join(crate::io::folder::REPORT_MD),
+        markdown(checks, m).as_bytes(),
+    )?;
+    write_json(&out.join(crate::io::folder::MANIFEST), m)
 }
 
 fn verdict(passed: bool) -> &'static str {

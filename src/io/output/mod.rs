@@ -114,11 +114,11 @@ pub struct TimeseriesWriter {
 
 impl TimeseriesWriter {
     pub fn create(dir: &Path) -> Result<Self, OutputError> {
-        let partial = dir.join("timeseries.csv.partial");
+        let partial = dir.join(crate::io::folder::TIMESERIES_PARTIAL);
         let f = File::create(&partial).map_err(OutputError::io(&partial))?;
         Ok(TimeseriesWriter {
             csv: csv::Writer::from_writer(BufWriter::new(f)),
-            done: dir.join("timeseries.csv"),
+            done: dir.join(crate::io::folder::TIMESERIES),
             partial,
         })
     }

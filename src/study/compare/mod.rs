@@ -494,7 +494,7 @@ pub fn timeseries_csv(r: &Report) -> Result<Vec<u8>, csv::Error> {
 /// into `dir`, atomically.
 pub fn write_report(dir: &Path, r: &Report) -> Result<(), OutputError> {
     std::fs::create_dir_all(dir).map_err(OutputError::io(dir))?;
-    write_json(&dir.join("comparison.json"), r)?;
+    write_json(&dir.join(crate::io::folder::COMPARISON), r)?;
     let mut keys: Vec<&str> = r
         .runs
         .iter()
@@ -516,14 +516,14 @@ pub fn write_report(dir: &Path, r: &Report) -> Result<(), OutputError> {
             vals.join(",")
         ));
     }
-    write_atomic(&dir.join("runs.csv"), csv.as_bytes())?;
-    let path = dir.join("timeseries.csv");
+    write_atomic(&dir.join(crate::io::folder::RUNS_TABLE), csv.as_bytes())?;
+    let path = dir.join(crate::io::folder::TIMESERIES);
     let ts = timeseries_csv(r).map_err(|e| OutputError::Encode {
         path: path.clone(),
         message: e.to_string(),
     })?;
     write_atomic(&path, &ts)?;
-    write_atomic(&dir.join("table.txt"), table(r).as_bytes())
+    write_atomic(&dir.join(crate::io::folder::TABLE), table(r).as_bytes())
 }
 
 #[cfg(test)]

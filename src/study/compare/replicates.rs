@@ -102,8 +102,11 @@ impl Folder {
             .clone()
             .filter(|m| m["fingerprint"].is_string())
             .or_else(|| {
-                let b =
-                    crate::io::input::read_capped(&dir.join("comparison.json"), 256 << 20).ok()?;
+                let b = crate::io::input::read_capped(
+                    &dir.join(crate::io::folder::COMPARISON),
+                    256 << 20,
+                )
+                .ok()?;
                 serde_json::from_slice::<serde_json::Value>(&b).ok()
             });
         let mut stale = Vec::new();
@@ -129,11 +132,11 @@ impl Folder {
                 .unwrap_or_default();
         }
         let mut files: Vec<String> = [
-            "manifest.json",
-            "comparison.json",
-            "runs.csv",
-            "timeseries.csv",
-            "table.txt",
+            folder::MANIFEST,
+            folder::COMPARISON,
+            folder::RUNS_TABLE,
+            folder::TIMESERIES,
+            folder::TABLE,
             "plots/compare_timeseries.png",
             "plots/effects.png",
         ]
@@ -177,7 +180,7 @@ impl Folder {
         resume: Option<&str>,
     ) -> Result<(), OutputError> {
         write_json(
-            &self.dir.join("manifest.json"),
+            &self.dir.join(crate::io::folder::MANIFEST),
             &Manifest {
                 kind: Kind::Compare.name(),
                 senesim_version: env!("CARGO_PKG_VERSION"),

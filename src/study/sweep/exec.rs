@@ -91,7 +91,7 @@ struct SweepManifest<'a> {
 }
 
 pub fn read_record(dir: &Path) -> Result<Option<SweepRecord>, SweepError> {
-    let path = dir.join("sweep.json");
+    let path = dir.join(crate::io::folder::SWEEP_RECORD);
     match std::fs::read(&path) {
         Ok(bytes) => serde_json::from_slice(&bytes)
             .map(Some)
@@ -134,7 +134,7 @@ pub fn prepare_folder(plan: &Plan, dir: &Path, force: bool) -> Result<(), SweepE
                 });
             }
             std::fs::create_dir_all(dir).map_err(OutputError::io(dir))?;
-            write_json(&dir.join("sweep.json"), rec)?;
+            write_json(&dir.join(crate::io::folder::SWEEP_RECORD), rec)?;
         }
     }
     std::fs::create_dir_all(dir.join("runs")).map_err(OutputError::io(dir.join("runs")))?;
@@ -145,14 +145,14 @@ pub fn prepare_folder(plan: &Plan, dir: &Path, force: bool) -> Result<(), SweepE
 pub fn completed(dir: &Path, label: &JobLabel) -> Option<Summary> {
     let run = dir.join("runs").join(&label.run_id);
     let m: ManifestRecord =
-        serde_json::from_slice(&std::fs::read(run.join("manifest.json")).ok()?).ok()?;
+        serde_json::from_slice(&std::fs::read(run.join(crate::io::folder::MANIFEST)).ok()?).ok()?;
     let ok = m.completed
         && m.senesim_version == env!("CARGO_PKG_VERSION")
         && m.sweep.as_ref() == Some(label);
     if !ok {
         return None;
     }
-    serde_json::from_slice(&std::fs::read(run.join("summary.json")).ok()?).ok()
+    serde_json::from_slice(&std::fs::read(run.join(crate::io::folder::SUMMARY)).ok()?).ok()
 }
 
 /// Runs the shard's runs that are not yet done, in parallel; then, for an
@@ -179,7 +179,7 @@ pub fn sweep(plan: &Plan, opts: &SweepOptions) -> Result<Outcome, SweepError> {
     prepare_folder(plan, dir, opts.force)?;
     let rec = &plan.record;
     let manifest_name = if opts.shard == Shard::ALL {
-        "manifest.json".to_string()
+        crate::io::folder::MANIFEST.to_string()
     } else {
         format!("manifest-shard-{}-of-{}.json", opts.shard.k, opts.shard.n)
     };
@@ -210,9 +210,11 @@ pub fn sweep(plan: &Plan, opts: &SweepOptions) -> Result<Outcome, SweepError> {
         rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()
-            .map_err(|e| SweepError::Threads {
-                threads,
-                message: e.to_string(),
+            .map_err(|e| {
+                SweepError::Threads(crate::error::ThreadsError {
+                    threads,
+                    message: e.to_string(),
+                })
             })
     };
     // With at least as many runs as threads, each of `threads` workers takes

@@ -188,7 +188,7 @@ pub fn write_tables(rec: &SweepRecord, dirs: &[PathBuf], out: &Path) -> Result<(
             r
         })
         .collect();
-    let path = out.join("results.csv");
+    let path = out.join(crate::io::folder::RESULTS);
     write_atomic(&path, &csv_bytes(header, rows, &path)?)?;
 
     // points.csv
@@ -262,7 +262,7 @@ pub fn write_tables(rec: &SweepRecord, dirs: &[PathBuf], out: &Path) -> Result<(
             rows.push(row);
         }
     }
-    let path = out.join("points.csv");
+    let path = out.join(crate::io::folder::POINTS);
     write_atomic(&path, &csv_bytes(header, rows, &path)?)?;
     Ok(())
 }
@@ -320,10 +320,10 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<SweepRecord, SweepError> {
         }
     }
     std::fs::create_dir_all(out).map_err(OutputError::io(out))?;
-    write_json(&out.join("sweep.json"), &rec)?;
+    write_json(&out.join(crate::io::folder::SWEEP_RECORD), &rec)?;
     write_tables(&rec, dirs, out)?;
     write_json(
-        &out.join("merge.json"),
+        &out.join(crate::io::folder::MERGE),
         &MergeManifest {
             senesim_version: env!("CARGO_PKG_VERSION"),
             merged_from: dirs.iter().map(|d| d.display().to_string()).collect(),
