@@ -89,7 +89,10 @@ fn run_30_days() {
         .map(|_| {
             let mut w = world(512, 30.0);
             let t = Instant::now();
-            with_threads(2, || simulate_world(&mut w, None).expect("run")).expect("pool");
+            with_threads(2, || {
+                simulate_world(&mut w, None, &Default::default()).expect("run")
+            })
+            .expect("pool");
             t.elapsed().as_secs_f64()
         })
         .collect();

@@ -13,6 +13,7 @@
 //!   atomic output, snapshots and checkpoints; `plot`: figures from folders.
 //! * `validate`: the verification suite; `cli`: the command line.
 
+pub mod cancel;
 pub mod cli;
 pub mod error;
 pub mod io;
@@ -23,3 +24,105 @@ pub mod scenario;
 pub mod study;
 pub mod text;
 pub mod validate;
+
+// The public API: a scenario built with typed overrides and validated, a run
+// in memory with a cancellation token and an observer, and what it gives.
+pub use cancel::Cancel;
+pub use error::{RunError, ScenarioError};
+pub use model::observe::{Row, Summary};
+pub use model::world::World;
+pub use run::{simulate, Observer, Options, Outcome};
+pub use scenario::{Builder, Scenario, Valid};
+
+#[cfg(test)]
+mod layout {
+    //! The layering of docs/architecture.md, checked on the source: which
+    //! top-level module uses which (`crate::X` outside test code), no cycle
+    //! among them, and the leaves import nothing of the crate.
+
+    use std::collections::{BTreeMap, BTreeSet};
+    use std::path::Path;
+
+    fn uses() -> BTreeMap<String, BTreeSet<String>> {
+        let mut g: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut stack = vec![src.clone()];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).unwrap().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    stack.push(p);
+                    continue;
+                }
+                if p.extension().is_none_or(|x| x != "rs") {
+                    continue;
+                }
+                let rel = p.strip_prefix(&src).unwrap();
+                let top = rel
+                    .components()
+                    .next()
+                    .unwrap()
+                    .as_os_str()
+                    .to_string_lossy()
+                    .trim_end_matches(".rs")
+                    .to_string();
+                if top == "lib" || top == "main" {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&p).unwrap();
+                let code = text.split("#[cfg(test)]").next().unwrap_or("");
+                let entry = g.entry(top.clone()).or_default();
+                for (i, _) in code.match_indices("crate::") {
+                    let name: String = code[i + 7..]
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect();
+                    if !name.is_empty() && name != top {
+                        entry.insert(name);
+                    }
+                }
+            }
+        }
+        g
+    }
+
+    #[test]
+    fn the_leaves_import_nothing_and_no_module_depends_on_itself() {
+        let g = uses();
+        for leaf in ["error", "text", "cancel"] {
+            assert!(g[leaf].is_empty(), "{leaf} uses {:?}", g[leaf]);
+        }
+        // No cycle: a depth-first search finds no back edge.
+        fn visit(
+            n: &str,
+            g: &BTreeMap<String, BTreeSet<String>>,
+            path: &mut Vec<String>,
+            done: &mut BTreeSet<String>,
+        ) {
+            if done.contains(n) {
+                return;
+            }
+            if let Some(i) = path.iter().position(|x| x == n) {
+                panic!("import cycle: {} -> {n}", path[i..].join(" -> "));
+            }
+            path.push(n.to_string());
+            for m in g.get(n).into_iter().flatten() {
+                visit(m, g, path, done);
+            }
+            path.pop();
+            done.insert(n.to_string());
+        }
+        let mut done = BTreeSet::new();
+        for n in g.keys() {
+            visit(n, &g, &mut Vec::new(), &mut done);
+        }
+        // The model does no IO and knows nothing of files, runs or studies.
+        let model: Vec<&String> = g["model"].iter().collect();
+        assert!(
+            model
+                .iter()
+                .all(|m| ["error", "text"].contains(&m.as_str())),
+            "model uses {model:?}"
+        );
+    }
+}

@@ -460,7 +460,9 @@ fn every_seed_senesim_writes_is_taken_back_and_reruns_its_replicate() {
     let t = Temp::new();
     let sc = t.write(
         "s.toml",
-        "name = \"seeds\"\n[run]\ndays = 2.0\nsnapshot_every_h = 0.0\n[grid]\nnx = 16\nny = 16\n",
+        "name = \"seeds\"\n[run]\ndays = 2.0\nsnapshot_every_h = 0.0\n[grid]\nnx = 16\nny = 16\n\
+         [products.ev]\nsource = \"bone_marrow\"\ndonor_age_years = 50.0\npassage = 6\n\
+         [[treatments]]\nproduct = \"ev\"\nstart_h = 6.0\ndelivery = { mode = \"uniform\", au_per_site = 1.0 }\n",
     );
     let cmp = t.path().join("cmp");
     let o = senesim(&[

@@ -180,6 +180,21 @@ fn compare_refuses_bad_input_before_running() {
         err.contains("arms[0] \"old_product\"") && err.contains("no such product"),
         "{err}"
     );
+    // A scenario without treatments (or arms that change it): nothing to compare.
+    let plain = t.write(
+        "plain.toml",
+        "[run]\ndays = 2.0\n[grid]\nnx = 16\nny = 16\n",
+    );
+    let o = senesim(&[
+        "compare",
+        plain.to_str().unwrap(),
+        "--replicates",
+        "2",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("nothing to compare"), "{}", stderr(&o));
     assert!(!out.exists());
 }
 

@@ -19,6 +19,15 @@ nx = 24
 ny = 24
 [tissue]
 age = "aged"
+[products.ev]
+source = "bone_marrow"
+donor_age_years = 50.0
+passage = 6
+[[treatments]]
+product = "ev"
+start_h = 6.0
+every_h = 24.0
+delivery = { mode = "uniform", au_per_site = 1.0 }
 "#;
 
 fn run_args<'a>(sc: &'a Path, out: &'a Path, extra: &[&'a str]) -> Vec<&'a str> {

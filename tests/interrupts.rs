@@ -154,7 +154,7 @@ fn every_flipped_bit_tried_in_a_checkpoint_is_refused() {
     let t = Temp::new();
     let ck = checkpointed(&t);
     let good = std::fs::read(&ck).unwrap();
-    assert!(senesim::io::checkpoint::read(&ck).is_ok());
+    assert!(senesim::run::checkpoint::read(&ck).is_ok());
     let bad = t.path().join("bad.bin");
     // Every bit of the header and of the first and last 64 bytes of the
     // state, and one bit of every 97th byte between (CRC-32 detects every
@@ -170,7 +170,7 @@ fn every_flipped_bit_tried_in_a_checkpoint_is_refused() {
         x[i] ^= 1 << b;
         std::fs::write(&bad, &x).unwrap();
         assert!(
-            senesim::io::checkpoint::read(&bad).is_err(),
+            senesim::run::checkpoint::read(&bad).is_err(),
             "flip of bit {b} of byte {i} of {n} accepted"
         );
     }
@@ -223,11 +223,11 @@ fn a_checkpoint_with_a_valid_checksum_is_still_bounded_and_validated() {
         b.extend(claim.to_le_bytes());
         b.extend(&body[1..]);
         std::fs::write(&bad, reframe(&b)).unwrap();
-        let e = senesim::io::checkpoint::read(&bad).unwrap_err();
+        let e = senesim::run::checkpoint::read(&bad).unwrap_err();
         assert!(e.to_string().contains("damaged"), "{e}");
     }
     // An edited scenario is validated as a scenario file would be.
-    let c = senesim::io::checkpoint::read(&ck).unwrap();
+    let c = senesim::run::checkpoint::read(&ck).unwrap();
     for (key, value) in [("fields.sasp.decay", -2.0), ("run.days", 9e99)] {
         let mut e = c.clone();
         let mut s: serde_json::Value = serde_json::from_str(&e.head.scenario_json).unwrap();
@@ -238,8 +238,10 @@ fn a_checkpoint_with_a_valid_checksum_is_still_bounded_and_validated() {
         }
         slot[leaf] = value.into();
         e.head.scenario_json = s.to_string();
-        senesim::io::checkpoint::write(&bad, &e).unwrap();
-        let err = senesim::io::checkpoint::read(&bad).unwrap_err().to_string();
+        senesim::run::checkpoint::write(&bad, &e).unwrap();
+        let err = senesim::run::checkpoint::read(&bad)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains(key), "{key}: {err}");
         let dir = t.path().join(format!("edited-{key}"));
         std::fs::create_dir_all(&dir).unwrap();

@@ -54,7 +54,8 @@ fn verdicts(file: &str, sets: &[&str], replicates: u64) -> senesim::study::compa
         out: t.path().to_path_buf(),
         progress: false,
         force: false,
-        plots: false,
+        plotter: None,
+        cancel: Default::default(),
     };
     compare(&l, &arms, &opts).unwrap()
 }

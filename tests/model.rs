@@ -5,7 +5,7 @@ mod common;
 use common::*;
 use senesim::model::observe::{Row, Summary};
 use senesim::model::world::World;
-use senesim::run::simulate;
+use senesim::run::simulate_scenario;
 use senesim::scenario::{resolve, Scenario};
 
 fn scenario(text: &str, sets: &[&str]) -> Scenario {
@@ -53,7 +53,10 @@ fn paired(product: &str, seeds: std::ops::Range<u64>) -> Vec<(Summary, Summary)>
     seeds
         .map(|seed| {
             let treated = with_seed(&s, seed);
-            (simulate(&treated.untreated()).1, simulate(&treated).1)
+            (
+                simulate_scenario(&treated.untreated()).unwrap().1,
+                simulate_scenario(&treated).unwrap().1,
+            )
         })
         .collect()
 }
@@ -90,8 +93,8 @@ fn aged_high_passage_evs_drive_senescent_drift() {
 #[test]
 fn treated_arm_and_control_share_every_draw_before_the_first_dose() {
     let s = scenario(&AGED_PATCH.replace("PRODUCT", "young"), &[]);
-    let (control, _) = simulate(&s.untreated());
-    let (treated, _) = simulate(&s);
+    let (control, _) = simulate_scenario(&s.untreated()).unwrap();
+    let (treated, _) = simulate_scenario(&s).unwrap();
     // Rows at t = 0 and 24 h precede the dose delivered in the step starting at 24 h.
     assert_eq!(control[..2], treated[..2]);
     assert_ne!(control[3], treated[3]);
@@ -109,7 +112,12 @@ fn uniform_secondary_sasp_spreads_blunted_is_contained() {
             &scenario(lesion, &[&format!("cells.secondary_sasp_factor={factor}")]),
             seed,
         );
-        simulate(&s).0.iter().map(|r| r.origin_paracrine).collect()
+        simulate_scenario(&s)
+            .unwrap()
+            .0
+            .iter()
+            .map(|r| r.origin_paracrine)
+            .collect()
     };
     for seed in [1, 2] {
         let uniform = secondary("1.0", seed);
@@ -150,7 +158,7 @@ region = { shape = "circle", cx = 32.0, cy = 32.0, r = 16.0 }
 fn wounds_close_and_aged_tissue_closes_slower() {
     let t50 = |age: &str, seed: u64| {
         let s = with_seed(&scenario(WOUND, &[&format!("tissue.age={age}")]), seed);
-        let (rows, sum) = simulate(&s);
+        let (rows, sum) = simulate_scenario(&s).unwrap();
         assert_eq!(rows[0].wound_closure, Some(0.0));
         let closure: Vec<f64> = rows.iter().map(|r| r.wound_closure.unwrap()).collect();
         assert!(
@@ -187,11 +195,12 @@ damage = 1.5
 duration_h = 2.0
 "#;
     let s = scenario(dish, &[]);
-    let (rows, _) = simulate(&s);
-    let (control, _) = simulate(&Scenario {
+    let (rows, _) = simulate_scenario(&s).unwrap();
+    let (control, _) = simulate_scenario(&Scenario {
         stress: vec![],
         ..s.clone()
-    });
+    })
+    .unwrap();
     let last = rows.last().unwrap();
     // Measured 0.89 at day 10 (control 0.02).
     assert!(
@@ -239,7 +248,7 @@ region = { shape = "circle", cx = 20.0, cy = 20.0, r = 6.0 }
 senescence_per_day = 0.1
 death_per_day = 0.0
 "#;
-    let (rows, _) = simulate(&scenario(graft, &[]));
+    let (rows, _) = simulate_scenario(&scenario(graft, &[])).unwrap();
     let frac = |r: &Row| r.msc_senescent as f64 / r.msc as f64;
     assert!(rows[1].msc > 50);
     assert!(frac(&rows[1]) < 0.2);
@@ -263,8 +272,12 @@ fn qc_screening_rejects_batches_and_reduces_drift() {
         format!("{base}\n[products.old.qc]\nassay_sd = 0.03\nrelease_threshold = 0.45\n");
     let mut drift = (0.0, 0.0);
     for seed in 1..4 {
-        let u = simulate(&with_seed(&scenario(&base, &[]), seed)).1;
-        let q = simulate(&with_seed(&scenario(&screened, &[]), seed)).1;
+        let u = simulate_scenario(&with_seed(&scenario(&base, &[]), seed))
+            .unwrap()
+            .1;
+        let q = simulate_scenario(&with_seed(&scenario(&screened, &[]), seed))
+            .unwrap()
+            .1;
         assert_eq!(u.batches.tested, 0);
         assert!(q.batches.tested >= q.batches.used && q.batches.used > 0);
         drift.0 += u.final_senescent_fraction;

@@ -381,7 +381,7 @@ fn a_field_that_goes_bad_stops_the_run_naming_field_step_and_site() {
         w.check_fields().unwrap();
         w.ev_young.c[site] = bad;
         let mut rows = Vec::new();
-        match drive(&mut w, &mut rows, &mut Quiet) {
+        match drive(&mut w, &mut rows, &mut Quiet, &Default::default()) {
             // A NaN makes the step's row non-finite (its EV total): the
             // row guard stops the run before the row is kept.
             Err(DriveError::NonFinite(e)) if bad.is_nan() => {
@@ -437,7 +437,7 @@ fn a_cell_whose_damage_goes_non_finite_stops_the_run_before_it_is_written() {
     w.cells[i].cargo_young = f64::INFINITY;
     let mut rows = Vec::new();
     let mut sink = Count(0);
-    match drive(&mut w, &mut rows, &mut sink) {
+    match drive(&mut w, &mut rows, &mut sink, &Default::default()) {
         Err(DriveError::NonFinite(e)) => {
             assert_eq!(e.step, 0, "{e}");
             assert!(e.to_string().contains("cargo"), "{e}");

@@ -1,6 +1,6 @@
 //! `senesim validate`: runs the verification suite and writes its report.
 
-use super::{threads_or_default, EXIT_INPUT, EXIT_RUN};
+use super::{threads_or_default, Usage};
 use crate::run::with_threads;
 use crate::validate::{run_checks, write_report, Manifest, CHECKS};
 use std::path::PathBuf;
@@ -27,30 +27,21 @@ pub struct ValidateArgs {
     only: Vec<String>,
 }
 
-pub fn run_validate(a: ValidateArgs) -> i32 {
+pub fn run_validate(a: ValidateArgs) -> anyhow::Result<i32> {
     let ids: Vec<&str> = CHECKS.iter().map(|(id, _)| *id).collect();
     if let Some(bad) = a.only.iter().find(|o| !ids.contains(&o.as_str())) {
-        eprintln!(
-            "error: --only {bad}: no such check; the checks are {}",
+        return Err(Usage(format!(
+            "--only {bad}: no such check; the checks are {}",
             ids.join(", ")
-        );
-        return EXIT_INPUT;
+        ))
+        .into());
     }
-    let threads = match threads_or_default(a.threads) {
-        Ok(t) => t,
-        Err(code) => return code,
-    };
+    let threads = threads_or_default(a.threads)?;
     let out = a
         .out
         .unwrap_or_else(|| PathBuf::from("runs").join("validate"));
     // A report gets a folder of its own, written by one process at a time.
-    let _lock = match crate::io::folder::claim(&out, crate::io::folder::Kind::Validate, false) {
-        Ok((lock, _)) => lock,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return if e.is_input() { EXIT_INPUT } else { EXIT_RUN };
-        }
-    };
+    let (_lock, _) = crate::io::folder::claim(&out, crate::io::folder::Kind::Validate, false)?;
     // A report left from an earlier suite must not pass for this one's.
     use crate::io::folder::{MANIFEST, REPORT_JSON, REPORT_MD};
     for f in [REPORT_MD, REPORT_JSON, MANIFEST] {
@@ -69,7 +60,7 @@ pub fn run_validate(a: ValidateArgs) -> i32 {
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
     let t0 = Instant::now();
-    let checks = match with_threads(threads, || {
+    let checks = with_threads(threads, || {
         run_checks(&out, &a.only, |c| {
             eprintln!(
                 "  {} {:<22} {} ({:.1} s)",
@@ -79,13 +70,7 @@ pub fn run_validate(a: ValidateArgs) -> i32 {
                 c.seconds
             )
         })
-    }) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_RUN;
-        }
-    };
+    })?;
     let failed: Vec<&'static str> = checks.iter().filter(|c| !c.passed).map(|c| c.id).collect();
     let m = Manifest {
         senesim_version: env!("CARGO_PKG_VERSION"),
@@ -96,10 +81,7 @@ pub fn run_validate(a: ValidateArgs) -> i32 {
         passed: checks.len() - failed.len(),
         failed: failed.clone(),
     };
-    if let Err(e) = write_report(&out, &checks, &m) {
-        eprintln!("error: {e}");
-        return EXIT_RUN;
-    }
+    write_report(&out, &checks, &m)?;
     eprintln!(
         "{} of {} checks passed in {:.0} s; report: {}",
         m.passed,
@@ -108,9 +90,9 @@ pub fn run_validate(a: ValidateArgs) -> i32 {
         out.join(crate::io::folder::REPORT_MD).display()
     );
     if failed.is_empty() {
-        0
+        Ok(0)
     } else {
         eprintln!("validation FAILED: {}", failed.join(", "));
-        EXIT_FAILED_CHECK
+        Ok(EXIT_FAILED_CHECK)
     }
 }

@@ -1,8 +1,7 @@
 //! What senesim reads and writes: output folders (their kinds, locks and
 //! ownership), bounded reading of user files, atomic writing of outputs,
-//! snapshots, and checkpoints.
+//! and snapshots.
 
-pub mod checkpoint;
 pub mod folder;
 pub mod input;
 pub mod output;

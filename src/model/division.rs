@@ -18,9 +18,9 @@
 
 use crate::model::cell::{Cell, Kind, Origin, Phenotype};
 use crate::model::geometry::Grid;
+use crate::model::params::CellParams;
 use crate::model::rng::{happens, hazard_prob, Purpose, StepStream};
 use crate::model::rules::{young_signal, Env};
-use crate::scenario::CellParams;
 use rayon::prelude::*;
 
 /// No intent / no winner. Sites are u32 (grids are limited to 2³¹ sites,

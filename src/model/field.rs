@@ -15,9 +15,9 @@
 //! nothing). The `sasp` field is instead solved to steady state each step.
 
 use crate::model::cell::Cell;
+use crate::model::params::FieldParams;
 use crate::model::spectral::{decayed_over_step, Spectral};
 use crate::model::treatment::SiteWeights;
-use crate::scenario::FieldParams;
 use rayon::prelude::*;
 use serde::Serialize;
 

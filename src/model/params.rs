@@ -446,3 +446,28 @@ fn default_graft_sen() -> f64 {
 fn default_graft_death() -> f64 {
     0.02
 }
+
+impl Scenario {
+    /// Number of agent steps in the run.
+    pub fn steps(&self) -> u64 {
+        (self.run.days * 24.0 / self.run.dt_h).round() as u64
+    }
+    /// Steps between timeseries rows.
+    pub fn output_stride(&self) -> u64 {
+        (self.run.output_every_h / self.run.dt_h).round().max(1.0) as u64
+    }
+    /// Steps between snapshots (None: only the final state).
+    pub fn snapshot_stride(&self) -> Option<u64> {
+        (self.run.snapshot_every_h > 0.0)
+            .then(|| (self.run.snapshot_every_h / self.run.dt_h).round().max(1.0) as u64)
+    }
+    /// The same scenario with every treatment, graft and senolytic removed: the untreated
+    /// control arm. Same tissue, same seed, so every shared draw is shared.
+    pub fn untreated(&self) -> Scenario {
+        let mut s = self.clone();
+        s.treatments.clear();
+        s.grafts.clear();
+        s.senolytics.clear();
+        s
+    }
+}

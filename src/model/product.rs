@@ -15,8 +15,8 @@
 //! potency·f·(senescent EV output), since senescent producers shed more, and
 //! SASP-laden, EVs (Borghesan et al. 2019).
 
+use crate::model::params::{Product, SecretomeParams, TissueSource};
 use crate::model::rng::{lognormal_unit_mean, normal, Purpose};
-use crate::scenario::{Product, SecretomeParams, TissueSource};
 use serde::{Deserialize, Serialize};
 
 /// (potency, senescence susceptibility σ) of each MSC tissue source. Free

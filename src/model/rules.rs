@@ -15,8 +15,8 @@
 //! ```
 
 use crate::model::cell::{Cell, Kind, Origin, Phenotype};
+use crate::model::params::{CellParams, Graft, TissueParams};
 use crate::model::rng::{happens, hazard_prob, Purpose, StepStream};
-use crate::scenario::{CellParams, Graft, TissueParams};
 
 /// What a cell senses at its site this step.
 #[derive(Clone, Copy, Debug, Default)]

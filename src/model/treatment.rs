@@ -8,8 +8,8 @@
 //! vesicular fraction there and the rest into the soluble `cm_*` fields.
 
 use crate::model::geometry::{Boundary, Grid};
+use crate::model::params::{Delivery, Form, Scenario, Treatment};
 use crate::model::product::{release, Batch, BatchLedger};
-use crate::scenario::{Delivery, Form, Scenario, Treatment};
 
 /// A dose due at a step.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]

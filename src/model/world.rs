@@ -20,11 +20,11 @@ use crate::model::cell::{Cell, Kind, Origin, Phenotype};
 use crate::model::division::{divide_and_migrate, Moves, Signals, StepKey};
 use crate::model::field::{Field, Pool};
 use crate::model::geometry::Grid;
+use crate::model::params::Scenario;
 use crate::model::rng::{normal, uniform, Purpose};
 use crate::model::rules::{sasp_secretion, update_cell, Ctx, Env, Events};
 use crate::model::spectral::Spectral;
 use crate::model::treatment::{step_of, Plan, SiteWeights};
-use crate::scenario::Scenario;
 use rayon::prelude::*;
 
 /// Time of wound closure crossings (h), interpolated between steps.

@@ -11,6 +11,7 @@
 use super::figure::{phenotype, save, Format};
 use super::lines::{Chart, Corner, Curve, Panels};
 use super::map::{Gif, PhenotypeFrame, StateFigure, FIELDS};
+use crate::cancel::Cancel;
 use crate::error::{OutputError, PlotError};
 use crate::io::output::snapshot::{read_vti, Snapshot};
 use crate::model::observe::Row;
@@ -213,18 +214,40 @@ pub fn planned(dir: &Path, format: Format) -> Vec<PathBuf> {
     p
 }
 
-/// Stops between two figures when a stop was requested (SIGINT/SIGTERM).
-fn go_on() -> Result<(), PlotError> {
-    if crate::run::stop_requested() {
-        Err(PlotError::Interrupted)
-    } else {
-        Ok(())
+/// A run's plots as PNG, for `run::RunOptions::plotter`.
+pub struct RunPlots;
+
+/// The plotter `senesim run` and `resume` use.
+pub static RUN_PLOTS: RunPlots = RunPlots;
+
+impl crate::run::folder::Plotter for RunPlots {
+    fn planned(&self, dir: &Path) -> Vec<PathBuf> {
+        planned(dir, Format::Png)
+    }
+    fn draw(&self, dir: &Path, cancel: &Cancel) -> Result<Vec<PathBuf>, PlotError> {
+        plot_run_until(dir, Format::Png, cancel)
     }
 }
 
 /// Draws every plot of a run folder into `dir/plots/`; returns their paths.
-/// A stop request ends it between two figures (`PlotError::Interrupted`).
 pub fn plot_run(dir: &Path, format: Format) -> Result<Vec<PathBuf>, PlotError> {
+    plot_run_until(dir, format, &Cancel::new())
+}
+
+/// `plot_run`, ended between two figures when `cancel` is cancelled
+/// (`PlotError::Interrupted`).
+pub fn plot_run_until(
+    dir: &Path,
+    format: Format,
+    cancel: &Cancel,
+) -> Result<Vec<PathBuf>, PlotError> {
+    let go_on = || {
+        if cancel.is_cancelled() {
+            Err(PlotError::Interrupted)
+        } else {
+            Ok(())
+        }
+    };
     go_on()?;
     let rows = read_rows(dir)?;
     let name = scenario_name(dir)?;
@@ -266,7 +289,7 @@ pub fn plot_run(dir: &Path, format: Format) -> Result<Vec<PathBuf>, PlotError> {
     }
     for f in &files {
         go_on()?;
-        crate::run::test_hold("plots");
+        crate::cancel::test_hold("plots", cancel);
         let s = read_snapshot(dir, f)?;
         let fig = StateFigure {
             title: format!("{name} — {}", when(s.time_h)),

@@ -9,14 +9,14 @@
 //! stopped, and, when interrupted, saves a checkpoint to resume from.
 
 use super::{drive, progress_bar, with_threads, DriveError, RunError, Sink};
+use crate::cancel::Cancel;
 use crate::error::{CheckpointError, FolderError, OutputError, PlotError};
-use crate::io::checkpoint::{self, Checkpoint, Head};
 use crate::io::folder::{self, Access, Kind};
 use crate::io::output::{snapshot::write_vti, write_atomic_with, write_json, TimeseriesWriter};
 use crate::model::observe::{summarise, Row, Summary};
 use crate::model::treatment::treated_mask;
 use crate::model::world::World;
-use crate::plot;
+use crate::run::checkpoint::{self, Checkpoint, Head};
 use crate::scenario::{Loaded, Scenario};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -27,8 +27,10 @@ pub struct RunOptions {
     pub threads: usize,
     /// Show a progress bar (only when stderr is a terminal).
     pub progress: bool,
-    /// Draw the run's plots into `plots/` (see `plot::run`).
-    pub plots: bool,
+    /// Draws the run's plots into `plots/` at its end (`plot::run::RUN_PLOTS`;
+    /// None: no plots). Running does not depend on plotting: the caller
+    /// chooses.
+    pub plotter: Option<&'static dyn Plotter>,
     /// Write `snapshots/*.vti` (at the scenario's snapshot interval, or only at the end).
     pub snapshots: bool,
     /// Save `checkpoint.bin` every this many simulated hours.
@@ -38,21 +40,42 @@ pub struct RunOptions {
     /// Replace a run of another scenario or seed in `out`, or write into a
     /// non-empty folder senesim did not make (touching only its own file names).
     pub force: bool,
+    /// Stops the run at the end of a step (or between plots) when cancelled.
+    pub cancel: Cancel,
 }
 
 impl RunOptions {
-    /// A single run as `senesim run` makes it: plots, snapshots, progress bar.
+    /// A single run as `senesim run` makes it: snapshots, progress bar (and
+    /// plots, if a plotter is set).
     pub fn single(out: PathBuf, threads: usize, progress: bool) -> Self {
         RunOptions {
             out,
             threads,
             progress,
-            plots: true,
+            plotter: None,
             snapshots: true,
             checkpoint_every_h: None,
             job: None,
             force: false,
+            cancel: Cancel::new(),
         }
+    }
+}
+
+/// Draws a run folder's plots, for `run_world` at the end of a run and for
+/// `resume` (the plotting lives in `plot`, which reads folders; this keeps
+/// running independent of it).
+pub trait Plotter: Sync {
+    /// The files `draw` would write for the folder as it is now.
+    fn planned(&self, dir: &Path) -> Vec<PathBuf>;
+    /// Draws them; ends between two figures with `PlotError::Interrupted`
+    /// when `cancel` is cancelled.
+    fn draw(&self, dir: &Path, cancel: &Cancel) -> Result<Vec<PathBuf>, PlotError>;
+}
+
+impl RunOptions {
+    fn plots(&self) -> bool {
+        self.plotter.is_some()
     }
 }
 
@@ -241,13 +264,29 @@ pub fn run_in_dir(
     )
 }
 
-/// As `run_to_dir`, but on the tissue saved in `from` (see `World::seeded`):
-/// the scenario's treatments start at t = 0 on that tissue.
+/// As `run_to_dir`, but on the tissue saved in the checkpoint `from` (read
+/// from `path`; see `World::seeded`): the scenario's treatments start at
+/// t = 0 on that tissue. Its grid must be the scenario's.
 pub fn run_seeded(
     loaded: &Loaded,
     from: &Checkpoint,
+    path: &Path,
     opts: &RunOptions,
 ) -> Result<Summary, RunError> {
+    let bad = |rule: String| {
+        RunError::Checkpoint(CheckpointError {
+            path: path.to_path_buf(),
+            rule,
+        })
+    };
+    let saved = from.head.scenario().map_err(bad)?;
+    let g = &loaded.scenario.grid;
+    if (saved.grid.nx, saved.grid.ny, saved.grid.site_um) != (g.nx, g.ny, g.site_um) {
+        return Err(bad(format!(
+            "its tissue is {}×{} sites of {} µm; {} has grid {}×{} of {} µm (rule: grid.nx, grid.ny and grid.site_um must match the checkpoint's)",
+            saved.grid.nx, saved.grid.ny, saved.grid.site_um, loaded.source, g.nx, g.ny, g.site_um
+        )));
+    }
     let t0 = from.time_h().map_err(|e| seed_error(opts, e))?;
     with_threads(opts.threads, || {
         let lock = claim_fresh(&loaded.scenario, opts)?;
@@ -306,7 +345,13 @@ pub struct Claim {
 /// Continues the interrupted run in `dir`, on `threads` workers: from its
 /// checkpoint (the outputs equal an uninterrupted run's), or, when every
 /// step was done and only the plots were left, by drawing them.
-pub fn resume_dir(dir: &Path, threads: usize, progress: bool) -> Result<Summary, RunError> {
+pub fn resume_dir(
+    dir: &Path,
+    threads: usize,
+    progress: bool,
+    cancel: &Cancel,
+    plotter: Option<&'static dyn Plotter>,
+) -> Result<Summary, RunError> {
     let lock = folder::lock(dir, folder::LOCK, Access::Exclusive)?;
     let m = ManifestRecord::read(dir);
     let path = dir.join(checkpoint::FILE);
@@ -316,7 +361,7 @@ pub fn resume_dir(dir: &Path, threads: usize, progress: bool) -> Result<Summary,
                 && m.steps_done == m.steps_total
                 && m.steps_total > 0
         }) {
-            return finish_plots(dir, &m, lock);
+            return finish_plots(dir, &m, lock, cancel, plotter);
         }
         return Err(FolderError::Refused {
             dir: dir.to_path_buf(),
@@ -339,11 +384,12 @@ pub fn resume_dir(dir: &Path, threads: usize, progress: bool) -> Result<Summary,
         out: dir.to_path_buf(),
         threads,
         progress,
-        plots: c.head.plots,
+        plotter: plotter.filter(|_| c.head.plots),
         snapshots: c.head.snapshots,
         checkpoint_every_h: c.head.checkpoint_every_h,
         job,
         force: false,
+        cancel: cancel.clone(),
     };
     with_threads(threads, || resume_locked(c, &opts, lock))?
 }
@@ -392,8 +438,21 @@ fn resume_locked(
 
 /// A run whose steps and tables are done and whose plots were interrupted:
 /// draws the plots and marks it complete.
-fn finish_plots(dir: &Path, m: &ManifestRecord, lock: folder::Lock) -> Result<Summary, RunError> {
+fn finish_plots(
+    dir: &Path,
+    m: &ManifestRecord,
+    lock: folder::Lock,
+    cancel: &Cancel,
+    plotter: Option<&'static dyn Plotter>,
+) -> Result<Summary, RunError> {
     let _lock = lock;
+    let Some(plotter) = plotter else {
+        return Err(FolderError::Refused {
+            dir: dir.to_path_buf(),
+            rule: "only its plots are left to draw, and no plotter was given".into(),
+        }
+        .into());
+    };
     crate::io::output::remove_temporaries(&dir.join("plots"));
     let text = folder::read_manifest(dir).unwrap_or_default();
     let summary: Summary =
@@ -406,13 +465,13 @@ fn finish_plots(dir: &Path, m: &ManifestRecord, lock: folder::Lock) -> Result<Su
             })?;
     let mut files = m.files.clone();
     let mut manifest = text;
-    let plots = plot::run::planned(dir, plot::figure::Format::Png);
+    let plots = plotter.planned(dir);
     files.extend(plots.iter().map(|p| folder::relative(dir, p)));
     files.sort();
     files.dedup();
     manifest["files"] = serde_json::json!(files);
     write_json(&dir.join(crate::io::folder::MANIFEST), &manifest)?;
-    match plot::run::plot_run(dir, plot::figure::Format::Png) {
+    match plotter.draw(dir, cancel) {
         Ok(_) => {}
         Err(PlotError::Interrupted) => {
             return Err(RunError::Interrupted {
@@ -469,7 +528,7 @@ fn run_world(
     if opts.snapshots {
         outputs.push("snapshots/");
     }
-    if opts.plots {
+    if opts.plots() {
         outputs.push("plots/");
     }
     // The files this run may write, and (until they are gone) those an
@@ -546,7 +605,7 @@ fn run_world(
         treated_area_json: treated_area.and_then(|a| serde_json::to_string(a).ok()),
         scenario_source: source.to_string(),
         snapshots: opts.snapshots,
-        plots: opts.plots,
+        plots: opts.plots(),
         checkpoint_every_h: opts.checkpoint_every_h,
     };
     let every = opts
@@ -563,7 +622,7 @@ fn run_world(
         snapshots: opts.snapshots,
         checkpoint: every.map(|e| (e, head.clone())),
     };
-    let result = drive(&mut w, &mut rows, &mut sink);
+    let result = drive(&mut w, &mut rows, &mut sink, &opts.cancel);
     if let Some(b) = &sink.bar {
         b.finish_and_clear();
     }
@@ -606,7 +665,7 @@ fn run_world(
         }
     }
     // The tables: short, written whole (a signal now is acted on after them).
-    super::test_hold("tables");
+    crate::cancel::test_hold("tables", &opts.cancel);
     if let Some(t) = sink.ts.take() {
         t.finish()?;
     }
@@ -630,8 +689,8 @@ fn run_world(
     } else {
         let _ = std::fs::remove_file(dir.join(checkpoint::FILE));
     }
-    if opts.plots {
-        let plots = plot::run::planned(dir, plot::figure::Format::Png);
+    if let Some(plotter) = opts.plotter {
+        let plots = plotter.planned(dir);
         files.extend(plots.iter().map(|p| folder::relative(dir, p)));
         files.sort();
         files.dedup();
@@ -649,7 +708,7 @@ fn run_world(
         };
         // Until the plots are drawn, the folder says how to finish it.
         plotting("the plots were being drawn")?;
-        match plot::run::plot_run(dir, plot::figure::Format::Png) {
+        match plotter.draw(dir, &opts.cancel) {
             Ok(_) => {}
             Err(PlotError::Interrupted) => {
                 crate::io::output::remove_temporaries(&dir.join("plots"));

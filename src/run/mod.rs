@@ -4,49 +4,19 @@
 //! up to a `Sink`, so an in-memory run (`simulate`, for tests and paired
 //! comparisons) and a run that writes a folder (`folder`) share it.
 
+pub mod checkpoint;
 pub mod folder;
+mod simulate;
 pub use folder::{resume_dir, run_in_dir, run_to_dir, JobLabel, ManifestRecord, RunOptions};
+pub use simulate::{simulate, Observer, Options, Outcome};
 
+use crate::cancel::Cancel;
 pub use crate::error::{DriveError, RunError};
 use crate::error::{NonFiniteError, OutputError, ThreadsError};
 use crate::model::observe::{observe, summarise, Row, Summary};
 use crate::model::treatment::treated_mask;
 use crate::model::world::World;
 use crate::scenario::Scenario;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, LazyLock};
-
-/// Set by SIGINT/SIGTERM (see `cli::signals`): runs stop at the end of the
-/// current step, keep what they wrote, and mark themselves incomplete.
-pub static STOP: LazyLock<Arc<AtomicBool>> = LazyLock::new(|| Arc::new(AtomicBool::new(false)));
-
-pub fn stop_requested() -> bool {
-    STOP.load(Ordering::Relaxed)
-}
-
-/// A hook for the tests that interrupt a run at a given phase, or hold a
-/// folder while a second writer tries it: when the environment variable
-/// `SENESIM_TEST_HOLD` is `PHASE` (or `PHASE:MS`), the first time the phase
-/// is reached the process says so on stderr (`holding at PHASE`) and waits
-/// for a stop request (at most 30 s, or MS milliseconds), then goes on.
-/// Phases: `tables` (a run's, compare's or sweep's), `plots`, `replicate`
-/// (after a compare replicate is saved). Without the variable it does nothing.
-pub fn test_hold(phase: &str) {
-    static HELD: AtomicBool = AtomicBool::new(false);
-    let Ok(v) = std::env::var("SENESIM_TEST_HOLD") else {
-        return;
-    };
-    let (p, ms) = v.split_once(':').map_or((v.as_str(), 30_000), |(p, m)| {
-        (p, m.parse().unwrap_or(30_000))
-    });
-    if p == phase && !HELD.swap(true, Ordering::Relaxed) {
-        eprintln!("holding at {phase}");
-        let t0 = std::time::Instant::now();
-        while !stop_requested() && t0.elapsed().as_millis() < ms {
-            std::thread::sleep(std::time::Duration::from_millis(10));
-        }
-    }
-}
 
 /// What a run does at its output times.
 pub trait Sink {
@@ -67,12 +37,13 @@ pub trait Sink {
 /// first reports t = 0; a resumed one continues after its last step. Rows at
 /// every output interval and at the end; snapshots likewise at their own
 /// interval (or only at the end); the sink's `checkpoint` after every step.
-/// Stops with an error when a field goes non-finite or negative, or when a
-/// stop was requested (`STOP`); `rows` then holds what was reported.
+/// Stops with an error when a field goes non-finite or negative, or when
+/// `cancel` is cancelled; `rows` then holds what was reported.
 pub fn drive(
     world: &mut World,
     rows: &mut Vec<Row>,
     sink: &mut dyn Sink,
+    cancel: &Cancel,
 ) -> Result<(), DriveError> {
     let total = world.scenario.steps();
     let out = world.scenario.output_stride();
@@ -95,7 +66,7 @@ pub fn drive(
         }
     }
     while !world.is_done() {
-        if stop_requested() {
+        if cancel.is_cancelled() {
             return Err(DriveError::Interrupted {
                 step: world.step,
                 time_h: world.now_h(),
@@ -175,21 +146,23 @@ fn check_cells(w: &World) -> Result<(), NonFiniteError> {
 struct Quiet;
 impl Sink for Quiet {}
 
-/// Runs a scenario in memory on the current rayon pool (tests and benches:
-/// panics on a numerical failure, which the tests are there to catch).
-pub fn simulate(s: &Scenario) -> (Vec<Row>, Summary) {
+/// Runs a scenario in memory on the current rayon pool, uncancellable
+/// (tests, benches and the verification suite; `simulate` is the public
+/// entry point).
+pub fn simulate_scenario(s: &Scenario) -> Result<(Vec<Row>, Summary), DriveError> {
     let mut w = World::new(s.clone());
     let mask = treated_mask(s, &w.grid);
-    simulate_world(&mut w, mask.as_deref()).unwrap_or_else(|e| panic!("{e}"))
+    simulate_world(&mut w, mask.as_deref(), &Cancel::new())
 }
 
 /// Runs a world in memory, reporting spread outside `treated`.
 pub fn simulate_world(
     w: &mut World,
     treated: Option<&[bool]>,
+    cancel: &Cancel,
 ) -> Result<(Vec<Row>, Summary), DriveError> {
     let mut rows = Vec::new();
-    drive(w, &mut rows, &mut Quiet)?;
+    drive(w, &mut rows, &mut Quiet, cancel)?;
     let summary = summarise(w, &rows, treated);
     Ok((rows, summary))
 }

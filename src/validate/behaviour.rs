@@ -10,7 +10,7 @@ use super::{Check, Setup, Table};
 use crate::error::{OutputError, ValidateError};
 use crate::model::world::World;
 use crate::plot::lines::{Chart, Corner, Curve};
-use crate::run::{run_in_dir, simulate, with_threads, RunOptions};
+use crate::run::{run_in_dir, simulate_scenario, with_threads, RunOptions};
 use plotters::style::RGBColor;
 use std::path::Path;
 
@@ -227,7 +227,7 @@ pub fn lesion_containment(setup: &Setup) -> Result<Check> {
                     format!("run.seed={seed}"),
                 ],
             )?;
-            let rows = simulate(&s).0;
+            let rows = simulate_scenario(&s)?.0;
             let at = |day: f64| {
                 rows.iter()
                     .find(|r| (r.time_h - day * 24.0).abs() < 1e-9)
@@ -345,8 +345,7 @@ pub fn determinism(setup: &Setup) -> Result<Check> {
     let mut dirs = Vec::new();
     for threads in [1usize, 2] {
         let out = dir.join(format!("threads-{threads}"));
-        let mut opts = RunOptions::single(out.clone(), threads, false);
-        opts.plots = false;
+        let opts = RunOptions::single(out.clone(), threads, false);
         with_threads(threads, || {
             run_in_dir(&s, "validate: determinism", &opts, None)
         })??;

@@ -310,8 +310,8 @@ pub fn mean_field(setup: &Setup) -> Result<Check> {
                    the worst departure shrinks (within 0.005, the sampling noise) as the SASP range grows."
         .into();
     let sites = (fast.grid.nx * fast.grid.ny) as f64;
-    let frac = |s: &crate::scenario::Scenario| -> Vec<(f64, f64, f64)> {
-        crate::run::simulate(s)
+    let frac = |s: &crate::scenario::Scenario| -> Result<Vec<(f64, f64, f64)>> {
+        Ok(crate::run::simulate_scenario(s)?
             .0
             .iter()
             .map(|row| {
@@ -321,9 +321,9 @@ pub fn mean_field(setup: &Setup) -> Result<Check> {
                     row.proliferative as f64 / sites,
                 )
             })
-            .collect()
+            .collect())
     };
-    let lat = frac(&fast);
+    let lat = frac(&fast)?;
     let (s0, p0) = (lat[0].1, lat[0].2);
     // The rules' own functions, with the field uniform at its mean.
     let ode_with = |onset_factor: f64| {
@@ -390,7 +390,7 @@ pub fn mean_field(setup: &Setup) -> Result<Check> {
             MEAN_FIELD,
             &[format!("fields.sasp.diffusion={d}")],
         )?;
-        let l = frac(&s);
+        let l = frac(&s)?;
         let dev = l
             .iter()
             .zip(&ode)

@@ -187,6 +187,9 @@ pub struct Report {
     pub series: Vec<Vec<Row>>,
 }
 
+/// Draws a folder's plots, returning the files written.
+pub type DrawFolder = fn(&Path) -> Result<Vec<PathBuf>, crate::error::PlotError>;
+
 pub struct CompareOptions {
     pub replicates: u64,
     pub threads: usize,
@@ -195,8 +198,11 @@ pub struct CompareOptions {
     /// Replace another comparison in `out` (only the files its manifest
     /// lists), or write into a non-empty folder senesim did not make.
     pub force: bool,
-    /// Draw plots/ after the tables.
-    pub plots: bool,
+    /// Draws plots/ after the tables (`plot::compare::plot_compare`; None:
+    /// no plots). Comparing does not depend on plotting: the caller chooses.
+    pub plotter: Option<DrawFolder>,
+    /// Stops the comparison (its runs at the end of a step) when cancelled.
+    pub cancel: crate::cancel::Cancel,
 }
 
 /// What a comparison is: its arms' resolved scenarios (seed included) and
@@ -219,10 +225,10 @@ pub fn compare(
     let fp = fingerprint(arms, opts.replicates);
     let folder = replicates::Folder::claim(loaded, arms, opts, &fp)?;
     let report = compute(loaded, arms, opts, &fp, &folder)?;
-    crate::run::test_hold("tables");
+    crate::cancel::test_hold("tables", &opts.cancel);
     write_report(&opts.out, &report)?;
-    if opts.plots {
-        if crate::run::stop_requested() {
+    if let Some(draw) = opts.plotter {
+        if opts.cancel.is_cancelled() {
             folder.interrupted("interrupted before drawing the plots")?;
             return Err(RunError::Interrupted {
                 step: 0,
@@ -230,8 +236,7 @@ pub fn compare(
                 checkpoint: None,
             });
         }
-        let plotted =
-            crate::plot::compare::plot_compare(&opts.out, crate::plot::figure::Format::Png);
+        let plotted = draw(&opts.out);
         if let Err(e) = plotted {
             let e = OutputError::Encode {
                 path: opts.out.join("plots"),
@@ -277,8 +282,8 @@ fn compute(
                 }
                 let mut w = World::new(s.clone());
                 let mask = treated_mask(treated, &w.grid);
-                let out = simulate_world(&mut w, mask.as_deref())?;
-                folder.save(a, r, &s, &out)?;
+                let out = simulate_world(&mut w, mask.as_deref(), &opts.cancel)?;
+                folder.save(a, r, &s, &out, &opts.cancel)?;
                 if let Some(b) = &bar {
                     b.inc(1);
                 }

@@ -218,6 +218,7 @@ impl Folder {
         r: u64,
         s: &Scenario,
         out: &(Vec<Row>, Summary),
+        cancel: &crate::cancel::Cancel,
     ) -> Result<(), OutputError> {
         let x = Saved {
             senesim_version: env!("CARGO_PKG_VERSION").into(),
@@ -227,7 +228,7 @@ impl Folder {
         };
         write_json(&self.dir.join(name(a, r)), &x)?;
         self.saved.fetch_add(1, Ordering::Relaxed);
-        crate::run::test_hold("replicate");
+        crate::cancel::test_hold("replicate", cancel);
         Ok(())
     }
 

@@ -63,6 +63,11 @@ pub struct SweepOptions {
     pub threads: usize,
     pub force: bool,
     pub progress: bool,
+    /// Stops the sweep (its runs at the end of a step) when cancelled.
+    pub cancel: crate::cancel::Cancel,
+    /// Draws each run's plots when the sweep file asks for them
+    /// (`run_plots = true`).
+    pub plotter: Option<&'static dyn crate::run::folder::Plotter>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -238,12 +243,13 @@ pub fn sweep(plan: &Plan, opts: &SweepOptions) -> Result<Outcome, SweepError> {
             out: dir.join("runs").join(&job.label.run_id),
             threads: per_run,
             progress: false,
-            plots: plan.run_plots,
+            plotter: opts.plotter.filter(|_| plan.run_plots),
             snapshots: plan.snapshots,
             checkpoint_every_h: None,
             job: Some(job.label.clone()),
             // The sweep's own run folders: a run of a changed point is replaced.
             force: true,
+            cancel: opts.cancel.clone(),
         };
         let area = plan.treated_area(job);
         let source = &rec.base_scenario;
@@ -302,7 +308,7 @@ pub fn sweep(plan: &Plan, opts: &SweepOptions) -> Result<Outcome, SweepError> {
         b.finish_and_clear();
     }
     let tables = opts.shard == Shard::ALL;
-    crate::run::test_hold("tables");
+    crate::cancel::test_hold("tables", &opts.cancel);
     if tables {
         write_tables(rec, std::slice::from_ref(dir), dir)?;
     }
