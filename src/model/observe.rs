@@ -202,6 +202,15 @@ pub struct Summary {
     pub migrations: u64,
 }
 
+impl Summary {
+    /// A wound-closure time censored at the run's end: `t` if the wound
+    /// reached that closure, else (with a wound) the run's last time; None
+    /// without a wound. The one censoring rule of compare and sweep tables.
+    pub fn censored_h(&self, t: Option<f64>) -> Option<f64> {
+        t.or(self.final_wound_closure.map(|_| self.final_time_h))
+    }
+}
+
 fn trapezoid(rows: &[Row], f: impl Fn(&Row) -> f64) -> f64 {
     rows.windows(2)
         .map(|w| 0.5 * (f(&w[0]) + f(&w[1])) * (w[1].time_h - w[0].time_h) / 24.0)

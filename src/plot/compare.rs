@@ -14,7 +14,7 @@ use super::sweep::metric_label;
 use crate::error::{OutputError, PlotError};
 use crate::model::observe::Row;
 use crate::study::compare::MARGIN;
-use crate::study::stats::{mean_sd, t975};
+use crate::study::stats::{ci_half_width, mean_sd};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -88,7 +88,7 @@ pub fn band(runs: &[Vec<Row>], f: &dyn Fn(&Row) -> f64) -> Vec<(f64, f64, f64, f
                 .collect();
             let (m, sd) = mean_sd(&x);
             let half = if x.len() >= 2 {
-                t975(x.len() - 1) * sd / (x.len() as f64).sqrt()
+                ci_half_width(sd, x.len())
             } else {
                 f64::NAN
             };

@@ -52,11 +52,18 @@ pub struct Paired {
     pub ci_high: f64,
 }
 
+/// Half-width of the t-based 95% confidence interval of a mean of `n`
+/// values with standard deviation `sd` (infinite for n < 2): the one rule of
+/// every CI senesim reports or draws.
+pub fn ci_half_width(sd: f64, n: usize) -> f64 {
+    t975(n.saturating_sub(1)) * sd / (n as f64).sqrt()
+}
+
 pub fn paired(control: &[f64], arm: &[f64]) -> Paired {
     assert_eq!(control.len(), arm.len(), "paired samples");
     let d: Vec<f64> = arm.iter().zip(control).map(|(a, c)| a - c).collect();
     let (dm, dsd) = mean_sd(&d);
-    let half = t975(d.len().saturating_sub(1)) * dsd / (d.len() as f64).sqrt();
+    let half = ci_half_width(dsd, d.len());
     let half = if half.is_nan() { f64::INFINITY } else { half };
     Paired {
         n: d.len(),

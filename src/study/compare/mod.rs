@@ -132,7 +132,7 @@ fn metrics(s: &Summary, scenario: &Scenario) -> Vec<(&'static str, f64)> {
         // A wound not 90% closed by the end counts as closing at the end (censored).
         m.push((
             "wound_closure_90_h",
-            s.wound_closure_90_h.unwrap_or(scenario.run.days * 24.0),
+            s.censored_h(s.wound_closure_90_h).unwrap_or(s.final_time_h),
         ));
     }
     if let Some(x) = s.senescent_fraction_outside_treated {

@@ -11,7 +11,7 @@ use crate::error::{OutputError, SweepError};
 use crate::io::output::{write_atomic, write_json};
 use crate::model::observe::Summary;
 use crate::study::compare::verdict;
-use crate::study::stats::{mean_sd, paired, t975};
+use crate::study::stats::{ci_half_width, mean_sd, paired};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -88,7 +88,7 @@ pub const POINT_METRICS: [&str; 9] = [
 ];
 
 fn point_values(s: &Summary) -> [Option<f64>; 9] {
-    let censored = |t: Option<f64>| t.or(s.final_wound_closure.map(|_| s.final_time_h));
+    let censored = |t: Option<f64>| s.censored_h(t);
     [
         Some(s.final_senescent_fraction),
         Some(s.final_deep_senescent_fraction),
@@ -227,7 +227,7 @@ pub fn write_tables(rec: &SweepRecord, dirs: &[PathBuf], out: &Path) -> Result<(
                     continue;
                 }
                 let (mean, sd) = mean_sd(&x);
-                let half = t975(x.len() - 1) * sd / (x.len() as f64).sqrt();
+                let half = ci_half_width(sd, x.len());
                 row.extend([Some(mean), Some(sd), Some(mean - half), Some(mean + half)].map(num));
             }
             let has_wound = runs.iter().any(|s| s.final_wound_closure.is_some());
