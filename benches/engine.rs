@@ -37,10 +37,7 @@ fn world(n: usize) -> World {
 }
 
 fn pool() -> rayon::ThreadPool {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(2)
-        .build()
-        .expect("thread pool")
+    senesim::run::pool(2).expect("thread pool")
 }
 
 fn step(c: &mut Criterion) {

@@ -38,10 +38,7 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(2)
-        .build()
-        .expect("thread pool");
+    let pool = senesim::run::pool(2).expect("thread pool");
     let sets = vec![format!("grid.nx={n}"), format!("grid.ny={n}")];
     let file = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/all_fields.toml");
     let scenario = match load(Some(Path::new(file)), &sets) {

@@ -42,6 +42,38 @@ pub enum Purpose {
     SweepPoint = 25,
     /// Latin hypercube strata and offsets of a sweep.
     LatinHypercube = 26,
+    /// The identity of a sweep run (its scenario's fingerprint and seed),
+    /// apart from the point seeds (`SweepPoint`).
+    RunIdentity = 27,
+}
+
+/// The keys of draws that need more than (seed, step, site, purpose): the
+/// one place they are packed, so that two kinds of key never collide.
+pub mod key {
+    /// Sites are below 2³¹ (validated), so 40 bits hold any site.
+    const SITE_BITS: u32 = 40;
+
+    /// A site's key for the `source`-th of several sources acting on it in
+    /// one step (the k-th senolytic, the g-th graft).
+    #[inline]
+    pub fn source_site(source: usize, site: usize) -> u64 {
+        debug_assert!((site as u64) < 1 << SITE_BITS && (source as u64) < 1 << (64 - SITE_BITS));
+        (source as u64) << SITE_BITS | site as u64
+    }
+
+    /// The stream of the `release`-th batch released for treatment `index`.
+    #[inline]
+    pub fn batch_release(index: usize, release: u64) -> u64 {
+        debug_assert!(release < 1 << 32);
+        ((index as u64) << 32) | release
+    }
+
+    /// The step slot of the second draw of Latin hypercube axis `axis` (its
+    /// offset within a stratum; the first draw, the permutation, uses `axis`).
+    #[inline]
+    pub fn lhs_offset(axis: usize) -> u64 {
+        (axis as u64) | (1 << 32)
+    }
 }
 
 #[inline]

@@ -243,7 +243,7 @@ impl Plan {
             let t = &s.treatments[i];
             let product = &s.products[&t.product];
             if self.batch[i].is_none() || self.doses_from_batch[i] >= product.doses_per_batch {
-                let stream = ((i as u64) << 32) | self.releases[i];
+                let stream = crate::model::rng::key::batch_release(i, self.releases[i]);
                 self.releases[i] += 1;
                 self.batch[i] =
                     release(product, &s.secretome, s.run.seed, stream, &mut self.ledger);

@@ -291,7 +291,7 @@ impl World {
             }
             let mask = x.region.mask(&self.grid);
             for (i, (c, &m)) in self.cells.iter_mut().zip(&mask).enumerate() {
-                let key = (k as u64) << 40 | i as u64;
+                let key = crate::model::rng::key::source_site(k, i);
                 if m && c.kind == Kind::Tissue
                     && c.is_senescent_like()
                     && uniform(s.run.seed, self.step, key, Purpose::Senolytic) < x.efficacy
@@ -316,7 +316,7 @@ impl World {
             let mask = g.region.mask(&self.grid);
             let now = self.now_h();
             for (i, &m) in mask.iter().enumerate() {
-                let key = (gi as u64) << 40 | i as u64;
+                let key = crate::model::rng::key::source_site(gi, i);
                 if !m || uniform(s.run.seed, self.step, key, Purpose::GraftPlacement) >= g.fill {
                     continue;
                 }

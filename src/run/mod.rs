@@ -185,12 +185,16 @@ pub fn progress_bar(show: bool, len: u64, unit: &str) -> Option<indicatif::Progr
 
 /// Runs `f` on a rayon pool of `threads` workers.
 pub fn with_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> Result<T, RunError> {
-    let pool = rayon::ThreadPoolBuilder::new()
+    Ok(pool(threads)?.install(f))
+}
+
+/// A rayon pool of `threads` workers: the one place pools are built.
+pub fn pool(threads: usize) -> Result<rayon::ThreadPool, ThreadsError> {
+    rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
         .map_err(|e| ThreadsError {
             threads,
             message: e.to_string(),
-        })?;
-    Ok(pool.install(f))
+        })
 }

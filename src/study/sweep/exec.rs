@@ -211,17 +211,7 @@ pub fn sweep(plan: &Plan, opts: &SweepOptions) -> Result<Outcome, SweepError> {
         .filter(|j| completed(dir, &j.label).is_none())
         .collect();
     let bar = progress_bar(opts.progress, todo.len() as u64, "runs");
-    let pool_of = |threads: usize| {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .map_err(|e| {
-                SweepError::Threads(crate::error::ThreadsError {
-                    threads,
-                    message: e.to_string(),
-                })
-            })
-    };
+    let pool_of = |threads: usize| crate::run::pool(threads).map_err(SweepError::Threads);
     // With at least as many runs as threads, each of `threads` workers takes
     // runs one at a time and runs each single-threaded (on its own one-thread
     // pool): the parallel loops inside a run then cost no hand-offs, and

@@ -102,7 +102,7 @@ impl SweepRecord {
                         u64::from_str_radix(&p.scenario_hashes[a], 16).unwrap_or(0),
                         seed,
                         0,
-                        Purpose::SweepPoint,
+                        Purpose::RunIdentity,
                     );
                     jobs.push(Job {
                         index: jobs.len(),

@@ -348,7 +348,12 @@ fn lhs_values(path: &Path, l: &LhsSpec, seed: u64) -> Result<Vec<Vec<Value>>, Sw
         let col: Vec<Value> = (0..n)
             .map(|i| {
                 let u = (perm[i as usize] as f64
-                    + uniform(seed, (d as u64) | (1 << 32), i, Purpose::LatinHypercube))
+                    + uniform(
+                        seed,
+                        crate::model::rng::key::lhs_offset(d),
+                        i,
+                        Purpose::LatinHypercube,
+                    ))
                     / n as f64;
                 let x = match a.scale {
                     Scale::Linear => a.from + (a.to - a.from) * u,
