@@ -218,15 +218,34 @@ fn field_books_balance_over_a_whole_run_with_every_mechanism() {
     let mut w = World::new(s);
     while !w.is_done() {
         w.step();
-        for f in [&w.ev_young, &w.ev_senescent, &w.cm_young, &w.cm_senescent] {
+        for f in [
+            &w.fields[senesim::model::fields::FieldId::EvYoung],
+            &w.fields[senesim::model::fields::FieldId::EvSenescent],
+            &w.fields[senesim::model::fields::FieldId::CmYoung],
+            &w.fields[senesim::model::fields::FieldId::CmSenescent],
+        ] {
             let b = f.balance;
             let scale = (b.secreted + b.delivered).max(1e-300);
             let err = (f.total() - b.expected_total()).abs() / scale;
             assert!(err < 1e-9, "{} at step {}: {err}", f.name, w.step);
         }
     }
-    assert!(w.ev_young.balance.delivered > 0.0 && w.ev_senescent.balance.secreted > 0.0);
-    assert!(w.cm_senescent.balance.delivered > 0.0);
+    assert!(
+        w.fields[senesim::model::fields::FieldId::EvYoung]
+            .balance
+            .delivered
+            > 0.0
+            && w.fields[senesim::model::fields::FieldId::EvSenescent]
+                .balance
+                .secreted
+                > 0.0
+    );
+    assert!(
+        w.fields[senesim::model::fields::FieldId::CmSenescent]
+            .balance
+            .delivered
+            > 0.0
+    );
 }
 
 #[test]

@@ -296,8 +296,14 @@ fn snapshots_read_back_exactly() {
     write_vti(&mut buf, &w).unwrap();
     let s = read_vti(std::str::from_utf8(&buf).unwrap()).unwrap();
     assert_eq!((s.nx, s.ny, s.time_h), (48, 40, 30.0));
-    assert_eq!(s.array("sasp").unwrap(), &w.sasp.c[..]);
-    assert_eq!(s.array("ev_young").unwrap(), &w.ev_young.c[..]);
+    assert_eq!(
+        s.array("sasp").unwrap(),
+        &w.fields[senesim::model::fields::FieldId::Sasp].c[..]
+    );
+    assert_eq!(
+        s.array("ev_young").unwrap(),
+        &w.fields[senesim::model::fields::FieldId::EvYoung].c[..]
+    );
     let phen: Vec<f64> = w.cells.iter().map(|c| c.phenotype as u8 as f64).collect();
     assert_eq!(s.array("phenotype").unwrap(), &phen[..]);
     // A truncated file is an error, not a short array.

@@ -6,6 +6,7 @@
 pub mod cell;
 pub mod division;
 pub mod field;
+pub mod fields;
 pub mod geometry;
 pub mod observe;
 pub mod params;

@@ -154,13 +154,23 @@ pub fn observe(w: &World) -> Row {
         p16_mean: per(t.p16),
         proliferation_index: per(t.labelled as f64),
         mean_damage: per(t.damage),
-        sasp_mean: w.sasp.total() / w.grid.len() as f64,
-        ev_young_total: w.ev_young.total(),
-        ev_senescent_total: w.ev_senescent.total(),
-        cm_young_total: w.cm_young.total(),
-        cm_senescent_total: w.cm_senescent.total(),
-        ev_delivered: w.ev_young.balance.delivered + w.ev_senescent.balance.delivered,
-        ev_taken_up: w.ev_young.balance.taken_up + w.ev_senescent.balance.taken_up,
+        sasp_mean: w.fields[crate::model::fields::FieldId::Sasp].total() / w.grid.len() as f64,
+        ev_young_total: w.fields[crate::model::fields::FieldId::EvYoung].total(),
+        ev_senescent_total: w.fields[crate::model::fields::FieldId::EvSenescent].total(),
+        cm_young_total: w.fields[crate::model::fields::FieldId::CmYoung].total(),
+        cm_senescent_total: w.fields[crate::model::fields::FieldId::CmSenescent].total(),
+        ev_delivered: w.fields[crate::model::fields::FieldId::EvYoung]
+            .balance
+            .delivered
+            + w.fields[crate::model::fields::FieldId::EvSenescent]
+                .balance
+                .delivered,
+        ev_taken_up: w.fields[crate::model::fields::FieldId::EvYoung]
+            .balance
+            .taken_up
+            + w.fields[crate::model::fields::FieldId::EvSenescent]
+                .balance
+                .taken_up,
         wound_closure: w.wound_closure(),
     }
 }

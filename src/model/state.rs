@@ -6,6 +6,7 @@
 use crate::model::cell::Cell;
 use crate::model::division::Moves;
 use crate::model::field::{Balance, FieldState};
+use crate::model::fields::FieldId;
 use crate::model::geometry::Grid;
 use crate::model::params::Scenario;
 use crate::model::rules::Events;
@@ -39,7 +40,8 @@ impl WorldState {
                 s.grid.ny
             ));
         }
-        if self.fields.len() != 5 || self.fields.iter().any(|f| f.c.len() != sites) {
+        if self.fields.len() != FieldId::ALL.len() || self.fields.iter().any(|f| f.c.len() != sites)
+        {
             return Err("the fields do not match the grid".into());
         }
         if self.step > s.steps() {
@@ -61,15 +63,7 @@ impl World {
         WorldState {
             step: self.step,
             cells: self.cells.clone(),
-            fields: [
-                &self.sasp,
-                &self.ev_young,
-                &self.ev_senescent,
-                &self.cm_young,
-                &self.cm_senescent,
-            ]
-            .map(|f| f.state())
-            .to_vec(),
+            fields: self.fields.iter().map(|f| f.state()).collect(),
             events: self.events,
             moves: self.moves,
             plan: self.plan.clone(),
@@ -80,7 +74,7 @@ impl World {
     /// The world of `scenario` continued from a saved state of the same run.
     pub fn restore(scenario: Scenario, st: WorldState) -> Result<World, String> {
         let mut w = World::new(scenario);
-        if st.cells.len() != w.cells.len() || st.fields.len() != 5 {
+        if st.cells.len() != w.cells.len() || st.fields.len() != FieldId::ALL.len() {
             return Err(format!(
                 "the checkpoint holds {} sites, the scenario's grid {}",
                 st.cells.len(),
@@ -88,13 +82,7 @@ impl World {
             ));
         }
         let mut fields = st.fields.into_iter();
-        for f in [
-            &mut w.sasp,
-            &mut w.ev_young,
-            &mut w.ev_senescent,
-            &mut w.cm_young,
-            &mut w.cm_senescent,
-        ] {
+        for f in w.fields.iter_mut() {
             f.restore(fields.next().ok_or("missing field")?)?;
         }
         w.cells = st.cells;
@@ -132,15 +120,9 @@ impl World {
             })
             .collect();
         let mut w = World::assemble(scenario, grid, cells);
-        for (f, s) in [
-            &mut w.ev_young,
-            &mut w.ev_senescent,
-            &mut w.cm_young,
-            &mut w.cm_senescent,
-        ]
-        .into_iter()
-        .zip(st.fields.iter().skip(1))
-        {
+        // The dosed fields carry over; the SASP is recomputed from the cells.
+        for (id, s) in FieldId::DOSED.into_iter().zip(st.fields.iter().skip(1)) {
+            let f = &mut w.fields[id];
             f.restore(FieldState {
                 c: s.c.clone(),
                 balance: Balance::default(),

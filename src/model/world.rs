@@ -18,7 +18,8 @@
 
 use crate::model::cell::{Cell, Kind, Origin, Phenotype};
 use crate::model::division::{divide_and_migrate, Moves, Signals, StepKey};
-use crate::model::field::{Field, Pool};
+use crate::model::field::Pool;
+use crate::model::fields::{FieldId, Fields};
 use crate::model::geometry::Grid;
 use crate::model::params::Scenario;
 use crate::model::rng::{normal, uniform, Purpose};
@@ -39,11 +40,8 @@ pub struct World {
     pub scenario: Scenario,
     pub grid: Grid,
     pub cells: Vec<Cell>,
-    pub sasp: Field,
-    pub ev_young: Field,
-    pub ev_senescent: Field,
-    pub cm_young: Field,
-    pub cm_senescent: Field,
+    /// The SASP, EV and CM fields, indexed by `FieldId`.
+    pub fields: Fields,
     pub step: u64,
     pub events: Events,
     pub moves: Moves,
@@ -92,11 +90,7 @@ impl World {
         let wound_mask = scenario.wound.as_ref().map(|w| w.region.mask(&grid));
         let mut w = World {
             plan: Plan::new(&scenario),
-            sasp: Field::new("sasp", f.sasp, grid.nx, n),
-            ev_young: Field::new("ev_young", f.ev_young, grid.nx, n),
-            ev_senescent: Field::new("ev_senescent", f.ev_senescent, grid.nx, n),
-            cm_young: Field::new("cm_young", f.cm_young, grid.nx, n),
-            cm_senescent: Field::new("cm_senescent", f.cm_senescent, grid.nx, n),
+            fields: Fields::new(f, grid.nx, n),
             spectral: Spectral::new(grid),
             scratch: Scratch::new(n, !scenario.grafts.is_empty()),
             cells,
@@ -149,10 +143,10 @@ impl World {
     /// 2-3: SASP sources at the current time, solved to steady state (in
     /// the field's own storage).
     fn solve_sasp(&mut self) {
-        let mut c = std::mem::take(&mut self.sasp.c);
+        let mut c = std::mem::take(&mut self.fields[FieldId::Sasp].c);
         self.sasp_sources(&mut c);
-        self.sasp.c = c;
-        self.sasp.solve_steady(&mut self.spectral);
+        self.fields[FieldId::Sasp].c = c;
+        self.fields[FieldId::Sasp].solve_steady(&mut self.spectral);
     }
 
     /// Graft EV secretion (au/h per site) at the current time: young EVs
@@ -192,10 +186,10 @@ impl World {
         for g in given {
             let t = &self.scenario.treatments[g.treatment];
             let w = SiteWeights::new(&t.delivery, &self.grid);
-            self.ev_young.deliver(&w, g.ev_young);
-            self.ev_senescent.deliver(&w, g.ev_senescent);
-            self.cm_young.deliver(&w, g.cm_young);
-            self.cm_senescent.deliver(&w, g.cm_senescent);
+            self.fields[FieldId::EvYoung].deliver(&w, g.ev_young);
+            self.fields[FieldId::EvSenescent].deliver(&w, g.ev_senescent);
+            self.fields[FieldId::CmYoung].deliver(&w, g.cm_young);
+            self.fields[FieldId::CmSenescent].deliver(&w, g.cm_senescent);
         }
     }
 
@@ -212,13 +206,7 @@ impl World {
     /// at no extra cost). Deliveries add validated finite amounts and uptake
     /// only scales values down, so every path into a field is covered.
     pub fn check_fields(&self) -> Result<(), crate::error::NumericalError> {
-        for f in [
-            &self.sasp,
-            &self.ev_young,
-            &self.ev_senescent,
-            &self.cm_young,
-            &self.cm_senescent,
-        ] {
+        for f in self.fields.iter() {
             if let Some((value, i)) = f.defect {
                 return Err(crate::error::NumericalError {
                     field: f.name,
@@ -367,7 +355,7 @@ impl World {
         let senescent = sc.graft_src.as_mut().map(|src| self.graft_sources(src));
         let (sp, cells) = (&mut self.spectral, &mut self.cells);
         let src = sc.graft_src.as_deref_mut();
-        self.ev_young.advance(sp, src, cells, Pool::Young, dt);
+        self.fields[FieldId::EvYoung].advance(sp, src, cells, Pool::Young, dt);
         if let (Some(src), Some(senescent)) = (sc.graft_src.as_mut(), senescent) {
             src.par_iter_mut().for_each(|x| *x = 0.0);
             for (i, rate) in senescent {
@@ -376,10 +364,9 @@ impl World {
         }
         let (sp, cells) = (&mut self.spectral, &mut self.cells);
         let src = sc.graft_src.as_deref_mut();
-        self.ev_senescent
-            .advance(sp, src, cells, Pool::Senescent, dt);
-        self.cm_young.advance(sp, None, cells, Pool::None, dt);
-        self.cm_senescent.advance(sp, None, cells, Pool::None, dt);
+        self.fields[FieldId::EvSenescent].advance(sp, src, cells, Pool::Senescent, dt);
+        self.fields[FieldId::CmYoung].advance(sp, None, cells, Pool::None, dt);
+        self.fields[FieldId::CmSenescent].advance(sp, None, cells, Pool::None, dt);
         let s = &self.scenario;
         let p = &s.cells;
         // 5. Juxtacrine: deep-senescent Moore neighbours at t.
@@ -413,7 +400,11 @@ impl World {
             w.senescence_induction_per_h * (-(now + 0.5 * dt) / w.senescence_induction_tau_h).exp()
         });
         let wound_mask = self.wound_mask.as_deref();
-        let (sasp, cmy, cms) = (&self.sasp.c, &self.cm_young.c, &self.cm_senescent.c);
+        let (sasp, cmy, cms) = (
+            &self.fields[FieldId::Sasp].c,
+            &self.fields[FieldId::CmYoung].c,
+            &self.fields[FieldId::CmSenescent].c,
+        );
         let row_events: Vec<Events> = self
             .cells
             .par_chunks_mut(nx)

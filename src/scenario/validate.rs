@@ -441,13 +441,8 @@ fn validate_with_memory(s: &Scenario, origins: &Origins, memory: u64) -> Result<
     }
     // Fields.
     let f = &s.fields;
-    for (name, fp) in [
-        ("sasp", &f.sasp),
-        ("ev_young", &f.ev_young),
-        ("ev_senescent", &f.ev_senescent),
-        ("cm_young", &f.cm_young),
-        ("cm_senescent", &f.cm_senescent),
-    ] {
+    for id in crate::model::fields::FieldId::ALL {
+        let (name, fp) = (id.name(), f.of(id));
         c.positive(
             &format!("fields.{name}.diffusion"),
             fp.diffusion,

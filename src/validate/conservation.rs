@@ -60,9 +60,14 @@ pub fn mass_balance(setup: &Setup) -> Result<Check> {
         let mut e_max: f64 = 0.0;
         while !w.is_done() {
             w.step();
-            for (k, f) in [&w.ev_young, &w.ev_senescent, &w.cm_young, &w.cm_senescent]
-                .iter()
-                .enumerate()
+            for (k, f) in [
+                &w.fields[crate::model::fields::FieldId::EvYoung],
+                &w.fields[crate::model::fields::FieldId::EvSenescent],
+                &w.fields[crate::model::fields::FieldId::CmYoung],
+                &w.fields[crate::model::fields::FieldId::CmSenescent],
+            ]
+            .iter()
+            .enumerate()
             {
                 let bal = f.balance;
                 let scale = bal.secreted + bal.delivered;

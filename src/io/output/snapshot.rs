@@ -87,13 +87,27 @@ pub fn write_vti<W: Write>(w: W, world: &World) -> std::io::Result<()> {
         "Float64",
         c.iter().map(|c| c.cargo_senescent),
     )?;
-    data_array(&mut s, "sasp", "Float64", world.sasp.c.iter())?;
-    data_array(&mut s, "ev_young", "Float64", world.ev_young.c.iter())?;
+    data_array(
+        &mut s,
+        "sasp",
+        "Float64",
+        world.fields[crate::model::fields::FieldId::Sasp].c.iter(),
+    )?;
+    data_array(
+        &mut s,
+        "ev_young",
+        "Float64",
+        world.fields[crate::model::fields::FieldId::EvYoung]
+            .c
+            .iter(),
+    )?;
     data_array(
         &mut s,
         "ev_senescent",
         "Float64",
-        world.ev_senescent.c.iter(),
+        world.fields[crate::model::fields::FieldId::EvSenescent]
+            .c
+            .iter(),
     )?;
     writeln!(s, "      </CellData>")?;
     writeln!(s, "    </Piece>")?;
