@@ -72,9 +72,17 @@ impl Grid {
     /// `neighbour` for a site whose coordinates (x, y) are known.
     #[inline]
     fn neighbour_at(&self, i: usize, x: usize, y: usize, dx: i32, dy: i32) -> Option<usize> {
+        let j = self.site_at(x as i64 + dx as i64, y as i64 + dy as i64)?;
+        // On a periodic lattice narrower than 3 a neighbour can be the site itself.
+        (j != i).then_some(j)
+    }
+
+    /// The site at lattice coordinates (x, y), which may lie outside the
+    /// grid: wrapped around on a periodic lattice, None beyond a no-flux edge.
+    #[inline]
+    pub fn site_at(&self, x: i64, y: i64) -> Option<usize> {
         let (nx, ny) = (self.nx as i64, self.ny as i64);
-        let mut xx = x as i64 + dx as i64;
-        let mut yy = y as i64 + dy as i64;
+        let (mut xx, mut yy) = (x, y);
         match self.boundary {
             Boundary::NoFlux => {
                 if xx < 0 || yy < 0 || xx >= nx || yy >= ny {
@@ -86,9 +94,7 @@ impl Grid {
                 yy = yy.rem_euclid(ny);
             }
         }
-        let j = (yy * nx + xx) as usize;
-        // On a periodic lattice narrower than 3 a neighbour can be the site itself.
-        (j != i).then_some(j)
+        Some((yy * nx + xx) as usize)
     }
 
     /// Moore neighbours of site i, in `MOORE` order, as (direction, site).

@@ -7,7 +7,7 @@
 //! EV products put all of it into the EV fields; conditioned medium puts its
 //! vesicular fraction there and the rest into the soluble `cm_*` fields.
 
-use crate::model::geometry::{Boundary, Grid};
+use crate::model::geometry::Grid;
 use crate::model::params::{Delivery, Form, Scenario, Treatment};
 use crate::model::product::{release, Batch, BatchLedger};
 
@@ -60,7 +60,7 @@ impl SiteWeights<'_> {
         }
     }
 
-    /// au per site at site i: the same values as `delivery_weights`.
+    /// au per site at site i (`delivery_weights` takes its values from here).
     #[inline]
     pub fn at(&self, i: usize) -> f64 {
         match self {
@@ -78,19 +78,16 @@ impl SiteWeights<'_> {
     }
 }
 
-/// Per-site spatial weight of a delivery (au per site for one dose).
+/// Per-site spatial weight of a delivery (au per site for one dose), as a
+/// grid: uniform and region deliveries by `SiteWeights::at` (the one rule
+/// of where they land), injections laid out as Gaussians.
 pub fn delivery_weights(d: &Delivery, grid: &Grid) -> Vec<f64> {
     let n = grid.len();
     match d {
-        Delivery::Uniform { au_per_site } => vec![*au_per_site; n],
-        Delivery::Region {
-            au_per_site,
-            region,
-        } => region
-            .mask(grid)
-            .into_iter()
-            .map(|m| if m { *au_per_site } else { 0.0 })
-            .collect(),
+        Delivery::Uniform { .. } | Delivery::Region { .. } => {
+            let w = SiteWeights::new(d, grid);
+            (0..n).map(|i| w.at(i)).collect()
+        }
         Delivery::Injection {
             au_per_point,
             radius,
@@ -104,23 +101,13 @@ pub fn delivery_weights(d: &Delivery, grid: &Grid) -> Vec<f64> {
                 let (bx, by) = (cx.floor() as i64, cy.floor() as i64);
                 for dy in -reach..=reach {
                     for dx in -reach..=reach {
-                        let (mut x, mut y) = (bx + dx, by + dy);
-                        let (w_, h_) = (grid.nx as i64, grid.ny as i64);
-                        match grid.boundary {
-                            Boundary::NoFlux => {
-                                if x < 0 || y < 0 || x >= w_ || y >= h_ {
-                                    continue;
-                                }
-                            }
-                            Boundary::Periodic => {
-                                x = x.rem_euclid(w_);
-                                y = y.rem_euclid(h_);
-                            }
-                        }
+                        let Some(site) = grid.site_at(bx + dx, by + dy) else {
+                            continue;
+                        };
                         let rx = (bx + dx) as f64 + 0.5 - cx;
                         let ry = (by + dy) as f64 + 0.5 - cy;
                         let k = (-(rx * rx + ry * ry) / (2.0 * radius * radius)).exp();
-                        g.push(((y * w_ + x) as usize, k));
+                        g.push((site, k));
                     }
                 }
                 // Normalised on the lattice so each injection delivers exactly its amount.
@@ -274,7 +261,7 @@ impl Plan {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::geometry::Region;
+    use crate::model::geometry::{Boundary, Region};
 
     fn treatment(
         times: Option<Vec<f64>>,
