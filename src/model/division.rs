@@ -19,7 +19,7 @@
 use crate::model::cell::{Cell, Kind, Origin, Phenotype};
 use crate::model::geometry::Grid;
 use crate::model::params::CellParams;
-use crate::model::rng::{happens, hazard_prob, Purpose, StepStream};
+use crate::model::rng::{happens, hazard_prob, Purpose};
 use crate::model::rules::{young_signal, Env};
 use rayon::prelude::*;
 
@@ -37,22 +37,7 @@ pub struct Signals<'a> {
     pub cm_senescent: &'a [f64],
 }
 
-pub struct StepKey {
-    /// The keyed draws of this step.
-    pub stream: StepStream,
-    pub now_h: f64,
-    pub dt: f64,
-}
-
-impl StepKey {
-    pub fn new(seed: u64, step: u64, now_h: f64, dt: f64) -> StepKey {
-        StepKey {
-            stream: StepStream::new(seed, step),
-            now_h,
-            dt,
-        }
-    }
-}
+pub use crate::model::rng::StepKey;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Moves {

@@ -129,6 +129,26 @@ impl StepStream {
     }
 }
 
+/// The keys of one step's draws (seed and step mixed once), with the step's
+/// time: made once per step and shared by the cell rules and division.
+#[derive(Clone, Copy, Debug)]
+pub struct StepKey {
+    /// The keyed draws of this step.
+    pub stream: StepStream,
+    pub now_h: f64,
+    pub dt: f64,
+}
+
+impl StepKey {
+    pub fn new(seed: u64, step: u64, now_h: f64, dt: f64) -> StepKey {
+        StepKey {
+            stream: StepStream::new(seed, step),
+            now_h,
+            dt,
+        }
+    }
+}
+
 /// Standard normal by Box-Muller from two keyed uniforms (the second uses the
 /// hash of the first key, so one key gives one normal).
 #[inline]

@@ -16,7 +16,7 @@
 
 use crate::model::cell::{Cell, Kind, Origin, Phenotype};
 use crate::model::params::{CellParams, Graft, TissueParams};
-use crate::model::rng::{happens, hazard_prob, Purpose, StepStream};
+use crate::model::rng::{happens, hazard_prob, Purpose, StepKey, StepStream};
 
 /// What a cell senses at its site this step.
 #[derive(Clone, Copy, Debug, Default)]
@@ -54,22 +54,19 @@ pub struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
-    #[allow(clippy::too_many_arguments)]
     pub fn new(
         cells: &'a CellParams,
         tissue: &'a TissueParams,
         grafts: &'a [Graft],
-        seed: u64,
-        step: u64,
-        now_h: f64,
-        dt: f64,
+        key: StepKey,
         clearance_per_h: f64,
     ) -> Ctx<'a> {
+        let (now_h, dt) = (key.now_h, key.dt);
         Ctx {
             cells,
             tissue,
             grafts,
-            stream: StepStream::new(seed, step),
+            stream: key.stream,
             now_h,
             dt,
             clearance_per_h,
@@ -345,7 +342,7 @@ mod tests {
         c
     }
     fn ctx<'a>(p: &'a CellParams, t: &'a TissueParams, step: u64) -> Ctx<'a> {
-        Ctx::new(p, t, &[], 5, step, step as f64, 1.0, 0.0)
+        Ctx::new(p, t, &[], StepKey::new(5, step, step as f64, 1.0), 0.0)
     }
 
     #[test]
@@ -508,7 +505,7 @@ mod tests {
     fn clearance_removes_senescent_cells_at_its_rate() {
         let (mut p, t) = params();
         p.apoptosis_per_h = 0.0;
-        let c = Ctx::new(&p, &t, &[], 5, 0, 0.0, 1.0, 0.1);
+        let c = Ctx::new(&p, &t, &[], StepKey::new(5, 0, 0.0, 1.0), 0.1);
         let mut cleared = 0;
         for site in 0..5000 {
             let mut cell = tissue_cell();

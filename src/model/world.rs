@@ -385,16 +385,9 @@ impl World {
         // 6. Intracellular rules.
         let x = self.senescent_load();
         let t = &s.tissue;
-        let ctx = Ctx::new(
-            p,
-            t,
-            &s.grafts,
-            s.run.seed,
-            self.step,
-            now,
-            dt,
-            t.clearance_per_h(x),
-        );
+        // One key for the step's draws, shared by the rules and division.
+        let key = StepKey::new(s.run.seed, self.step, now, dt);
+        let ctx = Ctx::new(p, t, &s.grafts, key, t.clearance_per_h(x));
         let stress = self.stress_rates();
         let induction = s.wound.as_ref().map_or(0.0, |w| {
             w.senescence_induction_per_h * (-(now + 0.5 * dt) / w.senescence_induction_tau_h).exp()
@@ -441,7 +434,6 @@ impl World {
             cm_young: cmy,
             cm_senescent: cms,
         };
-        let key = StepKey::new(s.run.seed, self.step, now, dt);
         let m = divide_and_migrate(&grid, &mut self.cells, &sig, p, &key, &mut sc.division);
         self.moves.divisions += m.divisions;
         self.moves.migrations += m.migrations;

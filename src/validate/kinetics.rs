@@ -47,10 +47,7 @@ fn sample(p: &Process, seed: u64, dt: f64) -> Vec<u64> {
                     &p.cells,
                     &p.tissue,
                     &[],
-                    seed,
-                    s,
-                    s as f64 * dt,
-                    dt,
+                    crate::model::rng::StepKey::new(seed, s, s as f64 * dt, dt),
                     p.clearance_per_h,
                 );
                 if (p.event)(&update_cell(&mut c, site, &Env::default(), &ctx)) {
