@@ -477,27 +477,27 @@ pub fn initial_cells(s: &Scenario, grid: &Grid) -> Vec<Cell> {
     (0..grid.len())
         .into_par_iter()
         .map(|i| {
-            let i64_ = i as u64;
-            if uniform(seed, 0, i64_, Purpose::InitOccupancy) >= t.density {
+            let site = i as u64;
+            if uniform(seed, 0, site, Purpose::InitOccupancy) >= t.density {
                 return Cell::EMPTY;
             }
             let mut c = Cell::EMPTY;
             c.kind = Kind::Tissue;
             let limit = (p.replicative_limit_mean
-                + p.replicative_limit_sd * normal(seed, 0, i64_, Purpose::InitLimit))
+                + p.replicative_limit_sd * normal(seed, 0, site, Purpose::InitLimit))
             .round()
             .clamp(1.0, u16::MAX as f64);
             c.limit = limit as u16;
             let div = (t.initial_divisions_mean
-                + t.initial_divisions_sd * normal(seed, 0, i64_, Purpose::InitDivisions))
+                + t.initial_divisions_sd * normal(seed, 0, site, Purpose::InitDivisions))
             .round()
             .clamp(0.0, limit - 1.0);
             c.divisions = div as u16;
             c.damage.intrinsic = d_basal;
-            if uniform(seed, 0, i64_, Purpose::InitSenescent) < x0 {
+            if uniform(seed, 0, site, Purpose::InitSenescent) < x0 {
                 // Time since onset: exponential with the clearance rate, the
                 // age distribution of senescent cells at steady state.
-                let u = uniform(seed, 0, i64_, Purpose::InitOnsetAge);
+                let u = uniform(seed, 0, site, Purpose::InitOnsetAge);
                 let age_h = (-(1.0 - u).ln() / clear_h).min(60.0 * 24.0);
                 c.onset_h = -age_h;
                 c.phenotype = if age_h < p.commitment_h {
