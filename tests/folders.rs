@@ -8,41 +8,6 @@ use common::*;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const SMALL: &str = r#"
-name = "small"
-[run]
-days = 3.0
-output_every_h = 12.0
-snapshot_every_h = 24.0
-[grid]
-nx = 24
-ny = 24
-[tissue]
-age = "aged"
-[products.ev]
-source = "bone_marrow"
-donor_age_years = 50.0
-passage = 6
-[[treatments]]
-product = "ev"
-start_h = 6.0
-every_h = 24.0
-delivery = { mode = "uniform", au_per_site = 1.0 }
-"#;
-
-fn run_args<'a>(sc: &'a Path, out: &'a Path, extra: &[&'a str]) -> Vec<&'a str> {
-    let mut a = vec![
-        "run",
-        sc.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--quiet",
-        "--no-plots",
-    ];
-    a.extend_from_slice(extra);
-    a
-}
-
 #[test]
 fn a_second_writer_is_refused_naming_the_first_and_the_survivor_equals_a_lone_run() {
     let t = Temp::new();

@@ -6,28 +6,6 @@ mod common;
 use common::*;
 use std::path::Path;
 
-const SMALL: &str = r#"
-name = "small"
-[run]
-days = 3.0
-output_every_h = 12.0
-snapshot_every_h = 24.0
-[grid]
-nx = 24
-ny = 24
-[tissue]
-age = "aged"
-[products.ev]
-source = "bone_marrow"
-donor_age_years = 60.0
-passage = 8
-[[treatments]]
-product = "ev"
-start_h = 6.0
-every_h = 24.0
-delivery = { mode = "uniform", au_per_site = 2.0 }
-"#;
-
 fn manifest(dir: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap()
 }

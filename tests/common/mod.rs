@@ -12,6 +12,30 @@ use std::process::Output;
 /// `senesim validate`).
 pub const FULL: &str = senesim::validate::scenarios::EVERYTHING;
 
+/// A small treated scenario (24 × 24 sites, 3 days, daily EVs of a
+/// 60-year-old donor), snapshots daily: a run of it takes well under a second.
+pub const SMALL: &str = r#"
+name = "small"
+[run]
+days = 3.0
+output_every_h = 12.0
+snapshot_every_h = 24.0
+[grid]
+nx = 24
+ny = 24
+[tissue]
+age = "aged"
+[products.ev]
+source = "bone_marrow"
+donor_age_years = 60.0
+passage = 8
+[[treatments]]
+product = "ev"
+start_h = 6.0
+every_h = 24.0
+delivery = { mode = "uniform", au_per_site = 2.0 }
+"#;
+
 pub struct Temp {
     pub dir: tempfile::TempDir,
 }
@@ -39,8 +63,8 @@ pub fn senesim(args: &[&str]) -> Output {
         .expect("run senesim")
 }
 
-/// `senesim run SCENARIO --out OUT --quiet --no-plots EXTRA…`.
-pub fn run_quiet(scenario: &Path, out: &Path, extra: &[&str]) -> Output {
+/// The arguments `senesim run SCENARIO --out OUT --quiet --no-plots EXTRA…`.
+pub fn run_args<'a>(scenario: &'a Path, out: &'a Path, extra: &[&'a str]) -> Vec<&'a str> {
     let mut args = vec![
         "run",
         scenario.to_str().unwrap(),
@@ -50,7 +74,12 @@ pub fn run_quiet(scenario: &Path, out: &Path, extra: &[&str]) -> Output {
         "--no-plots",
     ];
     args.extend_from_slice(extra);
-    senesim(&args)
+    args
+}
+
+/// Runs `senesim run SCENARIO --out OUT --quiet --no-plots EXTRA…`.
+pub fn run_quiet(scenario: &Path, out: &Path, extra: &[&str]) -> Output {
+    senesim(&run_args(scenario, out, extra))
 }
 
 pub fn stderr(o: &Output) -> String {
