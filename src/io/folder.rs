@@ -21,7 +21,7 @@
 use crate::error::{FolderError, OutputError};
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, Write};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Component, Path};
 
 /// The files that mark and describe a folder, by kind (docs/outputs.md,
 /// docs/sweeps.md): every module names them through these.
@@ -292,11 +292,6 @@ pub fn relative(dir: &Path, path: &Path) -> String {
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
         .collect::<Vec<_>>()
         .join("/")
-}
-
-/// Paths to `PathBuf`s under `dir`.
-pub fn under(dir: &Path, files: &[String]) -> Vec<PathBuf> {
-    files.iter().map(|f| dir.join(f)).collect()
 }
 
 #[cfg(test)]

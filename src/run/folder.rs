@@ -11,16 +11,20 @@
 use super::{drive, progress_bar, with_threads, DriveError, RunError, Sink};
 use crate::cancel::Cancel;
 use crate::error::{CheckpointError, FolderError, OutputError, PlotError};
-use crate::io::folder::{self, Access, Kind};
+use crate::io::folder::{self, Kind};
 use crate::io::output::{snapshot::write_vti, write_atomic_with, write_json, TimeseriesWriter};
 use crate::model::observe::{summarise, Row, Summary};
 use crate::model::treatment::treated_mask;
 use crate::model::world::World;
 use crate::run::checkpoint::{self, Checkpoint, Head};
 use crate::scenario::{Loaded, Scenario};
-use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
+
+use super::manifest::Manifest;
+pub use super::manifest::{JobLabel, ManifestRecord, State};
+use super::resume::plot_failure;
+pub use super::resume::{checkpoint_of, resume_dir, resume_in_dir};
 
 pub struct RunOptions {
     pub out: PathBuf,
@@ -45,6 +49,10 @@ pub struct RunOptions {
 }
 
 impl RunOptions {
+    fn plots(&self) -> bool {
+        self.plotter.is_some()
+    }
+
     /// A single run as `senesim run` makes it: snapshots, progress bar (and
     /// plots, if a plotter is set).
     pub fn single(out: PathBuf, threads: usize, progress: bool) -> Self {
@@ -71,99 +79,6 @@ pub trait Plotter: Sync {
     /// Draws them; ends between two figures with `PlotError::Interrupted`
     /// when `cancel` is cancelled.
     fn draw(&self, dir: &Path, cancel: &Cancel) -> Result<Vec<PathBuf>, PlotError>;
-}
-
-impl RunOptions {
-    fn plots(&self) -> bool {
-        self.plotter.is_some()
-    }
-}
-
-/// Which sweep job a run folder holds, so a resumed or merged sweep can tell
-/// its own completed runs from anything else.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct JobLabel {
-    pub run_id: String,
-    pub point: usize,
-    pub replicate: u64,
-    pub arm: String,
-    /// Fingerprint of the run's scenario and seed (see `sweep::plan`).
-    pub scenario_hash: String,
-}
-
-/// Where a run folder stands, as its manifest's `state` says.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum State {
-    /// A process is writing it (if its lock, `.senesim.lock`, is free, that
-    /// process was killed: rerun the command to start again).
-    Running,
-    /// Stopped by a signal; `resume` says how to continue.
-    Interrupted,
-    /// Stopped by a numerical failure; `stopped` says which.
-    Failed,
-    /// Every output written.
-    Complete,
-}
-
-#[derive(Serialize)]
-struct Manifest<'a> {
-    kind: &'static str,
-    senesim_version: &'static str,
-    scenario_source: &'a str,
-    #[serde(with = "crate::model::rng::seed_text")]
-    seed: u64,
-    threads: usize,
-    started_unix_s: u64,
-    wall_time_s: f64,
-    completed: bool,
-    state: State,
-    steps_done: u64,
-    steps_total: u64,
-    /// Why the run stopped before its end (absent when it ran or runs on).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    stopped: Option<String>,
-    /// How to continue an interrupted run.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    resume: Option<String>,
-    /// The step this process continued from (`senesim resume`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    resumed_from_step: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    checkpoint_every_h: Option<f64>,
-    outputs: Vec<&'static str>,
-    /// Every file this run may have written (relative paths): the only
-    /// files a later run in this folder deletes or replaces.
-    files: &'a [String],
-    #[serde(skip_serializing_if = "Option::is_none")]
-    sweep: Option<&'a JobLabel>,
-    scenario: &'a Scenario,
-}
-
-/// What a finished run's `manifest.json` is read back as.
-#[derive(Deserialize)]
-pub struct ManifestRecord {
-    pub senesim_version: String,
-    pub completed: bool,
-    #[serde(with = "crate::model::rng::seed_text")]
-    pub seed: u64,
-    #[serde(default)]
-    pub state: Option<State>,
-    #[serde(default)]
-    pub steps_done: u64,
-    #[serde(default)]
-    pub steps_total: u64,
-    #[serde(default)]
-    pub sweep: Option<JobLabel>,
-    #[serde(default)]
-    pub files: Vec<String>,
-    pub scenario: serde_json::Value,
-}
-
-impl ManifestRecord {
-    pub fn read(dir: &Path) -> Option<ManifestRecord> {
-        serde_json::from_value(folder::read_manifest(dir)?).ok()
-    }
 }
 
 struct DirSink {
@@ -206,7 +121,12 @@ impl Sink for DirSink {
     }
 }
 
-fn save_checkpoint(dir: &Path, head: &Head, w: &World, rows: &[Row]) -> Result<(), OutputError> {
+pub(super) fn save_checkpoint(
+    dir: &Path,
+    head: &Head,
+    w: &World,
+    rows: &[Row],
+) -> Result<(), OutputError> {
     let c = Checkpoint {
         head: head.clone(),
         rows: rows.to_vec(),
@@ -338,178 +258,15 @@ fn claim_fresh(s: &Scenario, opts: &RunOptions) -> Result<Claim, RunError> {
 
 /// A folder locked for this run, and the files an earlier run there owned.
 pub struct Claim {
-    _lock: folder::Lock,
-    earlier: Vec<String>,
-}
-
-/// Continues the interrupted run in `dir`, on `threads` workers: from its
-/// checkpoint (the outputs equal an uninterrupted run's), or, when every
-/// step was done and only the plots were left, by drawing them.
-pub fn resume_dir(
-    dir: &Path,
-    threads: usize,
-    progress: bool,
-    cancel: &Cancel,
-    plotter: Option<&'static dyn Plotter>,
-) -> Result<Summary, RunError> {
-    let lock = folder::lock(dir, folder::LOCK, Access::Exclusive)?;
-    let m = ManifestRecord::read(dir);
-    let path = dir.join(checkpoint::FILE);
-    if std::fs::symlink_metadata(&path).is_err() {
-        if let Some(m) = m.filter(|m| {
-            m.state == Some(State::Interrupted)
-                && m.steps_done == m.steps_total
-                && m.steps_total > 0
-        }) {
-            return finish_plots(dir, &m, lock, cancel, plotter);
-        }
-        return Err(FolderError::Refused {
-            dir: dir.to_path_buf(),
-            rule: "no checkpoint.bin: nothing to resume (a run saves one when interrupted, or with --checkpoint-every; \
-                   a run killed outright has none: rerun its command to start it again)"
-                .into(),
-        }
-        .into());
-    }
-    if folder::kind(dir) != Some(Kind::Run) {
-        return Err(FolderError::Refused {
-            dir: dir.to_path_buf(),
-            rule: "is not a run folder (no run manifest.json beside checkpoint.bin)".into(),
-        }
-        .into());
-    }
-    let c = checkpoint::read(&path)?;
-    let job = m.and_then(|m| m.sweep);
-    let opts = RunOptions {
-        out: dir.to_path_buf(),
-        threads,
-        progress,
-        plotter: plotter.filter(|_| c.head.plots),
-        snapshots: c.head.snapshots,
-        checkpoint_every_h: c.head.checkpoint_every_h,
-        job,
-        force: false,
-        cancel: cancel.clone(),
-    };
-    with_threads(threads, || resume_locked(c, &opts, lock))?
-}
-
-/// The checkpoint saved in `dir` by an interrupted run of exactly `s` (as
-/// resolved, seed included) in this senesim version, if there is one.
-pub fn checkpoint_of(dir: &Path, s: &Scenario) -> Option<Checkpoint> {
-    let c = checkpoint::read(&dir.join(checkpoint::FILE)).ok()?;
-    let same = serde_json::to_string(s).is_ok_and(|j| j == c.head.scenario_json);
-    same.then_some(c)
-}
-
-/// Continues the run saved in `c` into `opts.out`, on the current rayon pool.
-pub fn resume_in_dir(c: Checkpoint, opts: &RunOptions) -> Result<Summary, RunError> {
-    let lock = folder::lock(&opts.out, folder::LOCK, Access::Exclusive)?;
-    resume_locked(c, opts, lock)
-}
-
-fn resume_locked(
-    c: Checkpoint,
-    opts: &RunOptions,
-    lock: folder::Lock,
-) -> Result<Summary, RunError> {
-    let bad = |rule: String| {
-        RunError::Checkpoint(CheckpointError {
-            path: opts.out.join(checkpoint::FILE),
-            rule,
-        })
-    };
-    let s = c.head.scenario().map_err(bad)?;
-    let area = c.head.treated_area().map_err(bad)?;
-    let w = World::restore(s, c.world).map_err(bad)?;
-    let claim = Claim {
-        _lock: lock,
-        earlier: Vec::new(),
-    };
-    run_world(
-        w,
-        c.rows,
-        &c.head.scenario_source,
-        opts,
-        area.as_ref(),
-        claim,
-    )
-}
-
-/// A run whose steps and tables are done and whose plots were interrupted:
-/// draws the plots and marks it complete.
-fn finish_plots(
-    dir: &Path,
-    m: &ManifestRecord,
-    lock: folder::Lock,
-    cancel: &Cancel,
-    plotter: Option<&'static dyn Plotter>,
-) -> Result<Summary, RunError> {
-    let _lock = lock;
-    let Some(plotter) = plotter else {
-        return Err(FolderError::Refused {
-            dir: dir.to_path_buf(),
-            rule: "only its plots are left to draw, and no plotter was given".into(),
-        }
-        .into());
-    };
-    crate::io::output::remove_temporaries(&dir.join("plots"));
-    let text = folder::read_manifest(dir).unwrap_or_default();
-    let summary: Summary =
-        crate::io::input::read_capped(&dir.join(crate::io::folder::SUMMARY), 64 << 20)
-            .ok()
-            .and_then(|b| serde_json::from_slice::<Summary>(&b).ok())
-            .ok_or_else(|| FolderError::Refused {
-                dir: dir.to_path_buf(),
-                rule: "its steps are done but summary.json does not read: rerun its command".into(),
-            })?;
-    let mut files = m.files.clone();
-    let mut manifest = text;
-    let plots = plotter.planned(dir);
-    files.extend(plots.iter().map(|p| folder::relative(dir, p)));
-    files.sort();
-    files.dedup();
-    manifest["files"] = serde_json::json!(files);
-    write_json(&dir.join(crate::io::folder::MANIFEST), &manifest)?;
-    match plotter.draw(dir, cancel) {
-        Ok(_) => {}
-        Err(PlotError::Interrupted) => {
-            return Err(RunError::Interrupted {
-                step: m.steps_done,
-                time_h: f64::NAN,
-                checkpoint: Some(dir.to_path_buf()),
-            })
-        }
-        Err(e) => return Err(plot_failure(e).into()),
-    }
-    manifest["completed"] = true.into();
-    manifest["state"] = serde_json::json!(State::Complete);
-    if let Some(o) = manifest.as_object_mut() {
-        o.remove("stopped");
-        o.remove("resume");
-    }
-    write_json(&dir.join(crate::io::folder::MANIFEST), &manifest)?;
-    Ok(summary)
-}
-
-fn plot_failure(e: PlotError) -> OutputError {
-    match e {
-        PlotError::Output(o) => o,
-        PlotError::Input { dir, rule } => OutputError::Encode {
-            path: dir,
-            message: rule,
-        },
-        PlotError::Interrupted => OutputError::Encode {
-            path: PathBuf::new(),
-            message: "interrupted".into(),
-        },
-    }
+    /// Held until the run returns (released on drop).
+    pub(super) _lock: folder::Lock,
+    pub(super) earlier: Vec<String>,
 }
 
 /// Runs `w` on to its end in `opts.out`, `rows` being what it has reported
 /// so far (none for a fresh run). The folder is locked (`claim`) until the
 /// run returns.
-fn run_world(
+pub(super) fn run_world(
     mut w: World,
     mut rows: Vec<Row>,
     source: &str,

@@ -6,6 +6,8 @@
 
 pub mod checkpoint;
 pub mod folder;
+mod manifest;
+mod resume;
 mod simulate;
 pub use folder::{resume_dir, run_in_dir, run_to_dir, JobLabel, ManifestRecord, RunOptions};
 pub use simulate::{simulate, Observer, Options, Outcome};

@@ -9,7 +9,7 @@ pub use builder::{Builder, Valid};
 pub(crate) use load::lookup;
 pub(crate) use load::parse_message;
 pub use load::{load, Loaded, Origins, BUILTIN, BUILTIN_NAME, MAX_EXTENDS_DEPTH};
-pub use validate::{available_memory, validate, BYTES_PER_SITE};
+pub use validate::{available_memory, limits, validate, BYTES_PER_SITE, MAX_MAGNITUDE};
 
 use crate::error::ScenarioError;
 use std::path::Path;
