@@ -247,6 +247,13 @@ pub fn check_kind(
     want: Kind,
     force: bool,
 ) -> Result<Option<serde_json::Value>, FolderError> {
+    // Emptiness is read before the kind: files only ever appear in a folder
+    // being set up, and a folder's marking file (sweep.json, manifest.json)
+    // is its first file that is not bookkeeping, so a folder seen non-empty
+    // here already shows its kind below. The other order loses a race with
+    // a sweep shard setting the folder up (kind read before sweep.json
+    // appears, emptiness after `runs/` does).
+    let empty = is_empty(dir);
     match kind(dir) {
         Some(k) if k == want => Ok(read_manifest(dir)),
         Some(k) => Err(FolderError::Refused {
@@ -257,7 +264,7 @@ pub fn check_kind(
                 want.article()
             ),
         }),
-        None if !force && !is_empty(dir) => Err(FolderError::Refused {
+        None if !force && !empty => Err(FolderError::Refused {
             dir: dir.to_path_buf(),
             rule: format!(
                 "is not empty and was not made by senesim (no manifest.json); {} here could replace files it did not write \
