@@ -13,6 +13,7 @@ pub mod params;
 pub mod product;
 pub mod rng;
 pub mod rules;
+pub mod schedule;
 pub mod spectral;
 pub mod state;
 pub mod treatment;

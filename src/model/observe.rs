@@ -265,8 +265,8 @@ pub fn summarise(w: &World, rows: &[Row], treated: Option<&[bool]>) -> Summary {
         final_wound_closure: last.wound_closure,
         senescent_fraction_outside_treated: treated
             .map(|m| senescent_fraction_outside(&w.cells, m)),
-        batches: w.plan.ledger.clone(),
-        doses_skipped: w.plan.skipped,
+        batches: w.batches.ledger.clone(),
+        doses_skipped: w.batches.skipped,
         ev_delivered: last.ev_delivered,
         ev_taken_up: last.ev_taken_up,
         onsets: w.events.onsets,

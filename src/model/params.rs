@@ -335,11 +335,11 @@ pub struct Treatment {
     pub delivery: Delivery,
 }
 
-/// A schedule as written in a treatment or senolytic: explicit `times_h`, or
+/// The timing of a treatment or senolytic as written: explicit `times_h`, or
 /// `start_h` (+ `every_h`, + `count`). Both keep the four keys inline (serde
 /// cannot flatten under `deny_unknown_fields`); this view is what code uses.
 #[derive(Clone, Copy, Debug)]
-pub struct Schedule<'a> {
+pub struct Timing<'a> {
     pub times_h: Option<&'a [f64]>,
     pub start_h: Option<f64>,
     pub every_h: Option<f64>,
@@ -354,7 +354,7 @@ impl TissueParams {
     }
 }
 
-impl Schedule<'_> {
+impl Timing<'_> {
     /// Times (h) of the doses within a run of `end_h` hours, by index
     /// (start + k·every), never by repeated addition.
     pub fn times(&self, end_h: f64) -> Vec<f64> {
@@ -373,8 +373,8 @@ impl Schedule<'_> {
 }
 
 impl Treatment {
-    pub fn schedule(&self) -> Schedule<'_> {
-        Schedule {
+    pub fn timing(&self) -> Timing<'_> {
+        Timing {
             times_h: self.times_h.as_deref(),
             start_h: self.start_h,
             every_h: self.every_h,
@@ -384,8 +384,8 @@ impl Treatment {
 }
 
 impl Senolytic {
-    pub fn schedule(&self) -> Schedule<'_> {
-        Schedule {
+    pub fn timing(&self) -> Timing<'_> {
+        Timing {
             times_h: self.times_h.as_deref(),
             start_h: self.start_h,
             every_h: self.every_h,

@@ -10,7 +10,7 @@ use crate::model::fields::FieldId;
 use crate::model::geometry::Grid;
 use crate::model::params::Scenario;
 use crate::model::rules::Events;
-use crate::model::treatment::Plan;
+use crate::model::treatment::Batches;
 use crate::model::world::{Closure, World};
 
 /// A world's state at a step boundary (see `World::state`).
@@ -22,14 +22,14 @@ pub struct WorldState {
     pub fields: Vec<FieldState>,
     pub events: Events,
     pub moves: Moves,
-    pub plan: Plan,
+    pub batches: Batches,
     pub closure: Closure,
 }
 
 impl WorldState {
     /// Whether this state can be a step of a run of `s`: as many cells and
     /// field values as sites, a step within the run, treatment progress
-    /// matching the scenario's schedule.
+    /// matching the scenario's treatments.
     pub fn fits(&self, s: &Scenario) -> Result<(), String> {
         let sites = s.grid.nx * s.grid.ny;
         if self.cells.len() != sites {
@@ -51,7 +51,7 @@ impl WorldState {
                 s.steps()
             ));
         }
-        self.plan.fits(&Plan::new(s))
+        self.batches.fits(s)
     }
 }
 
@@ -66,7 +66,7 @@ impl World {
             fields: self.fields.iter().map(|f| f.state()).collect(),
             events: self.events,
             moves: self.moves,
-            plan: self.plan.clone(),
+            batches: self.batches.clone(),
             closure: self.closure,
         }
     }
@@ -89,7 +89,7 @@ impl World {
         w.step = st.step;
         w.events = st.events;
         w.moves = st.moves;
-        w.plan = st.plan;
+        w.batches = st.batches;
         w.closure = st.closure;
         Ok(w)
     }

@@ -1,4 +1,5 @@
-//! Dose schedules and their delivery into the fields (MODEL.md §6.3).
+//! Doses: the batches they come from and their delivery into the fields
+//! (MODEL.md §6.3). When they fall is the run's `Schedule`'s.
 //!
 //! Each dose of a treatment takes product from the treatment's current batch;
 //! a new batch is released (and QC-screened, if the product is) every
@@ -8,15 +9,8 @@
 //! vesicular fraction there and the rest into the soluble `cm_*` fields.
 
 use crate::model::geometry::Grid;
-use crate::model::params::{Delivery, Form, Scenario, Treatment};
+use crate::model::params::{Delivery, Form, Scenario};
 use crate::model::product::{release, Batch, BatchLedger};
-
-/// A dose due at a step.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Dose {
-    pub step: u64,
-    pub treatment: usize,
-}
 
 /// A dose given at a step: the treatment, and the cargo (au per au of
 /// product) it adds to each field, to be spread by the treatment's
@@ -28,16 +22,6 @@ pub struct Given {
     pub ev_senescent: f64,
     pub cm_young: f64,
     pub cm_senescent: f64,
-}
-
-/// Times (h) of a treatment's doses within a run of `end_h` hours.
-pub fn dose_times(t: &Treatment, end_h: f64) -> Vec<f64> {
-    t.schedule().times(end_h)
-}
-
-/// The step whose interval [kΔt, (k+1)Δt) holds time `t`.
-pub fn step_of(t: f64, dt: f64) -> u64 {
-    (t / dt + 1e-9).floor() as u64
 }
 
 /// The per-site weights of a delivery, without a grid of them where the
@@ -161,11 +145,12 @@ pub fn treated_mask(s: &Scenario, grid: &Grid) -> Option<Vec<bool>> {
     mask
 }
 
-/// The doses of a run and the state of their batches.
+/// The product batches each treatment is dosing from: the state that dose
+/// after dose carries (which batch is in use, how many doses it has given,
+/// how many were released), the QC ledger, and the doses skipped. When the
+/// doses fall is the run's `Schedule`'s.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
-pub struct Plan {
-    pub doses: Vec<Dose>,
-    next: usize,
+pub struct Batches {
     batch: Vec<Option<Batch>>,
     doses_from_batch: Vec<u32>,
     releases: Vec<u64>,
@@ -174,25 +159,10 @@ pub struct Plan {
     pub skipped: u64,
 }
 
-impl Plan {
-    pub fn new(s: &Scenario) -> Plan {
-        let end_h = s.run.days * 24.0;
-        let mut doses: Vec<Dose> = s
-            .treatments
-            .iter()
-            .enumerate()
-            .flat_map(|(i, t)| {
-                dose_times(t, end_h).into_iter().map(move |x| Dose {
-                    step: step_of(x, s.run.dt_h),
-                    treatment: i,
-                })
-            })
-            .collect();
-        doses.sort_by_key(|d| (d.step, d.treatment));
+impl Batches {
+    pub fn new(s: &Scenario) -> Batches {
         let k = s.treatments.len();
-        Plan {
-            doses,
-            next: 0,
+        Batches {
             batch: vec![None; k],
             doses_from_batch: vec![0; k],
             releases: vec![0; k],
@@ -201,60 +171,48 @@ impl Plan {
         }
     }
 
-    /// Whether a saved plan is one of this (fresh) plan's run: the same
-    /// doses, and progress within them.
-    pub fn fits(&self, fresh: &Plan) -> Result<(), String> {
-        let same = self.doses.len() == fresh.doses.len()
-            && self
-                .doses
-                .iter()
-                .zip(&fresh.doses)
-                .all(|(a, b)| a.step == b.step && a.treatment == b.treatment)
-            && self.next <= self.doses.len()
-            && self.batch.len() == fresh.batch.len()
-            && self.doses_from_batch.len() == fresh.doses_from_batch.len()
-            && self.releases.len() == fresh.releases.len();
-        if same {
+    /// Whether saved batches are those of this scenario's treatments.
+    pub fn fits(&self, s: &Scenario) -> Result<(), String> {
+        let k = s.treatments.len();
+        if self.batch.len() == k && self.doses_from_batch.len() == k && self.releases.len() == k {
             Ok(())
         } else {
-            Err("its treatment progress does not match the scenario's schedule".into())
+            Err(format!(
+                "its treatment progress is for {} treatments, the scenario has {k}",
+                self.batch.len()
+            ))
         }
     }
 
-    /// The doses given at `step` (none when none is due or no batch passed QC).
-    pub fn due(&mut self, step: u64, s: &Scenario) -> Vec<Given> {
-        let mut out = Vec::new();
-        while self.next < self.doses.len() && self.doses[self.next].step == step {
-            let i = self.doses[self.next].treatment;
-            self.next += 1;
-            let t = &s.treatments[i];
-            let product = &s.products[&t.product];
-            if self.batch[i].is_none() || self.doses_from_batch[i] >= product.doses_per_batch {
-                let stream = crate::model::rng::key::batch_release(i, self.releases[i]);
-                self.releases[i] += 1;
-                self.batch[i] =
-                    release(product, &s.secretome, s.run.seed, stream, &mut self.ledger);
-                self.doses_from_batch[i] = 0;
-            }
-            let Some(batch) = &self.batch[i] else {
-                self.skipped += 1;
-                continue;
-            };
-            self.doses_from_batch[i] += 1;
-            let (young, sen) = batch.cargo_per_au(&s.secretome);
-            let v = match product.form {
-                Form::Ev => 1.0,
-                Form::Cm => s.secretome.cm_vesicular_fraction,
-            };
-            out.push(Given {
-                treatment: i,
-                ev_young: young * v,
-                ev_senescent: sen * v,
-                cm_young: young * (1.0 - v),
-                cm_senescent: sen * (1.0 - v),
-            });
+    /// A dose of treatment `i`, from its current batch (a new one released
+    /// when none is in use or the current one is used up); None when no
+    /// batch passed QC.
+    pub fn give(&mut self, i: usize, s: &Scenario) -> Option<Given> {
+        let t = &s.treatments[i];
+        let product = &s.products[&t.product];
+        if self.batch[i].is_none() || self.doses_from_batch[i] >= product.doses_per_batch {
+            let stream = crate::model::rng::key::batch_release(i, self.releases[i]);
+            self.releases[i] += 1;
+            self.batch[i] = release(product, &s.secretome, s.run.seed, stream, &mut self.ledger);
+            self.doses_from_batch[i] = 0;
         }
-        out
+        let Some(batch) = &self.batch[i] else {
+            self.skipped += 1;
+            return None;
+        };
+        self.doses_from_batch[i] += 1;
+        let (young, sen) = batch.cargo_per_au(&s.secretome);
+        let v = match product.form {
+            Form::Ev => 1.0,
+            Form::Cm => s.secretome.cm_vesicular_fraction,
+        };
+        Some(Given {
+            treatment: i,
+            ev_young: young * v,
+            ev_senescent: sen * v,
+            cm_young: young * (1.0 - v),
+            cm_senescent: sen * (1.0 - v),
+        })
     }
 }
 
@@ -262,6 +220,7 @@ impl Plan {
 mod tests {
     use super::*;
     use crate::model::geometry::{Boundary, Region};
+    use crate::model::params::Treatment;
 
     fn treatment(
         times: Option<Vec<f64>>,
@@ -277,6 +236,10 @@ mod tests {
             count,
             delivery: Delivery::Uniform { au_per_site: 1.0 },
         }
+    }
+
+    fn dose_times(t: &Treatment, end_h: f64) -> Vec<f64> {
+        t.timing().times(end_h)
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //!
 //! ```text
 //!   t = k·Δt
-//!   1. events due in [t, t+Δt): grafts placed, senolytics, doses into fields
+//!   1. events due in [t, t+Δt) (schedule.rs): grafts placed, senolytics,
+//!      doses into fields
 //!   2. sources from cells as they stand at t (SASP, graft EVs) + wound pulse
 //!   3. sasp: steady-state solve
 //!   4. EV and CM fields: advanced over Δt (uptake ½, exact spectral, uptake ½);
@@ -24,8 +25,9 @@ use crate::model::geometry::Grid;
 use crate::model::params::Scenario;
 use crate::model::rng::{normal, uniform, Purpose};
 use crate::model::rules::{sasp_secretion, update_cell, Ctx, Env, Events};
+use crate::model::schedule::{Event, Schedule};
 use crate::model::spectral::Spectral;
-use crate::model::treatment::{step_of, Plan, SiteWeights};
+use crate::model::treatment::{Batches, SiteWeights};
 use rayon::prelude::*;
 
 /// Time of wound closure crossings (h), interpolated between steps.
@@ -43,9 +45,13 @@ pub struct World {
     /// The SASP, EV and CM fields, indexed by `FieldId`.
     pub fields: Fields,
     pub step: u64,
+    /// Counts of what the cells did (arrests, clearances, ...).
     pub events: Events,
     pub moves: Moves,
-    pub plan: Plan,
+    /// When grafts, senolytics, doses and exposures fall.
+    pub schedule: Schedule,
+    /// The batches the treatments dose from.
+    pub batches: Batches,
     pub closure: Closure,
     pub wound_mask: Option<Vec<bool>>,
     spectral: Spectral,
@@ -89,7 +95,8 @@ impl World {
         let f = &scenario.fields;
         let wound_mask = scenario.wound.as_ref().map(|w| w.region.mask(&grid));
         let mut w = World {
-            plan: Plan::new(&scenario),
+            schedule: Schedule::new(&scenario, &grid),
+            batches: Batches::new(&scenario),
             fields: Fields::new(f, grid.nx, n),
             spectral: Spectral::new(grid),
             scratch: Scratch::new(n, !scenario.grafts.is_empty()),
@@ -119,7 +126,7 @@ impl World {
     /// inflammatory pulse averaged over the coming step.
     fn sasp_sources(&self, src: &mut [f64]) {
         let s = &self.scenario;
-        let (dt, now, nx) = (s.run.dt_h, self.now_h(), self.grid.nx);
+        let (now, nx) = (self.now_h(), self.grid.nx);
         src.par_chunks_mut(nx)
             .zip(self.cells.par_chunks(nx))
             .for_each(|(sa, row)| {
@@ -127,11 +134,8 @@ impl World {
                     *x = sasp_secretion(c, now, &s.cells);
                 }
             });
-        if let (Some(w), Some(mask)) = (&s.wound, &self.wound_mask) {
-            // Mean of amp·e^{−t/τ} over the step.
-            let tau = w.inflammation_tau_h;
-            let mean =
-                w.inflammation_per_h * tau / dt * ((-now / tau).exp() - (-(now + dt) / tau).exp());
+        let pulse = self.schedule.wound_sasp_per_h(now);
+        if let (Some(mean), Some(mask)) = (pulse, &self.wound_mask) {
             for (x, &m) in src.iter_mut().zip(mask) {
                 if m {
                     *x += mean;
@@ -147,50 +151,6 @@ impl World {
         self.sasp_sources(&mut c);
         self.fields[FieldId::Sasp].c = c;
         self.fields[FieldId::Sasp].solve_steady(&mut self.spectral);
-    }
-
-    /// Graft EV secretion (au/h per site) at the current time: young EVs
-    /// (from proliferative MSCs) into `src`, and the senescent EVs (from
-    /// senescent MSCs) returned as (site, rate) pairs in site order, so that
-    /// one scan of the cells serves both EV fields.
-    fn graft_sources(&self, src: &mut [f64]) -> Vec<(usize, f64)> {
-        let s = &self.scenario;
-        let sen_out = s.secretome.senescent_ev_output;
-        let nx = self.grid.nx;
-        let rows: Vec<Vec<(usize, f64)>> = src
-            .par_chunks_mut(nx)
-            .zip(self.cells.par_chunks(nx))
-            .enumerate()
-            .map(|(r, (out, row))| {
-                let mut senescent = Vec::new();
-                for (k, (o, c)) in out.iter_mut().zip(row).enumerate() {
-                    *o = 0.0;
-                    if c.kind == Kind::Msc {
-                        let rate = s.grafts.get(c.graft as usize).map_or(0.0, |g| g.ev_per_h);
-                        if c.phenotype == Phenotype::Proliferative {
-                            *o = rate;
-                        } else {
-                            senescent.push((r * nx + k, rate * sen_out));
-                        }
-                    }
-                }
-                senescent
-            })
-            .collect();
-        rows.into_iter().flatten().collect()
-    }
-
-    /// Doses due this step, spread over the fields.
-    fn deliver_doses(&mut self) {
-        let given = self.plan.due(self.step, &self.scenario);
-        for g in given {
-            let t = &self.scenario.treatments[g.treatment];
-            let w = SiteWeights::new(&t.delivery, &self.grid);
-            self.fields[FieldId::EvYoung].deliver(&w, g.ev_young);
-            self.fields[FieldId::EvSenescent].deliver(&w, g.ev_senescent);
-            self.fields[FieldId::CmYoung].deliver(&w, g.cm_young);
-            self.fields[FieldId::CmSenescent].deliver(&w, g.cm_senescent);
-        }
     }
 
     pub fn dt(&self) -> f64 {
@@ -263,143 +223,154 @@ impl World {
         }
     }
 
-    /// Senolytic doses due this step remove senescent tissue cells.
-    fn apply_senolytics(&mut self) {
+    /// Step 1: the events of this step, in the schedule's order.
+    fn apply_events(&mut self) {
+        let due: Vec<Event> = self.schedule.due(self.step).collect();
+        for e in due {
+            match e {
+                Event::Graft(g) => self.place_graft(g),
+                Event::Senolytic(k) => self.apply_senolytic(k),
+                Event::Dose(t) => self.give_dose(t),
+            }
+        }
+    }
+
+    /// Graft `gi`'s MSCs fill its region (each site with probability `fill`);
+    /// each is senescent with the producer culture's senescent fraction.
+    fn place_graft(&mut self, gi: usize) {
         let s = &self.scenario;
-        let end_h = s.run.days * 24.0;
-        for (k, x) in s.senolytics.iter().enumerate() {
-            let due = x
-                .schedule()
-                .times(end_h)
-                .into_iter()
-                .filter(|&t| step_of(t, s.run.dt_h) == self.step)
-                .count();
-            if due == 0 {
+        let g = &s.grafts[gi];
+        let f_sen = crate::model::product::producer_senescent_fraction(
+            &s.products[&g.product],
+            &s.secretome,
+        );
+        let mask = g.region.mask(&self.grid);
+        let now = self.now_h();
+        for (i, &m) in mask.iter().enumerate() {
+            let key = crate::model::rng::key::source_site(gi, i);
+            if !m || uniform(s.run.seed, self.step, key, Purpose::GraftPlacement) >= g.fill {
                 continue;
             }
-            let mask = x.region.mask(&self.grid);
-            for (i, (c, &m)) in self.cells.iter_mut().zip(&mask).enumerate() {
-                let key = crate::model::rng::key::source_site(k, i);
-                if m && c.kind == Kind::Tissue
-                    && c.is_senescent_like()
-                    && uniform(s.run.seed, self.step, key, Purpose::Senolytic) < x.efficacy
-                {
-                    *c = Cell::EMPTY;
-                    self.events.senolysed += 1;
-                }
+            let mut c = Cell::EMPTY;
+            c.kind = Kind::Msc;
+            c.graft = gi as u8;
+            if uniform(s.run.seed, self.step, key, Purpose::MscSenescence) < f_sen {
+                c.phenotype = Phenotype::Senescent;
+                c.origin = Origin::Primary;
+                c.onset_h = now - s.cells.sasp_maturation_h;
             }
+            self.cells[i] = c;
         }
     }
 
-    fn place_grafts(&mut self) {
+    /// Senolytic `k` removes each senescent tissue cell of its region with
+    /// probability `efficacy`.
+    fn apply_senolytic(&mut self, k: usize) {
         let s = &self.scenario;
-        for (gi, g) in s.grafts.iter().enumerate() {
-            if step_of(g.time_h, s.run.dt_h) != self.step {
-                continue;
-            }
-            let f_sen = crate::model::product::producer_senescent_fraction(
-                &s.products[&g.product],
-                &s.secretome,
-            );
-            let mask = g.region.mask(&self.grid);
-            let now = self.now_h();
-            for (i, &m) in mask.iter().enumerate() {
-                let key = crate::model::rng::key::source_site(gi, i);
-                if !m || uniform(s.run.seed, self.step, key, Purpose::GraftPlacement) >= g.fill {
-                    continue;
-                }
-                let mut c = Cell::EMPTY;
-                c.kind = Kind::Msc;
-                c.graft = gi as u8;
-                if uniform(s.run.seed, self.step, key, Purpose::MscSenescence) < f_sen {
-                    c.phenotype = Phenotype::Senescent;
-                    c.origin = Origin::Primary;
-                    c.onset_h = now - s.cells.sasp_maturation_h;
-                }
-                self.cells[i] = c;
+        let x = &s.senolytics[k];
+        let mask = x.region.mask(&self.grid);
+        for (i, (c, &m)) in self.cells.iter_mut().zip(&mask).enumerate() {
+            let key = crate::model::rng::key::source_site(k, i);
+            if m && c.kind == Kind::Tissue
+                && c.is_senescent_like()
+                && uniform(s.run.seed, self.step, key, Purpose::Senolytic) < x.efficacy
+            {
+                *c = Cell::EMPTY;
+                self.events.senolysed += 1;
             }
         }
     }
 
-    /// Damage per hour delivered by stress exposures during this step, per site.
-    fn stress_rates(&self) -> Option<Vec<f64>> {
-        let (t0, t1) = (self.now_h(), self.now_h() + self.dt());
-        let mut out: Option<Vec<f64>> = None;
-        for st in &self.scenario.stress {
-            let overlap = (t1.min(st.time_h + st.duration_h) - t0.max(st.time_h)).max(0.0);
-            if overlap <= 0.0 {
-                continue;
-            }
-            let rate = st.damage / st.duration_h * overlap / self.dt();
-            let o = out.get_or_insert_with(|| vec![0.0; self.grid.len()]);
-            for (i, m) in st.region.mask(&self.grid).into_iter().enumerate() {
-                if m {
-                    o[i] += rate;
-                }
-            }
-        }
-        out
+    /// A dose of treatment `t`, spread over the fields by its delivery.
+    fn give_dose(&mut self, t: usize) {
+        let Some(g) = self.batches.give(t, &self.scenario) else {
+            return;
+        };
+        let w = SiteWeights::new(&self.scenario.treatments[t].delivery, &self.grid);
+        self.fields[FieldId::EvYoung].deliver(&w, g.ev_young);
+        self.fields[FieldId::EvSenescent].deliver(&w, g.ev_senescent);
+        self.fields[FieldId::CmYoung].deliver(&w, g.cm_young);
+        self.fields[FieldId::CmSenescent].deliver(&w, g.cm_senescent);
     }
 
-    pub fn step(&mut self) {
-        let (dt, now, nx) = (self.dt(), self.now_h(), self.grid.nx);
-        // 1. Events.
-        self.place_grafts();
-        self.apply_senolytics();
-        self.deliver_doses();
-        // 2-3. Sources at t; SASP steady state.
-        self.solve_sasp();
-        // 4. Time-dependent fields; uptake into cargo pools. Graft sources
-        // share one buffer (the solve uses it as workspace).
-        let mut sc = std::mem::replace(&mut self.scratch, Scratch::new(0, false));
-        let senescent = sc.graft_src.as_mut().map(|src| self.graft_sources(src));
-        let (sp, cells) = (&mut self.spectral, &mut self.cells);
-        let src = sc.graft_src.as_deref_mut();
-        self.fields[FieldId::EvYoung].advance(sp, src, cells, Pool::Young, dt);
-        if let (Some(src), Some(senescent)) = (sc.graft_src.as_mut(), senescent) {
+    /// Step 4: the EV and CM fields over Δt, their uptake credited to the
+    /// cells' cargo pools. The graft sources of both EV fields share one
+    /// buffer (each solve uses it as workspace).
+    fn advance_dosed_fields(&mut self) {
+        let dt = self.dt();
+        let World {
+            scenario,
+            grid,
+            cells,
+            fields,
+            spectral,
+            scratch,
+            ..
+        } = self;
+        let mut src = scratch.graft_src.as_deref_mut();
+        let senescent = src
+            .as_deref_mut()
+            .map(|src| graft_sources(scenario, cells, grid.nx, src));
+        fields[FieldId::EvYoung].advance(spectral, src.as_deref_mut(), cells, Pool::Young, dt);
+        if let (Some(src), Some(senescent)) = (src.as_deref_mut(), senescent) {
             src.par_iter_mut().for_each(|x| *x = 0.0);
             for (i, rate) in senescent {
                 src[i] = rate;
             }
         }
-        let (sp, cells) = (&mut self.spectral, &mut self.cells);
-        let src = sc.graft_src.as_deref_mut();
-        self.fields[FieldId::EvSenescent].advance(sp, src, cells, Pool::Senescent, dt);
-        self.fields[FieldId::CmYoung].advance(sp, None, cells, Pool::None, dt);
-        self.fields[FieldId::CmSenescent].advance(sp, None, cells, Pool::None, dt);
-        let s = &self.scenario;
-        let p = &s.cells;
-        // 5. Juxtacrine: deep-senescent Moore neighbours at t.
-        let grid = self.grid;
-        let cells_ro = &self.cells;
-        sc.deep.par_iter_mut().enumerate().for_each(|(i, d)| {
-            *d = grid
-                .moore(i)
-                .filter(|&(_, j)| {
-                    cells_ro[j].kind == Kind::Tissue
-                        && cells_ro[j].phenotype == Phenotype::Senescent
-                })
-                .count() as u8;
-        });
-        let deep = &sc.deep;
-        // 6. Intracellular rules.
-        let x = self.senescent_load();
-        let t = &s.tissue;
-        // One key for the step's draws, shared by the rules and division.
-        let key = StepKey::new(s.run.seed, self.step, now, dt);
-        let ctx = Ctx::new(p, t, &s.grafts, key, t.clearance_per_h(x));
-        let stress = self.stress_rates();
-        let induction = s.wound.as_ref().map_or(0.0, |w| {
-            w.senescence_induction_per_h * (-(now + 0.5 * dt) / w.senescence_induction_tau_h).exp()
-        });
-        let wound_mask = self.wound_mask.as_deref();
-        let (sasp, cmy, cms) = (
-            &self.fields[FieldId::Sasp].c,
-            &self.fields[FieldId::CmYoung].c,
-            &self.fields[FieldId::CmSenescent].c,
+        fields[FieldId::EvSenescent].advance(spectral, src, cells, Pool::Senescent, dt);
+        fields[FieldId::CmYoung].advance(spectral, None, cells, Pool::None, dt);
+        fields[FieldId::CmSenescent].advance(spectral, None, cells, Pool::None, dt);
+    }
+
+    /// Step 5: the deep-senescent Moore neighbours of each site at t.
+    fn count_deep_neighbours(&mut self) {
+        let (grid, cells) = (self.grid, &self.cells);
+        self.scratch
+            .deep
+            .par_iter_mut()
+            .enumerate()
+            .for_each(|(i, d)| {
+                *d = grid
+                    .moore(i)
+                    .filter(|&(_, j)| {
+                        cells[j].kind == Kind::Tissue && cells[j].phenotype == Phenotype::Senescent
+                    })
+                    .count() as u8;
+            });
+    }
+
+    /// Step 6: every cell's intracellular rules, in parallel by rows.
+    fn update_cells(&mut self, key: StepKey) {
+        let load = self.senescent_load();
+        let sites = self.grid.len();
+        let exposure = self.schedule.exposure(self.now_h(), sites);
+        let World {
+            scenario: s,
+            grid,
+            cells,
+            fields,
+            scratch,
+            wound_mask,
+            events,
+            ..
+        } = self;
+        let ctx = Ctx::new(
+            &s.cells,
+            &s.tissue,
+            &s.grafts,
+            key,
+            s.tissue.clearance_per_h(load),
         );
-        let row_events: Vec<Events> = self
-            .cells
+        let (sasp, cmy, cms) = (
+            &fields[FieldId::Sasp].c,
+            &fields[FieldId::CmYoung].c,
+            &fields[FieldId::CmSenescent].c,
+        );
+        let (deep, nx) = (&scratch.deep, grid.nx);
+        let stress = exposure.stress_per_h.as_deref();
+        let wound = wound_mask.as_deref();
+        let row_events: Vec<Events> = cells
             .par_chunks_mut(nx)
             .enumerate()
             .map(|(r, row)| {
@@ -411,9 +382,9 @@ impl World {
                         cm_young: cmy[i],
                         cm_senescent: cms[i],
                         deep_neighbours: deep[i],
-                        stress_per_h: stress.as_ref().map_or(0.0, |v| v[i]),
-                        wound_induction_per_h: if wound_mask.is_some_and(|m| m[i]) {
-                            induction
+                        stress_per_h: stress.map_or(0.0, |v| v[i]),
+                        wound_induction_per_h: if wound.is_some_and(|m| m[i]) {
+                            exposure.wound_induction_per_h
                         } else {
                             0.0
                         },
@@ -424,20 +395,44 @@ impl World {
             })
             .collect();
         for e in row_events {
-            self.events += e;
+            *events += e;
         }
-        // 7. Division and migration.
+    }
+
+    /// Step 7: division into free neighbours, then migration.
+    fn divide_and_migrate(&mut self, key: &StepKey) {
+        let World {
+            scenario: s,
+            grid,
+            cells,
+            fields,
+            scratch,
+            moves,
+            ..
+        } = self;
         let sig = Signals {
-            division_factor: t.division_factor,
-            migration_factor: t.migration_factor,
-            sasp,
-            cm_young: cmy,
-            cm_senescent: cms,
+            division_factor: s.tissue.division_factor,
+            migration_factor: s.tissue.migration_factor,
+            sasp: &fields[FieldId::Sasp].c,
+            cm_young: &fields[FieldId::CmYoung].c,
+            cm_senescent: &fields[FieldId::CmSenescent].c,
         };
-        let m = divide_and_migrate(&grid, &mut self.cells, &sig, p, &key, &mut sc.division);
-        self.moves.divisions += m.divisions;
-        self.moves.migrations += m.migrations;
-        self.scratch = sc;
+        let m = divide_and_migrate(grid, cells, &sig, &s.cells, key, &mut scratch.division);
+        moves.divisions += m.divisions;
+        moves.migrations += m.migrations;
+    }
+
+    /// One step of Δt, in the order of this file's header.
+    pub fn step(&mut self) {
+        let s = &self.scenario;
+        // One key for the step's draws, shared by the rules and division.
+        let key = StepKey::new(s.run.seed, self.step, self.now_h(), s.run.dt_h);
+        self.apply_events();
+        self.solve_sasp();
+        self.advance_dosed_fields();
+        self.count_deep_neighbours();
+        self.update_cells(key);
+        self.divide_and_migrate(&key);
         self.step += 1;
         self.track_closure();
     }
@@ -460,6 +455,35 @@ impl World {
         }
         self.closure.last = (t, c);
     }
+}
+
+/// Graft EV secretion (au/h per site) of `cells`: young EVs (from
+/// proliferative MSCs) into `src`, and the senescent EVs (from senescent
+/// MSCs) returned as (site, rate) pairs in site order, so that one scan of
+/// the cells serves both EV fields.
+fn graft_sources(s: &Scenario, cells: &[Cell], nx: usize, src: &mut [f64]) -> Vec<(usize, f64)> {
+    let sen_out = s.secretome.senescent_ev_output;
+    let rows: Vec<Vec<(usize, f64)>> = src
+        .par_chunks_mut(nx)
+        .zip(cells.par_chunks(nx))
+        .enumerate()
+        .map(|(r, (out, row))| {
+            let mut senescent = Vec::new();
+            for (k, (o, c)) in out.iter_mut().zip(row).enumerate() {
+                *o = 0.0;
+                if c.kind == Kind::Msc {
+                    let rate = s.grafts.get(c.graft as usize).map_or(0.0, |g| g.ev_per_h);
+                    if c.phenotype == Phenotype::Proliferative {
+                        *o = rate;
+                    } else {
+                        senescent.push((r * nx + k, rate * sen_out));
+                    }
+                }
+            }
+            senescent
+        })
+        .collect();
+    rows.into_iter().flatten().collect()
 }
 
 /// The tissue at t = 0, before the wound is cut (MODEL.md §6.4).

@@ -413,7 +413,7 @@ fn validate_events(s: &Scenario, c: &Check) -> Result<(), ScenarioError> {
     for (i, t) in s.treatments.iter().enumerate() {
         let k = |f: &str| format!("treatments[{i}].{f}");
         known(k("product"), &t.product)?;
-        schedule(c, &format!("treatments[{i}]"), t.schedule(), end_h)?;
+        schedule(c, &format!("treatments[{i}]"), t.timing(), end_h)?;
         match &t.delivery {
             Delivery::Uniform { au_per_site } => {
                 c.nonneg(&k("delivery.au_per_site"), *au_per_site, "au per site")?
@@ -460,7 +460,7 @@ fn validate_events(s: &Scenario, c: &Check) -> Result<(), ScenarioError> {
     }
     for (i, x) in s.senolytics.iter().enumerate() {
         let prefix = format!("senolytics[{i}]");
-        schedule(c, &prefix, x.schedule(), end_h)?;
+        schedule(c, &prefix, x.timing(), end_h)?;
         c.fraction(&format!("{prefix}.efficacy"), x.efficacy)?;
         c.region(&format!("{prefix}.region"), &x.region, nx, ny)?;
     }
@@ -486,8 +486,8 @@ fn validate_events(s: &Scenario, c: &Check) -> Result<(), ScenarioError> {
 }
 
 /// A schedule: `times_h`, or `start_h` (+ `every_h`, + `count`), within the run.
-fn schedule(c: &Check, prefix: &str, sched: Schedule, end_h: f64) -> Result<(), ScenarioError> {
-    let Schedule {
+fn schedule(c: &Check, prefix: &str, sched: Timing, end_h: f64) -> Result<(), ScenarioError> {
+    let Timing {
         times_h: times,
         start_h: start,
         every_h: every,

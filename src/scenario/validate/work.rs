@@ -132,7 +132,7 @@ pub(super) fn events(s: &Scenario, c: &Check, end_h: f64) -> Result<(), Scenario
     let mut events = (s.stress.len() + s.grafts.len()) as f64;
     let mut injection_sites = 0.0;
     for (i, t) in s.treatments.iter().enumerate() {
-        let doses = firings(&t.schedule(), end_h);
+        let doses = firings(&t.timing(), end_h);
         events += doses;
         if let Delivery::Injection { radius, points, .. } = &t.delivery {
             injection_sites +=
@@ -147,7 +147,7 @@ pub(super) fn events(s: &Scenario, c: &Check, end_h: f64) -> Result<(), Scenario
         }
     }
     for x in &s.senolytics {
-        events += firings(&x.schedule(), end_h);
+        events += firings(&x.timing(), end_h);
     }
     if events > limits::EVENTS {
         let key = s
@@ -156,13 +156,13 @@ pub(super) fn events(s: &Scenario, c: &Check, end_h: f64) -> Result<(), Scenario
             .enumerate()
             .map(|(i, t)| {
                 (
-                    firings(&t.schedule(), end_h),
+                    firings(&t.timing(), end_h),
                     format!("treatments[{i}].every_h"),
                 )
             })
             .chain(s.senolytics.iter().enumerate().map(|(i, x)| {
                 (
-                    firings(&x.schedule(), end_h),
+                    firings(&x.timing(), end_h),
                     format!("senolytics[{i}].every_h"),
                 )
             }))
@@ -202,7 +202,7 @@ fn grid_value(s: &Scenario, c: &Check) -> usize {
 }
 
 /// How many times a schedule fires within `end_h` (without listing them).
-fn firings(sched: &Schedule, end_h: f64) -> f64 {
+fn firings(sched: &Timing, end_h: f64) -> f64 {
     match (sched.times_h, sched.start_h, sched.every_h) {
         (Some(t), _, _) => t.len() as f64,
         (None, Some(start), Some(every)) => {
