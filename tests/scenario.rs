@@ -4,34 +4,60 @@ mod common;
 use common::*;
 use senesim::scenario::{load, resolve};
 
-/// Every key the defaults define is documented in the reference page.
+/// The reference page's key and preset tables are generated from
+/// defaults.toml and presets.toml, so every key is documented with the unit
+/// and range validation uses. After changing a default, regenerate them:
+/// `SENESIM_BLESS=1 cargo test --test scenario reference_page`.
 #[test]
-fn every_default_key_is_documented() {
-    let defaults: toml::Table = include_str!("../src/scenario/defaults.toml")
-        .parse()
-        .unwrap();
-    let doc = std::fs::read_to_string("docs/scenario-reference.md").unwrap();
-    fn walk(prefix: &str, t: &toml::Table, out: &mut Vec<String>) {
-        for (k, v) in t {
-            let key = if prefix.is_empty() {
-                k.clone()
-            } else {
-                format!("{prefix}.{k}")
-            };
-            match v {
-                toml::Value::Table(t) => walk(&key, t, out),
-                _ => out.push(key),
-            }
-        }
+fn the_reference_page_is_generated_from_the_defaults() {
+    use senesim::scenario::reference::{entries, regenerate};
+    let path = "docs/scenario-reference.md";
+    let doc = std::fs::read_to_string(path).unwrap();
+    let fresh = regenerate(&doc).unwrap();
+    if std::env::var_os("SENESIM_BLESS").is_some() {
+        std::fs::write(path, &fresh).unwrap();
+    } else {
+        assert!(
+        doc == fresh,
+            "{path} is out of step with defaults.toml: run SENESIM_BLESS=1 cargo test --test scenario reference_page"
+        );
     }
-    let mut keys = vec![];
-    walk("", &defaults, &mut keys);
-    assert!(keys.len() > 60);
-    let missing: Vec<&String> = keys
+    let missing: Vec<&str> = entries()
         .iter()
-        .filter(|k| !doc.contains(&format!("`{k}`")))
+        .filter(|e| !fresh.contains(&format!("| `{}` |", e.key)))
+        .map(|e| e.key.as_str())
         .collect();
     assert!(missing.is_empty(), "undocumented keys: {missing:?}");
+}
+
+/// Every range the defaults give is enforced, and its message carries the
+/// key, the value and the table's unit.
+#[test]
+fn every_documented_range_is_enforced_with_its_unit() {
+    use senesim::scenario::reference::{entries, Rule};
+    let mut checked = 0;
+    for e in entries() {
+        let Some(rule) = e.rule else { continue };
+        let bad = match rule {
+            Rule::Positive | Rule::NonNegative => "-1",
+            Rule::Fraction => "1.5",
+            Rule::AtLeast(_) => "0",
+        };
+        let err = resolve(None, &[format!("{}={bad}", e.key)])
+            .err()
+            .unwrap_or_else(|| panic!("{} = {bad} was accepted", e.key))
+            .to_string();
+        assert!(
+            err.contains(&e.key) && err.contains(bad),
+            "{}: {err}",
+            e.key
+        );
+        if rule != Rule::Fraction {
+            assert!(err.contains(&format!("({})", e.unit)), "{}: {err}", e.key);
+        }
+        checked += 1;
+    }
+    assert!(checked > 60);
 }
 
 /// Every key of a scenario struct can be written (serde has no key the

@@ -8,6 +8,7 @@ pub mod division;
 pub mod field;
 pub mod fields;
 pub mod geometry;
+pub mod metrics;
 pub mod observe;
 pub mod params;
 pub mod product;

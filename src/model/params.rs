@@ -51,6 +51,9 @@ pub struct Arm {
     pub set: Vec<String>,
 }
 
+/// The `[run]` keys. Each one's meaning, unit, range and source
+/// are its comment in scenario/defaults.toml, the one source from which
+/// validation and docs/scenario-reference.md take them.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RunParams {
@@ -63,6 +66,9 @@ pub struct RunParams {
     pub seed: u64,
 }
 
+/// The `[grid]` keys. Each one's meaning, unit, range and source
+/// are its comment in scenario/defaults.toml, the one source from which
+/// validation and docs/scenario-reference.md take them.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GridParams {
@@ -86,6 +92,9 @@ pub enum CellType {
     Keratinocyte,
 }
 
+/// The `[tissue]` keys. Each one's meaning, unit, range and source
+/// are its comment in scenario/defaults.toml, the one source from which
+/// validation and docs/scenario-reference.md take them.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TissueParams {
@@ -105,6 +114,9 @@ pub struct TissueParams {
     pub migration_factor: f64,
 }
 
+/// The `[cells]` keys. Each one's meaning, unit, range and source
+/// are its comment in scenario/defaults.toml, the one source from which
+/// validation and docs/scenario-reference.md take them.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CellParams {
@@ -167,6 +179,9 @@ pub struct FieldsParams {
     pub cm_senescent: FieldParams,
 }
 
+/// The `[secretome]` keys. Each one's meaning, unit, range and source
+/// are its comment in scenario/defaults.toml, the one source from which
+/// validation and docs/scenario-reference.md take them.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SecretomeParams {

@@ -177,6 +177,14 @@ fn relax_factors(rate: f64, dt: f64) -> (f64, f64) {
     }
 }
 
+/// One cell's rules over one step, in this order (the rule numbers are
+/// MODEL.md §5's): damage accrues and is repaired (rule 1); the cell may
+/// die (rule 9), and a cell that dies does nothing else; a proliferative
+/// tissue cell may arrest (rule 2, its paracrine part through rule 4's
+/// damage); a senescent one may be cleared (rule 6), commit to deep
+/// senescence, revert (rule 5) and, reverting, transform (rule 7). Division
+/// and migration (rule 8) follow for all cells at once (division.rs); SASP
+/// secretion (rule 3) is read by the next step's solve (`sasp_secretion`).
 pub fn update_cell(cell: &mut Cell, site: usize, env: &Env, ctx: &Ctx) -> Events {
     let mut ev = Events::default();
     if cell.is_empty() {
@@ -193,7 +201,7 @@ pub fn update_cell(cell: &mut Cell, site: usize, env: &Env, ctx: &Ctx) -> Events
     cell.cargo_young *= ctx.cargo_keep;
     cell.cargo_senescent *= ctx.cargo_keep;
 
-    // 1. Damage: inputs by source, one repair rate (raised by young cargo).
+    // Damage (rule 1): inputs by source, one repair rate (raised by young cargo).
     let repair = ctx.tissue.repair_per_h + p.young_repair_per_h * hy;
     let (e, g) = relax_factors(repair, dt);
     let d = &mut cell.damage;
@@ -202,7 +210,7 @@ pub fn update_cell(cell: &mut Cell, site: usize, env: &Env, ctx: &Ctx) -> Events
     d.ev = d.ev * e + p.ev_damage_per_h * he * g;
     let damage = d.total();
 
-    // 9. Death: basal apoptosis, steeply more above a damage threshold.
+    // Death (rule 9): basal apoptosis, steeply more above a damage threshold.
     let u_death = draw(Purpose::Death);
     let dies = match cell.kind {
         Kind::Msc => {
@@ -227,7 +235,7 @@ pub fn update_cell(cell: &mut Cell, site: usize, env: &Env, ctx: &Ctx) -> Events
 
     match (cell.kind, cell.phenotype) {
         (Kind::Tissue, Phenotype::Proliferative) => {
-            // 2. Onset: damage hazard and juxtacrine induction compete.
+            // Onset (rule 2): damage hazard and juxtacrine induction compete.
             let h_dmg = onset_hazard(damage, p);
             let h_jux = p.juxtacrine_per_h * env.deep_neighbours as f64;
             let h_other = h_dmg + env.wound_induction_per_h;
@@ -248,7 +256,7 @@ pub fn update_cell(cell: &mut Cell, site: usize, env: &Env, ctx: &Ctx) -> Events
         (Kind::Tissue, _)
         | (Kind::Msc, Phenotype::Senescent)
         | (Kind::Msc, Phenotype::Arrested) => {
-            // 6. Clearance, saturating in the tissue's senescent load.
+            // Clearance (rule 6), saturating in the tissue's senescent load.
             if draw(Purpose::Clearance) < ctx.p_clear {
                 *cell = Cell::EMPTY;
                 ev.cleared += 1;
@@ -257,13 +265,13 @@ pub fn update_cell(cell: &mut Cell, site: usize, env: &Env, ctx: &Ctx) -> Events
             if cell.kind == Kind::Msc {
                 return ev;
             }
-            // 3. Commitment: arrested cells become deep senescent.
+            // Commitment: arrested cells become deep senescent (MODEL.md §3).
             if cell.phenotype == Phenotype::Arrested
                 && ctx.now_h + dt - cell.onset_h >= p.commitment_h
             {
                 cell.phenotype = Phenotype::Senescent;
             }
-            // 5. Rejuvenation by young cargo; 7. transformation risk.
+            // Rejuvenation by young cargo (rule 5); transformation risk (rule 7).
             let factor = if cell.phenotype == Phenotype::Senescent {
                 p.deep_reversion_factor
             } else {

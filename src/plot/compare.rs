@@ -165,7 +165,7 @@ pub struct Effects {
     pub effects: Vec<Effect>,
 }
 
-const VERDICT_METRIC: &str = "final_senescent_fraction";
+const VERDICT_METRIC: &str = crate::model::metrics::VERDICT;
 
 impl Effects {
     fn panel_height(&self) -> u32 {
@@ -328,14 +328,12 @@ pub fn effects_figure(report: &serde_json::Value, dir: &Path) -> Result<Effects,
     let comparisons = report["comparisons"]
         .as_array()
         .ok_or_else(|| bad(dir, "comparison.json has no comparisons".into()))?;
-    let order = [
-        "final_senescent_fraction",
-        "auc_senescent_fraction_days",
-        "mean_sasp",
-        "wound_closure_90_h",
-        "senescent_fraction_outside_treated",
-        "final_transformed",
-    ];
+    // The compared metrics, in the comparison table's order.
+    let order: Vec<&str> = crate::model::metrics::METRICS
+        .iter()
+        .filter(|m| m.compared.is_some())
+        .map(|m| m.name)
+        .collect();
     let effects: Vec<Effect> = comparisons
         .iter()
         .map(|c| Effect {

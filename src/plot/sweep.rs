@@ -10,24 +10,12 @@ use crate::study::sweep::exec::read_record;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// Axis label of a metric, with units.
+/// Axis label of a metric, with units (`model::metrics`).
 pub fn metric_label(m: &str) -> String {
-    match m {
-        "final_senescent_fraction" => {
-            "final senescent fraction (SA-β-gal+, of tissue cells)".into()
-        }
-        "final_deep_senescent_fraction" => "final deep-senescent fraction (of tissue cells)".into(),
-        "auc_senescent_fraction_days" => "senescent fraction AUC (fraction · days)".into(),
-        "mean_sasp" => "mean SASP over the run (au)".into(),
-        "final_proliferation_index" => "final proliferation index (divided in 24 h)".into(),
-        "final_transformed" => "transformed cells at the end".into(),
-        "wound_closure_50_h" => "time to 50% wound closure (h)".into(),
-        "wound_closure_90_h" => "time to 90% wound closure (h)".into(),
-        "senescent_fraction_outside_treated" => {
-            "senescent fraction outside the treated area".into()
-        }
-        "effect" => "effect on final senescent fraction (arm − control)".into(),
-        other => other.replace('_', " "),
+    match crate::model::metrics::by_name(m) {
+        Some(x) => x.label.into(),
+        None if m == "effect" => "effect on final senescent fraction (arm − control)".into(),
+        None => m.replace('_', " "),
     }
 }
 
@@ -139,7 +127,7 @@ pub fn plot_sweep(dir: &Path, o: &SweepPlotOptions) -> Result<Vec<PathBuf>, Plot
     let metric = o
         .metric
         .clone()
-        .unwrap_or_else(|| "final_senescent_fraction".into());
+        .unwrap_or_else(|| crate::model::metrics::VERDICT.into());
     let (mean, lo, hi) = if metric == "effect" {
         (
             "effect_mean".to_string(),
@@ -155,7 +143,11 @@ pub fn plot_sweep(dir: &Path, o: &SweepPlotOptions) -> Result<Vec<PathBuf>, Plot
     };
     if !rows.first().is_some_and(|r| r.contains_key(&mean)) {
         return Err(bad(format!(
-            "--metric {metric}: points.csv has no column {mean} (metrics: final_senescent_fraction, final_deep_senescent_fraction, auc_senescent_fraction_days, mean_sasp, final_proliferation_index, final_transformed, wound_closure_50_h, wound_closure_90_h, senescent_fraction_outside_treated{})",
+            "--metric {metric}: points.csv has no column {mean} (metrics: {}{})",
+            crate::model::metrics::per_point()
+                .map(|m| m.name)
+                .collect::<Vec<_>>()
+                .join(", "),
             if rec.paired { ", effect" } else { "" }
         )));
     }

@@ -2,6 +2,7 @@
 
 mod builder;
 mod load;
+pub mod reference;
 mod validate;
 
 pub use crate::model::params::*;

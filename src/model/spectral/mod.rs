@@ -51,16 +51,35 @@ use rustfft::{num_complex::Complex, Fft, FftPlanner};
 use std::sync::Arc;
 
 enum Plans {
-    Cosine {
-        x: Cosine,
-        y: Cosine,
-    },
-    Fourier {
-        r2c_x: Arc<dyn RealToComplex<f64>>,
-        c2r_x: Arc<dyn ComplexToReal<f64>>,
-        fwd_y: Arc<dyn Fft<f64>>,
-        inv_y: Arc<dyn Fft<f64>>,
-    },
+    Cosine(CosinePlan),
+    Fourier(FourierPlan),
+}
+
+/// No-flux edges: cosine transforms per axis.
+struct CosinePlan {
+    x: Cosine,
+    y: Cosine,
+}
+
+/// Periodic edges: real-to-complex rows, complex columns, and the
+/// workspace: half spectra by rows (ny × (nx/2+1)), transposed
+/// ((nx/2+1) × ny), and the source's transposed half spectrum.
+struct FourierPlan {
+    r2c_x: Arc<dyn RealToComplex<f64>>,
+    c2r_x: Arc<dyn ComplexToReal<f64>>,
+    fwd_y: Arc<dyn Fft<f64>>,
+    inv_y: Arc<dyn Fft<f64>>,
+    cb: Vec<Complex<f64>>,
+    ct: Vec<Complex<f64>>,
+    st: Vec<Complex<f64>>,
+}
+
+/// The lattice's sizes and per-axis Laplacian eigenvalues.
+struct Axes<'a> {
+    nx: usize,
+    ny: usize,
+    ex: &'a [f64],
+    ey: &'a [f64],
 }
 
 /// The transform plans and workspace for one grid. Reuse it across steps.
@@ -73,11 +92,6 @@ pub struct Spectral {
     /// Lattice Laplacian eigenvalues per axis: μ(k) = μx(kx) + μy(ky).
     ex: Vec<f64>,
     ey: Vec<f64>,
-    /// Periodic workspace: half spectra by rows (ny × (nx/2+1)), transposed
-    /// ((nx/2+1) × ny), and the source's transposed half spectrum.
-    cb: Vec<Complex<f64>>,
-    ct: Vec<Complex<f64>>,
-    st: Vec<Complex<f64>>,
 }
 
 fn lattice_eigen(n: usize, boundary: Boundary) -> Vec<f64> {
@@ -272,33 +286,163 @@ fn rows_r2c(
         );
 }
 
+impl CosinePlan {
+    /// Rows forward; then columns in bands: forward, the diagonal operator,
+    /// inverse, each band's columns in cache (DCT3∘DCT2 = N/2 per axis);
+    /// then rows back, clamping round-off in the same pass.
+    fn apply(
+        &self,
+        a: &Axes,
+        c: &mut [f64],
+        s: Option<&mut [f64]>,
+        op: &Op,
+    ) -> Option<(f64, usize)> {
+        let (nx, ny, ex, ey) = (a.nx, a.ny, a.ex, a.ey);
+        let (x, y) = (&self.x, &self.y);
+        rows_cosine(c, x, nx);
+        let mut s = s;
+        if let Some(s) = s.as_deref_mut() {
+            rows_cosine(s, x, nx);
+        }
+        let norm = 4.0 / (nx as f64 * ny as f64);
+        let has_s = s.is_some();
+        let cb = column_bands(c, nx);
+        let sb = match s {
+            Some(s) => column_bands(s, nx),
+            None => (0..cb.len()).map(|_| Vec::new()).collect(),
+        };
+        cb.into_par_iter().zip(sb).enumerate().for_each_init(
+            || y.work(),
+            |w, (band, (mut cp, sp))| {
+                BAND_BUFFERS.with_borrow_mut(|buf| {
+                    // Columns ny + 8 apart: a power-of-two stride
+                    // would map a row's 16 values to one cache set.
+                    let ld = ny + 8;
+                    buf.resize(2 * BAND * ld, 0.0);
+                    let (cbuf, sbuf) = buf.split_at_mut(BAND * ld);
+                    gather(&cp, cbuf, ld, y);
+                    if has_s {
+                        gather(&sp, sbuf, ld, y);
+                    }
+                    for k in 0..cp[0].len() {
+                        let kx = band * BAND + k;
+                        let exk = ex[kx];
+                        let col = &mut cbuf[k * ld..k * ld + ny];
+                        let scol = has_s.then(|| &mut sbuf[k * ld..k * ld + ny]);
+                        y.filter_slotted(col, scol, w, |ky, c, s| {
+                            op.coefficient(kx, ky, exk + ey[ky], norm, c, s)
+                        });
+                    }
+                    scatter(cbuf, &mut cp, ld, y);
+                })
+            },
+        );
+        // The last pass also clamps round-off (no extra sweep).
+        let summary = c
+            .par_chunks_mut(nx)
+            .enumerate()
+            .map_init(
+                || x.work(),
+                |w, (r, row)| {
+                    x.dct3(row, w);
+                    clamp_row(row, r * nx)
+                },
+            )
+            .reduce(|| CLAMP_NONE, clamp_pick);
+        defect_of(summary)
+    }
+}
+
+impl FourierPlan {
+    /// Rows to half spectra, transpose, columns; the diagonal operator; and
+    /// back, clamping round-off in the last pass.
+    fn apply(
+        &mut self,
+        a: &Axes,
+        c: &mut [f64],
+        s: Option<&mut [f64]>,
+        op: &Op,
+    ) -> Option<(f64, usize)> {
+        let (nx, ny, ex, ey) = (a.nx, a.ny, a.ex, a.ey);
+        let half = nx / 2 + 1;
+        rows_r2c(c, &mut self.cb, nx, &self.r2c_x);
+        transpose(&self.cb, &mut self.ct, ny, half);
+        rows_fft(&mut self.ct, ny, &self.fwd_y);
+        let has_s = s.is_some();
+        if let Some(s) = s {
+            self.st.resize(half * ny, Complex::new(0.0, 0.0));
+            rows_r2c(s, &mut self.cb, nx, &self.r2c_x);
+            transpose(&self.cb, &mut self.st, ny, half);
+            rows_fft(&mut self.st, ny, &self.fwd_y);
+        }
+        let norm = 1.0 / (nx as f64 * ny as f64);
+        let st: &[Complex<f64>] = &self.st;
+        self.ct
+            .par_chunks_mut(ny)
+            .enumerate()
+            .for_each(|(kx, row)| {
+                for (ky, cc) in row.iter_mut().enumerate() {
+                    let mu = ex[kx] + ey[ky];
+                    let fc = op.on_c(kx, ky, mu);
+                    *cc = if has_s {
+                        (*cc * fc + st[kx * ny + ky] * op.on_s(fc, mu)) * norm
+                    } else {
+                        (*cc * fc + Complex::new(0.0, 0.0)) * norm
+                    };
+                }
+            });
+        rows_fft(&mut self.ct, ny, &self.inv_y);
+        transpose(&self.ct, &mut self.cb, half, ny);
+        let c2r_x = &self.c2r_x;
+        let summary = c
+            .par_chunks_mut(nx)
+            .zip(self.cb.par_chunks_mut(half))
+            .enumerate()
+            .map_init(
+                || c2r_x.make_scratch_vec(),
+                |scr, (r, (out, spec))| {
+                    // The edge terms are real in exact arithmetic.
+                    spec[0].im = 0.0;
+                    if nx % 2 == 0 {
+                        spec[half - 1].im = 0.0;
+                    }
+                    c2r_x
+                        .process_with_scratch(spec, out, scr)
+                        .expect("buffers are sized by the plan");
+                    clamp_row(out, r * nx)
+                },
+            )
+            .reduce(|| CLAMP_NONE, clamp_pick);
+        defect_of(summary)
+    }
+}
+
 impl Spectral {
     pub fn new(grid: Grid) -> Self {
         let (nx, ny) = (grid.nx, grid.ny);
         let plans = match grid.boundary {
             Boundary::NoFlux => {
                 let mut p = RealFftPlanner::new();
-                Plans::Cosine {
+                Plans::Cosine(CosinePlan {
                     x: Cosine::new(nx, &mut p),
                     y: Cosine::new(ny, &mut p),
-                }
+                })
             }
             Boundary::Periodic => {
                 let mut r = RealFftPlanner::new();
                 let mut p = FftPlanner::new();
-                Plans::Fourier {
+                let half = (nx / 2 + 1) * ny;
+                let zc = Complex::new(0.0, 0.0);
+                Plans::Fourier(FourierPlan {
                     r2c_x: r.plan_fft_forward(nx),
                     c2r_x: r.plan_fft_inverse(nx),
                     fwd_y: p.plan_fft_forward(ny),
                     inv_y: p.plan_fft_inverse(ny),
-                }
+                    cb: vec![zc; half],
+                    ct: vec![zc; half],
+                    st: Vec::new(),
+                })
             }
-        };
-        let zc = Complex::new(0.0, 0.0);
-        let half = (nx / 2 + 1) * ny;
-        let nc = match plans {
-            Plans::Cosine { .. } => 0,
-            Plans::Fourier { .. } => half,
         };
         Spectral {
             defect: None,
@@ -306,9 +450,6 @@ impl Spectral {
             plans,
             ex: lattice_eigen(nx, grid.boundary),
             ey: lattice_eigen(ny, grid.boundary),
-            cb: vec![zc; nc],
-            ct: vec![zc; nc],
-            st: Vec::new(),
         }
     }
 
@@ -316,124 +457,18 @@ impl Spectral {
     /// into `c`, round-off negatives clamped; returns the defect, if any
     /// (`defect_of`). `s` (None = zero) is overwritten.
     fn apply(&mut self, c: &mut [f64], s: Option<&mut [f64]>, op: &Op) -> Option<(f64, usize)> {
-        let (nx, ny) = (self.grid.nx, self.grid.ny);
-        assert_eq!(c.len(), nx * ny);
-        let (ex, ey) = (&self.ex, &self.ey);
-        match &self.plans {
-            Plans::Cosine { x, y } => {
-                rows_cosine(c, x, nx);
-                let mut s = s;
-                if let Some(s) = s.as_deref_mut() {
-                    rows_cosine(s, x, nx);
-                }
-                // Columns in bands: forward, the diagonal operator, inverse,
-                // each band's columns in cache (DCT3∘DCT2 = N/2 per axis).
-                let norm = 4.0 / (nx as f64 * ny as f64);
-                let has_s = s.is_some();
-                let cb = column_bands(c, nx);
-                let sb = match s {
-                    Some(s) => column_bands(s, nx),
-                    None => (0..cb.len()).map(|_| Vec::new()).collect(),
-                };
-                cb.into_par_iter().zip(sb).enumerate().for_each_init(
-                    || y.work(),
-                    |w, (band, (mut cp, sp))| {
-                        BAND_BUFFERS.with_borrow_mut(|buf| {
-                            // Columns ny + 8 apart: a power-of-two stride
-                            // would map a row's 16 values to one cache set.
-                            let ld = ny + 8;
-                            buf.resize(2 * BAND * ld, 0.0);
-                            let (cbuf, sbuf) = buf.split_at_mut(BAND * ld);
-                            gather(&cp, cbuf, ld, y);
-                            if has_s {
-                                gather(&sp, sbuf, ld, y);
-                            }
-                            for k in 0..cp[0].len() {
-                                let kx = band * BAND + k;
-                                let exk = ex[kx];
-                                let col = &mut cbuf[k * ld..k * ld + ny];
-                                let scol = has_s.then(|| &mut sbuf[k * ld..k * ld + ny]);
-                                y.filter_slotted(col, scol, w, |ky, c, s| {
-                                    op.coefficient(kx, ky, exk + ey[ky], norm, c, s)
-                                });
-                            }
-                            scatter(cbuf, &mut cp, ld, y);
-                        })
-                    },
-                );
-                // The last pass also clamps round-off (no extra sweep).
-                let summary = c
-                    .par_chunks_mut(nx)
-                    .enumerate()
-                    .map_init(
-                        || x.work(),
-                        |w, (r, row)| {
-                            x.dct3(row, w);
-                            clamp_row(row, r * nx)
-                        },
-                    )
-                    .reduce(|| CLAMP_NONE, clamp_pick);
-                defect_of(summary)
-            }
-            Plans::Fourier {
-                r2c_x,
-                c2r_x,
-                fwd_y,
-                inv_y,
-            } => {
-                let half = nx / 2 + 1;
-                rows_r2c(c, &mut self.cb, nx, r2c_x);
-                transpose(&self.cb, &mut self.ct, ny, half);
-                rows_fft(&mut self.ct, ny, fwd_y);
-                let has_s = s.is_some();
-                if let Some(s) = s {
-                    self.st.resize(half * ny, Complex::new(0.0, 0.0));
-                    rows_r2c(s, &mut self.cb, nx, r2c_x);
-                    transpose(&self.cb, &mut self.st, ny, half);
-                    rows_fft(&mut self.st, ny, fwd_y);
-                }
-                let norm = 1.0 / (nx as f64 * ny as f64);
-                let st: &[Complex<f64>] = &self.st;
-                self.ct
-                    .par_chunks_mut(ny)
-                    .enumerate()
-                    .for_each(|(kx, row)| {
-                        for (ky, cc) in row.iter_mut().enumerate() {
-                            let mu = ex[kx] + ey[ky];
-                            let fc = op.on_c(kx, ky, mu);
-                            *cc = if has_s {
-                                (*cc * fc + st[kx * ny + ky] * op.on_s(fc, mu)) * norm
-                            } else {
-                                (*cc * fc + Complex::new(0.0, 0.0)) * norm
-                            };
-                        }
-                    });
-                rows_fft(&mut self.ct, ny, inv_y);
-                transpose(&self.ct, &mut self.cb, half, ny);
-                let summary = c
-                    .par_chunks_mut(nx)
-                    .zip(self.cb.par_chunks_mut(half))
-                    .enumerate()
-                    .map_init(
-                        || c2r_x.make_scratch_vec(),
-                        |scr, (r, (out, spec))| {
-                            // The edge terms are real in exact arithmetic.
-                            spec[0].im = 0.0;
-                            if nx % 2 == 0 {
-                                spec[half - 1].im = 0.0;
-                            }
-                            c2r_x
-                                .process_with_scratch(spec, out, scr)
-                                .expect("buffers are sized by the plan");
-                            clamp_row(out, r * nx)
-                        },
-                    )
-                    .reduce(|| CLAMP_NONE, clamp_pick);
-                defect_of(summary)
-            }
+        let axes = Axes {
+            nx: self.grid.nx,
+            ny: self.grid.ny,
+            ex: &self.ex,
+            ey: &self.ey,
+        };
+        assert_eq!(c.len(), axes.nx * axes.ny);
+        match &mut self.plans {
+            Plans::Cosine(p) => p.apply(&axes, c, s, op),
+            Plans::Fourier(p) => p.apply(&axes, c, s, op),
         }
     }
-
     /// Steady state of D∇²c − λc + s = 0: `c` holds s on entry and the
     /// solution on return. Needs λ > 0.
     pub fn steady(&mut self, c: &mut [f64], diffusion: f64, lambda: f64) {

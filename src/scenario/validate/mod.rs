@@ -67,6 +67,29 @@ impl Check<'_> {
             ))
         }
     }
+    /// Every key of defaults.toml obeys the range its comment gives
+    /// (`reference`), checked in that file's order.
+    fn ranges(&self, s: &Scenario) -> Result<(), ScenarioError> {
+        use super::reference::{entries, number_at, Rule};
+        let root = toml::Value::try_from(s)
+            .map_err(|e| self.fail("(scenario)", "?", format!("does not serialise: {e}")))?;
+        for e in entries() {
+            let (Some(rule), Some(v)) = (e.rule, number_at(&root, &e.key)) else {
+                continue;
+            };
+            match rule {
+                Rule::Positive => self.positive(&e.key, v, &e.unit)?,
+                Rule::NonNegative => self.nonneg(&e.key, v, &e.unit)?,
+                Rule::Fraction => self.fraction(&e.key, v)?,
+                // Counts (grid sizes): their upper limits are the work's (`work`).
+                Rule::AtLeast(_) if rule.holds(v) => {}
+                Rule::AtLeast(n) => {
+                    return Err(self.fail(&e.key, show(v), format!("must be ≥ {n} ({})", e.unit)))
+                }
+            }
+        }
+        Ok(())
+    }
     fn fraction(&self, key: &str, v: f64) -> Result<(), ScenarioError> {
         if (0.0..=1.0).contains(&v) {
             Ok(())
@@ -125,9 +148,9 @@ pub fn validate(s: &Scenario, origins: &Origins) -> Result<(), ScenarioError> {
 
 fn validate_with_memory(s: &Scenario, origins: &Origins, memory: u64) -> Result<(), ScenarioError> {
     let c = Check { origins };
+    // Every key's range, from defaults.toml (`reference`).
+    c.ranges(s)?;
     // Run and time.
-    c.positive("run.days", s.run.days, "days")?;
-    c.positive("run.dt_h", s.run.dt_h, "h")?;
     if s.run.dt_h > 24.0 {
         return Err(c.fail(
             "run.dt_h",
@@ -152,12 +175,6 @@ fn validate_with_memory(s: &Scenario, origins: &Origins, memory: u64) -> Result<
         c.multiple_of_dt("run.snapshot_every_h", s.run.snapshot_every_h, s.run.dt_h)?;
     }
     // Grid and memory.
-    for (k, v) in [("grid.nx", s.grid.nx), ("grid.ny", s.grid.ny)] {
-        if v < 4 {
-            return Err(c.fail(k, v, "must be ≥ 4 sites"));
-        }
-    }
-    c.positive("grid.site_um", s.grid.site_um, "µm")?;
     work::grid(s, &c, memory, steps)?;
     for (k, v, allow_newline) in [
         ("name", &s.name, false),
@@ -174,137 +191,8 @@ fn validate_with_memory(s: &Scenario, origins: &Origins, memory: u64) -> Result<
             ));
         }
     }
-    // Tissue.
-    let t = &s.tissue;
-    c.fraction("tissue.density", t.density)?;
-    c.fraction(
-        "tissue.initial_senescent_fraction",
-        t.initial_senescent_fraction,
-    )?;
-    c.nonneg("tissue.basal_damage_per_h", t.basal_damage_per_h, "1/h")?;
-    c.nonneg("tissue.repair_per_h", t.repair_per_h, "1/h")?;
-    c.nonneg(
-        "tissue.clearance_beta_per_day",
-        t.clearance_beta_per_day,
-        "1/day",
-    )?;
-    c.positive(
-        "tissue.clearance_kappa",
-        t.clearance_kappa,
-        "senescent fraction",
-    )?;
-    c.nonneg(
-        "tissue.initial_divisions_mean",
-        t.initial_divisions_mean,
-        "doublings",
-    )?;
-    c.nonneg(
-        "tissue.initial_divisions_sd",
-        t.initial_divisions_sd,
-        "doublings",
-    )?;
-    c.nonneg("tissue.division_factor", t.division_factor, "dimensionless")?;
-    c.nonneg(
-        "tissue.migration_factor",
-        t.migration_factor,
-        "dimensionless",
-    )?;
-    // Cells.
-    let p = &s.cells;
-    for (k, v, unit) in [
-        (
-            "replicative_limit_mean",
-            p.replicative_limit_mean,
-            "doublings",
-        ),
-        ("onset_half_damage", p.onset_half_damage, "damage units"),
-        ("onset_hill", p.onset_hill, "dimensionless"),
-        ("commitment_h", p.commitment_h, "h"),
-        ("sasp_maturation_h", p.sasp_maturation_h, "h"),
-        ("sasp_half_saturation", p.sasp_half_saturation, "au"),
-        ("sasp_damage_hill", p.sasp_damage_hill, "dimensionless"),
-        ("ev_half_saturation", p.ev_half_saturation, "au"),
-        ("young_half_saturation", p.young_half_saturation, "au"),
-        (
-            "sasp_division_half_saturation",
-            p.sasp_division_half_saturation,
-            "au",
-        ),
-    ] {
-        c.positive(&format!("cells.{k}"), v, unit)?;
-    }
-    for (k, v, unit) in [
-        ("replicative_limit_sd", p.replicative_limit_sd, "doublings"),
-        ("onset_max_per_h", p.onset_max_per_h, "1/h"),
-        ("juxtacrine_per_h", p.juxtacrine_per_h, "1/h"),
-        ("sasp_secretion_per_h", p.sasp_secretion_per_h, "au/h"),
-        ("sasp_damage_per_h", p.sasp_damage_per_h, "1/h"),
-        ("ev_damage_per_h", p.ev_damage_per_h, "1/h"),
-        ("cargo_degradation_per_h", p.cargo_degradation_per_h, "1/h"),
-        ("young_repair_per_h", p.young_repair_per_h, "1/h"),
-        ("cm_young_weight", p.cm_young_weight, "dimensionless"),
-        ("reversion_max_per_h", p.reversion_max_per_h, "1/h"),
-        (
-            "transform_damage_threshold",
-            p.transform_damage_threshold,
-            "damage units",
-        ),
-        (
-            "transformed_division_factor",
-            p.transformed_division_factor,
-            "dimensionless",
-        ),
-        (
-            "transformed_ev_stimulation",
-            p.transformed_ev_stimulation,
-            "dimensionless",
-        ),
-        ("division_per_h", p.division_per_h, "1/h"),
-        (
-            "young_division_boost",
-            p.young_division_boost,
-            "dimensionless",
-        ),
-        (
-            "sasp_division_boost",
-            p.sasp_division_boost,
-            "dimensionless",
-        ),
-        ("migration_per_h", p.migration_per_h, "1/h"),
-        ("apoptosis_per_h", p.apoptosis_per_h, "1/h"),
-        (
-            "damage_death_threshold",
-            p.damage_death_threshold,
-            "damage units",
-        ),
-        ("damage_death_per_h", p.damage_death_per_h, "1/h"),
-    ] {
-        c.nonneg(&format!("cells.{k}"), v, unit)?;
-    }
-    for (k, v) in [
-        ("secondary_sasp_factor", p.secondary_sasp_factor),
-        ("deep_reversion_factor", p.deep_reversion_factor),
-        (
-            "senescent_cargo_division_block",
-            p.senescent_cargo_division_block,
-        ),
-        ("reversion_damage_factor", p.reversion_damage_factor),
-        ("transform_probability", p.transform_probability),
-    ] {
-        c.fraction(&format!("cells.{k}"), v)?;
-    }
     // Fields.
     let f = &s.fields;
-    for id in crate::model::fields::FieldId::ALL {
-        let (name, fp) = (id.name(), f.of(id));
-        c.positive(
-            &format!("fields.{name}.diffusion"),
-            fp.diffusion,
-            "sites²/h",
-        )?;
-        c.nonneg(&format!("fields.{name}.decay"), fp.decay, "1/h")?;
-        c.nonneg(&format!("fields.{name}.uptake"), fp.uptake, "1/h")?;
-    }
     if f.sasp.decay + f.sasp.uptake <= 0.0 {
         return Err(c.fail(
             "fields.sasp.decay",
@@ -312,19 +200,6 @@ fn validate_with_memory(s: &Scenario, origins: &Origins, memory: u64) -> Result<
             "decay + uptake of sasp must be > 0: its steady state does not exist otherwise",
         ));
     }
-    // Secretome model.
-    let m = &s.secretome;
-    c.nonneg("secretome.age_onset_years", m.age_onset_years, "years")?;
-    c.nonneg("secretome.age_coefficient", m.age_coefficient, "1/year²")?;
-    c.nonneg("secretome.passage_scale", m.passage_scale, "dimensionless")?;
-    c.positive("secretome.passage_tau", m.passage_tau, "passages")?;
-    c.nonneg("secretome.cryo_per_cycle", m.cryo_per_cycle, "per cycle")?;
-    c.nonneg(
-        "secretome.senescent_ev_output",
-        m.senescent_ev_output,
-        "dimensionless",
-    )?;
-    c.fraction("secretome.cm_vesicular_fraction", m.cm_vesicular_fraction)?;
     validate_events(s, &c)
 }
 

@@ -39,8 +39,13 @@ use std::time::Instant;
 /// Smallest paired difference in final senescent fraction called an effect.
 pub const MARGIN: f64 = 0.005;
 
-pub const RULE: &str = "verdict on the paired difference (arm − control) in final senescent fraction: \
-rejuvenation if its whole 95% CI lies below −0.005, senescent_drift if above +0.005, neutral otherwise";
+/// The verdict rule, as reports state it.
+pub fn rule() -> String {
+    format!(
+        "verdict on the paired difference (arm − control) in final senescent fraction: \
+         rejuvenation if its whole 95% CI lies below −{MARGIN}, senescent_drift if above +{MARGIN}, neutral otherwise"
+    )
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -119,28 +124,6 @@ pub fn replicate_seed(base: u64, r: u64) -> u64 {
     hash(base, r, 0, Purpose::Replicate)
 }
 
-/// The metrics compared, as (name, value); wound closure only with a wound,
-/// spread outside the treated area only with local treatment.
-fn metrics(s: &Summary, scenario: &Scenario) -> Vec<(&'static str, f64)> {
-    let mut m = vec![
-        ("final_senescent_fraction", s.final_senescent_fraction),
-        ("auc_senescent_fraction_days", s.auc_senescent_fraction_days),
-        ("mean_sasp", s.mean_sasp),
-        ("final_transformed", s.final_transformed as f64),
-    ];
-    if scenario.wound.is_some() {
-        // A wound not 90% closed by the end counts as closing at the end (censored).
-        m.push((
-            "wound_closure_90_h",
-            s.censored_h(s.wound_closure_90_h).unwrap_or(s.final_time_h),
-        ));
-    }
-    if let Some(x) = s.senescent_fraction_outside_treated {
-        m.push(("senescent_fraction_outside_treated", x));
-    }
-    m
-}
-
 #[derive(Serialize)]
 pub struct RunRecord {
     pub arm: String,
@@ -178,7 +161,7 @@ pub struct Report {
     pub seeds: Vec<u64>,
     pub threads: usize,
     pub wall_time_s: f64,
-    pub rule: &'static str,
+    pub rule: String,
     pub arms: Vec<BTreeMap<&'static str, String>>,
     pub comparisons: Vec<Comparison>,
     pub runs: Vec<RunRecord>,
@@ -321,7 +304,7 @@ fn compute(
     let values = |a: usize| -> BTreeMap<&'static str, Vec<f64>> {
         let mut m: BTreeMap<&'static str, Vec<f64>> = BTreeMap::new();
         for s in per_arm[a] {
-            for (k, v) in metrics(s, &arms[a].scenario) {
+            for (k, v) in crate::model::metrics::compared(s) {
                 m.entry(k).or_default().push(v);
             }
         }
@@ -349,7 +332,7 @@ fn compute(
             Comparison {
                 arm: arms[a].name.clone(),
                 against: arms[b].name.clone(),
-                verdict: verdict(&metrics["final_senescent_fraction"]),
+                verdict: verdict(&metrics[crate::model::metrics::VERDICT]),
                 wound_not_closed: loaded
                     .scenario
                     .wound
@@ -366,7 +349,7 @@ fn compute(
             arm: arms[a].name.clone(),
             replicate: r,
             seed: seeds[r as usize],
-            metrics: metrics(s, &arms[a].scenario).into_iter().collect(),
+            metrics: crate::model::metrics::compared(s).into_iter().collect(),
             wound_closed_90: arms[a]
                 .scenario
                 .wound
@@ -384,7 +367,7 @@ fn compute(
         seeds,
         threads: opts.threads,
         wall_time_s: started.elapsed().as_secs_f64(),
-        rule: RULE,
+        rule: rule(),
         arms: arms
             .iter()
             .map(|a| {
@@ -418,21 +401,6 @@ impl From<OutputError> for CompareFailure {
     }
 }
 
-const LABELS: [(&str, &str); 6] = [
-    ("final_senescent_fraction", "final senescent fraction"),
-    (
-        "auc_senescent_fraction_days",
-        "senescent fraction AUC (·days)",
-    ),
-    ("mean_sasp", "mean SASP (au)"),
-    ("wound_closure_90_h", "90% wound closure (h)"),
-    ("final_transformed", "transformed cells"),
-    (
-        "senescent_fraction_outside_treated",
-        "senescent outside treated area",
-    ),
-];
-
 /// The printed table: one block per comparison.
 pub fn table(r: &Report) -> String {
     let mut out = format!(
@@ -449,8 +417,11 @@ pub fn table(r: &Report) -> String {
             c.arm,
             w = 34usize.saturating_sub(c.arm.len() + c.against.len() + 4)
         ));
-        for (key, label) in LABELS {
-            if let Some(p) = c.metrics.get(key) {
+        for m in &crate::model::metrics::METRICS {
+            let (Some(label), Some(p)) = (m.compared, c.metrics.get(m.name)) else {
+                continue;
+            };
+            {
                 out.push_str(&format!(
                     "  {label:<32}{:>12.4}{:>12.4}   {:+.4} [{:+.4}, {:+.4}]\n",
                     p.control_mean, p.arm_mean, p.diff_mean, p.ci_low, p.ci_high

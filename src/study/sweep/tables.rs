@@ -15,92 +15,9 @@ use crate::study::stats::{ci_half_width, mean_sd, paired};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
-/// Columns of results.csv after the run's identity and the varied keys.
-pub const RESULT_METRICS: [&str; 24] = [
-    "final_senescent_fraction",
-    "final_deep_senescent_fraction",
-    "auc_senescent_fraction_days",
-    "mean_sasp",
-    "final_proliferation_index",
-    "final_transformed",
-    "max_transformed",
-    "wound_closure_50_h",
-    "wound_closure_90_h",
-    "final_wound_closure",
-    "senescent_fraction_outside_treated",
-    "onsets",
-    "reversions",
-    "transformations",
-    "cleared",
-    "deaths",
-    "senolysed",
-    "divisions",
-    "migrations",
-    "batches_tested",
-    "batches_rejected",
-    "doses_skipped",
-    "ev_delivered",
-    "ev_taken_up",
-];
-
-fn result_values(s: &Summary) -> [Option<f64>; 24] {
-    let c = |x: u64| Some(x as f64);
-    [
-        Some(s.final_senescent_fraction),
-        Some(s.final_deep_senescent_fraction),
-        Some(s.auc_senescent_fraction_days),
-        Some(s.mean_sasp),
-        Some(s.final_proliferation_index),
-        c(s.final_transformed),
-        c(s.max_transformed),
-        s.wound_closure_50_h,
-        s.wound_closure_90_h,
-        s.final_wound_closure,
-        s.senescent_fraction_outside_treated,
-        c(s.onsets),
-        c(s.reversions),
-        c(s.transformations),
-        c(s.cleared),
-        c(s.deaths),
-        c(s.senolysed),
-        c(s.divisions),
-        c(s.migrations),
-        c(s.batches.tested),
-        c(s.batches.rejected),
-        c(s.doses_skipped),
-        Some(s.ev_delivered),
-        Some(s.ev_taken_up),
-    ]
-}
-
-/// Metrics summarised per point: the outcomes. A wound not closed by the end
-/// counts as closing at the end (censored), as in `compare`.
-pub const POINT_METRICS: [&str; 9] = [
-    "final_senescent_fraction",
-    "final_deep_senescent_fraction",
-    "auc_senescent_fraction_days",
-    "mean_sasp",
-    "final_proliferation_index",
-    "final_transformed",
-    "wound_closure_50_h",
-    "wound_closure_90_h",
-    "senescent_fraction_outside_treated",
-];
-
-fn point_values(s: &Summary) -> [Option<f64>; 9] {
-    let censored = |t: Option<f64>| s.censored_h(t);
-    [
-        Some(s.final_senescent_fraction),
-        Some(s.final_deep_senescent_fraction),
-        Some(s.auc_senescent_fraction_days),
-        Some(s.mean_sasp),
-        Some(s.final_proliferation_index),
-        Some(s.final_transformed as f64),
-        censored(s.wound_closure_50_h),
-        censored(s.wound_closure_90_h),
-        s.senescent_fraction_outside_treated,
-    ]
-}
+// The columns: every metric in results.csv, the per-point ones in
+// points.csv (model::metrics; closure times censored there, as in compare).
+use crate::model::metrics::{per_point, METRICS, VERDICT};
 
 fn num(x: Option<f64>) -> String {
     x.filter(|v| v.is_finite())
@@ -171,7 +88,7 @@ pub fn write_tables(rec: &SweepRecord, dirs: &[PathBuf], out: &Path) -> Result<(
         .map(String::from)
         .to_vec();
     header.extend(rec.keys.iter().cloned());
-    header.extend(RESULT_METRICS.iter().map(|m| m.to_string()));
+    header.extend(METRICS.iter().map(|m| m.name.to_string()));
     let rows = jobs
         .iter()
         .zip(&summaries)
@@ -184,7 +101,7 @@ pub fn write_tables(rec: &SweepRecord, dirs: &[PathBuf], out: &Path) -> Result<(
                 j.seed.to_string(),
             ];
             r.extend(values[j.point].iter().cloned());
-            r.extend(result_values(s).into_iter().map(num));
+            r.extend(METRICS.iter().map(|m| num(m.value(s))));
             r
         })
         .collect();
@@ -196,9 +113,9 @@ pub fn write_tables(rec: &SweepRecord, dirs: &[PathBuf], out: &Path) -> Result<(
     let mut header: Vec<String> = ["point", "arm"].map(String::from).to_vec();
     header.extend(rec.keys.iter().cloned());
     header.push("n".into());
-    for m in POINT_METRICS {
+    for m in per_point() {
         for stat in ["mean", "sd", "ci_low", "ci_high"] {
-            header.push(format!("{m}_{stat}"));
+            header.push(format!("{}_{stat}", m.name));
         }
     }
     header.push("wound_not_closed_90".into());
@@ -219,9 +136,8 @@ pub fn write_tables(rec: &SweepRecord, dirs: &[PathBuf], out: &Path) -> Result<(
             let mut row = vec![point.point.to_string(), arm.clone()];
             row.extend(values[p].iter().cloned());
             row.push(n.to_string());
-            let per_run: Vec<[Option<f64>; 9]> = runs.iter().map(|s| point_values(s)).collect();
-            for m in 0..POINT_METRICS.len() {
-                let x: Vec<f64> = per_run.iter().filter_map(|v| v[m]).collect();
+            for m in per_point() {
+                let x: Vec<f64> = runs.iter().filter_map(|s| m.outcome(s)).collect();
                 if x.is_empty() {
                     row.extend([String::new(), String::new(), String::new(), String::new()]);
                     continue;
@@ -243,8 +159,11 @@ pub fn write_tables(rec: &SweepRecord, dirs: &[PathBuf], out: &Path) -> Result<(
                 if a == 0 {
                     row.extend([String::new(), String::new(), String::new(), String::new()]);
                 } else {
+                    let verdict_metric = crate::model::metrics::by_name(VERDICT);
                     let f = |v: Vec<&Summary>| -> Vec<f64> {
-                        v.iter().map(|s| s.final_senescent_fraction).collect()
+                        v.iter()
+                            .filter_map(|s| verdict_metric.and_then(|m| m.value(s)))
+                            .collect()
                     };
                     let d = paired(&f(of(0)), &f(runs));
                     let v = serde_json::to_value(verdict(&d))
