@@ -122,7 +122,7 @@ fn extends_merges_tables_and_replaces_arrays_and_presets_apply_under_the_file() 
         s.tissue.initial_senescent_fraction, 0.015,
         "young preset from the base applies"
     );
-    assert_eq!(s.cells.commitment_h, 90.0, "--set beats the base");
+    assert_eq!(s.cell_rules.commitment_h, 90.0, "--set beats the base");
 }
 
 #[test]
@@ -131,5 +131,5 @@ fn cell_type_preset_sets_motility() {
         .unwrap()
         .scenario;
     let f = resolve(None, &[]).unwrap().scenario;
-    assert!(k.cells.migration_per_h > f.cells.migration_per_h);
+    assert!(k.cell_rules.migration_per_h > f.cell_rules.migration_per_h);
 }

@@ -217,7 +217,7 @@ mod tests {
     use crate::scenario::load;
 
     fn setup(nx: usize, ny: usize) -> (Grid, Vec<Cell>, CellParams) {
-        let p = load(None, &[]).unwrap().scenario.cells;
+        let p = load(None, &[]).unwrap().scenario.cell_rules;
         (
             Grid::new(nx, ny, Boundary::NoFlux),
             vec![Cell::EMPTY; nx * ny],

@@ -113,7 +113,7 @@ impl Tally {
 
 pub fn observe(w: &World) -> Row {
     let now = w.now_h();
-    let mat = w.scenario.cells.sasp_maturation_h;
+    let mat = w.scenario.cell_rules.sasp_maturation_h;
     // Per-row tallies combined in row order: the same at any thread count.
     let tallies: Vec<Tally> = w
         .cells

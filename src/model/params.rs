@@ -19,7 +19,8 @@ pub struct Scenario {
     pub run: RunParams,
     pub grid: GridParams,
     pub tissue: TissueParams,
-    pub cells: CellParams,
+    #[serde(rename = "cells")]
+    pub cell_rules: CellParams,
     pub fields: FieldsParams,
     pub secretome: SecretomeParams,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -37,7 +37,7 @@ pub struct Env {
 
 /// What is the same for every site this step.
 pub struct Ctx<'a> {
-    pub cells: &'a CellParams,
+    pub cell_rules: &'a CellParams,
     pub tissue: &'a TissueParams,
     pub grafts: &'a [Graft],
     /// The keyed draws of this step (seed, step).
@@ -55,7 +55,7 @@ pub struct Ctx<'a> {
 
 impl<'a> Ctx<'a> {
     pub fn new(
-        cells: &'a CellParams,
+        cell_rules: &'a CellParams,
         tissue: &'a TissueParams,
         grafts: &'a [Graft],
         key: StepKey,
@@ -63,7 +63,7 @@ impl<'a> Ctx<'a> {
     ) -> Ctx<'a> {
         let (now_h, dt) = (key.now_h, key.dt);
         Ctx {
-            cells,
+            cell_rules,
             tissue,
             grafts,
             stream: key.stream,
@@ -71,8 +71,8 @@ impl<'a> Ctx<'a> {
             dt,
             clearance_per_h,
             p_clear: hazard_prob(clearance_per_h, dt),
-            p_apoptosis: hazard_prob(cells.apoptosis_per_h, dt),
-            cargo_keep: (-cells.cargo_degradation_per_h * dt).exp(),
+            p_apoptosis: hazard_prob(cell_rules.apoptosis_per_h, dt),
+            cargo_keep: (-cell_rules.cargo_degradation_per_h * dt).exp(),
         }
     }
 }
@@ -190,7 +190,7 @@ pub fn update_cell(cell: &mut Cell, site: usize, env: &Env, ctx: &Ctx) -> Events
     if cell.is_empty() {
         return ev;
     }
-    let p = ctx.cells;
+    let p = ctx.cell_rules;
     let dt = ctx.dt;
     let draw = |purpose| ctx.stream.uniform(site as u64, purpose);
 
@@ -341,7 +341,7 @@ mod tests {
 
     fn params() -> (CellParams, TissueParams) {
         let s = load(None, &[]).unwrap().scenario;
-        (s.cells, s.tissue)
+        (s.cell_rules, s.tissue)
     }
     fn tissue_cell() -> Cell {
         let mut c = Cell::EMPTY;

@@ -131,7 +131,7 @@ impl World {
             .zip(self.cells.par_chunks(nx))
             .for_each(|(sa, row)| {
                 for (x, c) in sa.iter_mut().zip(row) {
-                    *x = sasp_secretion(c, now, &s.cells);
+                    *x = sasp_secretion(c, now, &s.cell_rules);
                 }
             });
         let pulse = self.schedule.wound_sasp_per_h(now);
@@ -257,7 +257,7 @@ impl World {
             if uniform(s.run.seed, self.step, key, Purpose::MscSenescence) < f_sen {
                 c.phenotype = Phenotype::Senescent;
                 c.origin = Origin::Primary;
-                c.onset_h = now - s.cells.sasp_maturation_h;
+                c.onset_h = now - s.cell_rules.sasp_maturation_h;
             }
             self.cells[i] = c;
         }
@@ -356,7 +356,7 @@ impl World {
             ..
         } = self;
         let ctx = Ctx::new(
-            &s.cells,
+            &s.cell_rules,
             &s.tissue,
             &s.grafts,
             key,
@@ -417,7 +417,7 @@ impl World {
             cm_young: &fields[FieldId::CmYoung].c,
             cm_senescent: &fields[FieldId::CmSenescent].c,
         };
-        let m = divide_and_migrate(grid, cells, &sig, &s.cells, key, &mut scratch.division);
+        let m = divide_and_migrate(grid, cells, &sig, &s.cell_rules, key, &mut scratch.division);
         moves.divisions += m.divisions;
         moves.migrations += m.migrations;
     }
@@ -489,7 +489,7 @@ fn graft_sources(s: &Scenario, cells: &[Cell], nx: usize, src: &mut [f64]) -> Ve
 /// The tissue at t = 0, before the wound is cut (MODEL.md §6.4).
 pub fn initial_cells(s: &Scenario, grid: &Grid) -> Vec<Cell> {
     let t = &s.tissue;
-    let p = &s.cells;
+    let p = &s.cell_rules;
     let seed = s.run.seed;
     let x0 = t.initial_senescent_fraction;
     let clear_h = t.clearance_per_h(x0).max(1e-6);

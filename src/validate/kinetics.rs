@@ -27,7 +27,7 @@ struct Process {
     hazard_per_h: f64,
     /// How the hazard follows from the scenario's parameters.
     formula: String,
-    cells: CellParams,
+    cell_rules: CellParams,
     tissue: TissueParams,
     clearance_per_h: f64,
     start: Cell,
@@ -44,7 +44,7 @@ fn sample(p: &Process, seed: u64, dt: f64) -> Vec<u64> {
             let mut c = p.start;
             for s in 0..max_steps {
                 let ctx = Ctx::new(
-                    &p.cells,
+                    &p.cell_rules,
                     &p.tissue,
                     &[],
                     crate::model::rng::StepKey::new(seed, s, s as f64 * dt, dt),
@@ -79,7 +79,7 @@ fn ks_distance(sorted: &[u64], h: f64, dt: f64) -> f64 {
 
 fn processes() -> Result<Vec<Process>> {
     let s = load(None, &[])?.scenario;
-    let (mut cells, mut tissue) = (s.cells.clone(), s.tissue.clone());
+    let (mut cells, mut tissue) = (s.cell_rules.clone(), s.tissue.clone());
     // Only the event under test may happen: no death, and damage held where
     // it starts (no basal input, no repair).
     cells.apoptosis_per_h = 0.0;
@@ -101,7 +101,7 @@ fn processes() -> Result<Vec<Process>> {
             "onset_max · dⁿ/(Kⁿ + dⁿ) = {} × ½ at d = K = {d0}",
             cells.onset_max_per_h
         ),
-        cells: cells.clone(),
+        cell_rules: cells.clone(),
         tissue: tissue.clone(),
         clearance_per_h: 0.0,
         start: c,
@@ -120,7 +120,7 @@ fn processes() -> Result<Vec<Process>> {
             "β/(κ + X)/24 = {}/({} + {x})/24 (aged tissue at X = {x})",
             tissue.clearance_beta_per_day, tissue.clearance_kappa
         ),
-        cells: cells.clone(),
+        cell_rules: cells.clone(),
         tissue: tissue.clone(),
         clearance_per_h: h_clear,
         start: c,
@@ -142,7 +142,7 @@ fn processes() -> Result<Vec<Process>> {
             "reversion_max · y/(K + y) = {} × ½ at cargo y = K",
             rc.reversion_max_per_h
         ),
-        cells: rc,
+        cell_rules: rc,
         tissue,
         clearance_per_h: 0.0,
         start: c,
@@ -262,7 +262,7 @@ pub fn mean_field(setup: &Setup) -> Result<Check> {
         "Lattice vs mean-field ODE (fast diffusion)",
     );
     let fast = setup.scenario("mean_field", MEAN_FIELD, &[])?;
-    let (p, t, f) = (&fast.cells, &fast.tissue, &fast.fields.sasp);
+    let (p, t, f) = (&fast.cell_rules, &fast.tissue, &fast.fields.sasp);
     let lambda = f.decay + f.uptake;
     let d_i = t.basal_damage_per_h / t.repair_per_h;
     let (q, ks, kh, nh) = (
