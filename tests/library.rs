@@ -145,7 +145,10 @@ fn young_evs_speed_and_senescent_evs_slow_aged_wound_closure() {
     let young = verdicts("wound_aged_young_ev.toml", &sets, 3);
     let t = &young.comparisons[0].metrics["wound_closure_90_h"];
     assert!(t.ci_high < 0.0, "young EVs: {t:?}");
-    let old = verdicts("wound_aged_senescent_ev.toml", &sets, 3);
+    // Four replicates: in one of the first three, a cell transformed by
+    // reverting with heavy damage grows into the wound and closes it early
+    // (+40 h instead of +100 h), which widens a three-replicate interval.
+    let old = verdicts("wound_aged_senescent_ev.toml", &sets, 4);
     let t = &old.comparisons[0].metrics["wound_closure_90_h"];
     assert!(t.ci_low > 0.0, "senescent EVs: {t:?}");
     assert_eq!(old.comparisons[0].verdict, Verdict::SenescentDrift);

@@ -1,4 +1,4 @@
-//! The model's qualitative behaviours (MODEL.md §1, §5, §8), on small grids,
+//! The model's qualitative behaviours (docs/model.md §1, §5, §8), on small grids,
 //! over fixed seeds with paired (common-random-number) controls.
 
 mod common;
@@ -100,7 +100,7 @@ fn treated_arm_and_control_share_every_draw_before_the_first_dose() {
     assert_ne!(control[3], treated[3]);
 }
 
-/// MODEL.md §5.3, §8: a lesion of primary senescent cells keeps spreading
+/// docs/model.md §5.3, §8: a lesion of primary senescent cells keeps spreading
 /// when secondary SASP equals primary, and is contained when it is blunted
 /// (Teo et al. 2019; Martin 2024). No background damage or clearance, as in
 /// the Senescence_Spread model.

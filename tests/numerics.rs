@@ -1,4 +1,4 @@
-//! The field solvers against analytic solutions and mass balance (MODEL.md §4).
+//! The field solvers against analytic solutions and mass balance (docs/model.md §4).
 
 mod common;
 

@@ -30,6 +30,30 @@ fn the_reference_page_is_generated_from_the_defaults() {
     assert!(missing.is_empty(), "undocumented keys: {missing:?}");
 }
 
+/// docs/model.md, the model as implemented, names every parameter (a
+/// field's keys by `fields.NAME.KEY`, which covers all five).
+#[test]
+fn the_model_document_names_every_parameter() {
+    use senesim::scenario::reference::entries;
+    let doc = std::fs::read_to_string("docs/model.md").unwrap();
+    let missing: Vec<&str> = entries()
+        .iter()
+        .filter(|e| {
+            let generic = e
+                .key
+                .strip_prefix("fields.")
+                .and_then(|k| k.split_once('.'))
+                .map(|(_, last)| format!("fields.NAME.{last}"));
+            !doc.contains(&e.key) && !generic.is_some_and(|g| doc.contains(&g))
+        })
+        .map(|e| e.key.as_str())
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "docs/model.md does not mention {missing:?}"
+    );
+}
+
 /// Every range the defaults give is enforced, and its message carries the
 /// key, the value and the table's unit.
 #[test]

@@ -14,9 +14,9 @@ pub enum Kind {
     Empty = 0,
     /// A fibroblast or keratinocyte (set per scenario).
     Tissue = 1,
-    /// A grafted MSC producing secretome (MODEL.md §6.3).
+    /// A grafted MSC producing secretome (docs/model.md §6.3).
     Msc = 2,
-    /// The risk outcome (MODEL.md §5.7).
+    /// The risk outcome (docs/model.md §5.7).
     Transformed = 3,
 }
 
@@ -31,7 +31,7 @@ pub enum Phenotype {
     Senescent = 2,
 }
 
-/// Why a cell became senescent (MODEL.md §3).
+/// Why a cell became senescent (docs/model.md §3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[repr(u8)]
@@ -77,7 +77,7 @@ impl Origin {
 }
 
 /// Damage, split by where it came from so that a damage-driven onset can be
-/// attributed (MODEL.md §5.2). All parts are repaired at the same rate.
+/// attributed (docs/model.md §5.2). All parts are repaired at the same rate.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Damage {
     /// Basal and stress-exposure damage.
@@ -130,6 +130,11 @@ pub struct Cell {
     pub cargo_senescent: f64,
     /// Time of the last division (h); −∞ if none.
     pub last_division_h: f64,
+    /// Delays after onset (h) at which this cell's SA-β-gal and p16 become
+    /// detectable, drawn at onset (`Markers::delays`); meaningful when not
+    /// proliferative.
+    pub sa_beta_gal_delay_h: f32,
+    pub p16_delay_h: f32,
 }
 
 impl Cell {
@@ -149,6 +154,8 @@ impl Cell {
         cargo_young: 0.0,
         cargo_senescent: 0.0,
         last_division_h: f64::NEG_INFINITY,
+        sa_beta_gal_delay_h: 0.0,
+        p16_delay_h: 0.0,
     };
 
     #[inline]
@@ -169,7 +176,39 @@ impl Cell {
     pub fn is_tissue(&self) -> bool {
         matches!(self.kind, Kind::Tissue | Kind::Transformed)
     }
-    /// Fraction of the mature SASP (and p16 proxy) reached, ramping linearly
+    /// Hours since senescence onset, if the cell is senescent (arrested or deep).
+    #[inline]
+    pub fn senescent_for_h(&self, now_h: f64) -> Option<f64> {
+        self.is_senescent_like().then_some(now_h - self.onset_h)
+    }
+    /// The cell's markers at `now_h` (all negative unless senescent).
+    #[inline]
+    pub fn markers(&self, now_h: f64, p21_delay_h: f64) -> Markers {
+        match self.senescent_for_h(now_h) {
+            None => Markers::default(),
+            Some(age) => Markers {
+                p21: age >= p21_delay_h,
+                sa_beta_gal: age >= self.sa_beta_gal_delay_h as f64,
+                p16: age >= self.p16_delay_h as f64,
+            },
+        }
+    }
+    /// Becomes senescent (arrested, or deep for `phenotype`) at `onset_h`
+    /// with `origin`, its marker delays drawn as `delays`.
+    #[inline]
+    pub fn begin_senescence(
+        &mut self,
+        phenotype: Phenotype,
+        onset_h: f64,
+        origin: Origin,
+        delays: (f32, f32),
+    ) {
+        self.phenotype = phenotype;
+        self.onset_h = onset_h;
+        self.origin = origin;
+        (self.sa_beta_gal_delay_h, self.p16_delay_h) = delays;
+    }
+    /// Fraction of the mature SASP (the IL-6 proxy) reached, ramping linearly
     /// over `maturation_h` after onset.
     #[inline]
     pub fn maturity(&self, now_h: f64, maturation_h: f64) -> f64 {
@@ -178,6 +217,35 @@ impl Cell {
         } else {
             ((now_h - self.onset_h) / maturation_h).clamp(0.0, 1.0)
         }
+    }
+}
+
+/// Which virtual biomarkers a cell shows (docs/model.md §7). Senescence
+/// markers lag the arrest: p21 after a fixed delay (the p53-p21 response,
+/// within a day), SA-β-gal and p16 after delays drawn per cell at onset
+/// (lognormal, median and spread from `[cells]`), so a stressed culture
+/// turns SA-β-gal+ over days, not the hour its cells arrest.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Markers {
+    pub p21: bool,
+    pub sa_beta_gal: bool,
+    pub p16: bool,
+}
+
+impl Markers {
+    /// A cell's (SA-β-gal, p16) delays (h) from two standard normals:
+    /// median·e^{σz}, in f32 (the cell's storage).
+    #[inline]
+    pub fn delays(
+        z_sa_beta_gal: f64,
+        z_p16: f64,
+        p: &crate::model::params::CellParams,
+    ) -> (f32, f32) {
+        let s = p.marker_delay_spread;
+        (
+            (p.sa_beta_gal_delay_h * (s * z_sa_beta_gal).exp()) as f32,
+            (p.p16_delay_h * (s * z_p16).exp()) as f32,
+        )
     }
 }
 

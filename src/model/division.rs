@@ -1,4 +1,4 @@
-//! Division and migration into empty Moore neighbours (MODEL.md §5.8).
+//! Division and migration into empty Moore neighbours (docs/model.md §5.8).
 //!
 //! Two cells may want the same empty site, so these events are resolved in
 //! three phases that give the same result at any thread count:
@@ -58,8 +58,27 @@ pub fn rates(cell: &Cell, env: &Env, p: &CellParams, age: (f64, f64)) -> Option<
         Kind::Tissue => {
             let he = cell.cargo_senescent / (p.ev_half_saturation + cell.cargo_senescent);
             let block = 1.0 - p.senescent_cargo_division_block * he;
+            // Growth inhibition by SASP (TGF-β, IL-1): reversible, before any arrest.
+            let inhibit = 1.0
+                - p.sasp_division_inhibition
+                    * crate::model::rules::hill(
+                        sasp,
+                        p.sasp_inhibition_half_saturation,
+                        p.sasp_inhibition_hill,
+                    );
+            // The DNA-damage checkpoint: damage signalling that drives arrest
+            // (the onset Hill, docs/model.md §5.2) first slows the cycle.
+            let checkpoint = 1.0
+                - p.damage_checkpoint
+                    * crate::model::rules::hill(
+                        cell.damage.total(),
+                        p.onset_half_damage,
+                        p.onset_hill,
+                    );
             Some((
                 block
+                    * inhibit
+                    * checkpoint
                     * age.0
                     * p.division_per_h
                     * (1.0 + p.young_division_boost * hy + p.sasp_division_boost * hs),
@@ -193,12 +212,17 @@ pub fn divide_and_migrate(
             parent.last_division_h = t_new;
             parent.cargo_young *= 0.5;
             parent.cargo_senescent *= 0.5;
-            if parent.kind == Kind::Tissue && parent.divisions >= parent.limit {
-                parent.phenotype = Phenotype::Arrested;
-                parent.origin = Origin::Replicative;
-                parent.onset_h = t_new;
+            let arrests = parent.kind == Kind::Tissue && parent.divisions >= parent.limit;
+            if arrests {
+                let d = crate::model::rules::marker_delays(&key.stream, src, p);
+                parent.begin_senescence(Phenotype::Arrested, t_new, Origin::Replicative, d);
             }
-            let daughter = *parent;
+            let mut daughter = *parent;
+            if arrests {
+                // Each sister draws its own marker delays, at its own site.
+                let d = crate::model::rules::marker_delays(&key.stream, target, p);
+                daughter.begin_senescence(Phenotype::Arrested, t_new, Origin::Replicative, d);
+            }
             cells[target] = daughter;
             moves.divisions += 1;
         } else {

@@ -222,7 +222,7 @@ impl Field {
 
     /// Solves the steady state D∇²c − (decay + uptake)c + src = 0 in place:
     /// the field holds the source (au/h per site) on entry (the `sasp`
-    /// field: it equilibrates within minutes, MODEL.md §4). Uptake is taken
+    /// field: it equilibrates within minutes, docs/model.md §4). Uptake is taken
     /// uniform over the lattice; in a near-confluent tissue that is every site.
     pub fn solve_steady(&mut self, sp: &mut Spectral) {
         let s_total = self.total();

@@ -1,7 +1,7 @@
 //! The lattice: its size, its boundary, Moore neighbourhoods and regions.
 //!
 //! Sites are indexed row-major, `i = y * nx + x`, with x the fast axis. One
-//! site is `site_um` micrometres (10 µm by default, MODEL.md §2). All lengths
+//! site is `site_um` micrometres (10 µm by default, docs/model.md §2). All lengths
 //! in scenario files are in sites unless a key's name says otherwise.
 
 use serde::{Deserialize, Serialize};

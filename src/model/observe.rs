@@ -1,13 +1,14 @@
-//! What a run reports per output interval and per run (MODEL.md §7).
+//! What a run reports per output interval and per run (docs/model.md §7).
 //!
 //! Fractions are of tissue cells (tissue kind plus transformed; grafted MSCs
 //! are counted apart). `senescent_fraction` counts arrested + deep senescent
-//! cells: the marker-positive (SA-β-gal+, p16/p21+) cells that the
-//! calibration data of MODEL.md §8 measure, so it equals
-//! `sa_beta_gal_fraction`; `deep_senescent_fraction` counts committed cells
-//! only. The p16 proxy of a cell rises from 0 at onset to 1 at SASP maturity. The proliferation index is the fraction of
-//! tissue cells that divided in the last 24 h (an EdU-like label that both
-//! daughters carry).
+//! cells, the state the model's rules act on; `deep_senescent_fraction`
+//! counts committed cells only. The virtual biomarkers lag that state as
+//! real markers lag arrest (`cell::Markers`): `p21_fraction` within a day,
+//! `sa_beta_gal_fraction` and `p16_fraction` over days, each cell after its
+//! own delay. The proliferation index (the Ki67/EdU proxy) is the fraction
+//! of tissue cells that divided in the last 24 h (a label both daughters
+//! carry); the mean SASP level is the IL-6 proxy.
 
 use crate::model::cell::{Cell, Kind, Origin, Phenotype};
 use crate::model::product::BatchLedger;
@@ -33,8 +34,11 @@ pub struct Row {
     pub origin_ev_induced: u64,
     pub senescent_fraction: f64,
     pub deep_senescent_fraction: f64,
+    /// Marker-positive fractions of tissue cells (markers lag arrest: see
+    /// `cell::Markers`).
     pub sa_beta_gal_fraction: f64,
-    pub p16_mean: f64,
+    pub p16_fraction: f64,
+    pub p21_fraction: f64,
     pub proliferation_index: f64,
     pub mean_damage: f64,
     pub sasp_mean: f64,
@@ -59,13 +63,15 @@ struct Tally {
     msc: u64,
     msc_sen: u64,
     origins: [u64; 6],
-    p16: f64,
+    p21: u64,
+    sa_beta_gal: u64,
+    p16: u64,
     labelled: u64,
     damage: f64,
 }
 
 impl Tally {
-    fn add(&mut self, c: &Cell, now: f64, maturation: f64) {
+    fn add(&mut self, c: &Cell, now: f64, p21_delay_h: f64) {
         match c.kind {
             Kind::Empty => self.empty += 1,
             Kind::Msc => {
@@ -87,7 +93,10 @@ impl Tally {
                 }
                 if c.phenotype != Phenotype::Proliferative {
                     self.origins[c.origin as usize] += 1;
-                    self.p16 += c.maturity(now, maturation);
+                    let m = c.markers(now, p21_delay_h);
+                    self.p21 += m.p21 as u64;
+                    self.sa_beta_gal += m.sa_beta_gal as u64;
+                    self.p16 += m.p16 as u64;
                 }
             }
         }
@@ -104,6 +113,8 @@ impl Tally {
         for k in 0..6 {
             self.origins[k] += o.origins[k];
         }
+        self.p21 += o.p21;
+        self.sa_beta_gal += o.sa_beta_gal;
         self.p16 += o.p16;
         self.labelled += o.labelled;
         self.damage += o.damage;
@@ -113,14 +124,14 @@ impl Tally {
 
 pub fn observe(w: &World) -> Row {
     let now = w.now_h();
-    let mat = w.scenario.cell_rules.sasp_maturation_h;
+    let p21_delay = w.scenario.cell_rules.p21_delay_h;
     // Per-row tallies combined in row order: the same at any thread count.
     let tallies: Vec<Tally> = w
         .cells
         .par_chunks(w.grid.nx)
         .map(|row| {
             let mut t = Tally::default();
-            row.iter().for_each(|c| t.add(c, now, mat));
+            row.iter().for_each(|c| t.add(c, now, p21_delay));
             t
         })
         .collect();
@@ -150,8 +161,9 @@ pub fn observe(w: &World) -> Row {
         origin_ev_induced: o(Origin::EvInduced),
         senescent_fraction: per((t.arrested + t.senescent) as f64),
         deep_senescent_fraction: per(t.senescent as f64),
-        sa_beta_gal_fraction: per((t.arrested + t.senescent) as f64),
-        p16_mean: per(t.p16),
+        sa_beta_gal_fraction: per(t.sa_beta_gal as f64),
+        p16_fraction: per(t.p16 as f64),
+        p21_fraction: per(t.p21 as f64),
         proliferation_index: per(t.labelled as f64),
         mean_damage: per(t.damage),
         sasp_mean: w.fields[crate::model::fields::FieldId::Sasp].total() / w.grid.len() as f64,
@@ -175,7 +187,7 @@ pub fn observe(w: &World) -> Row {
     }
 }
 
-/// Per-run metrics (MODEL.md §7).
+/// Per-run metrics (docs/model.md §7).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Summary {
     pub final_time_h: f64,

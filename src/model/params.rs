@@ -129,6 +129,10 @@ pub struct CellParams {
     pub juxtacrine_per_h: f64,
     pub commitment_h: f64,
     pub sasp_maturation_h: f64,
+    pub p21_delay_h: f64,
+    pub sa_beta_gal_delay_h: f64,
+    pub p16_delay_h: f64,
+    pub marker_delay_spread: f64,
     pub sasp_secretion_per_h: f64,
     pub secondary_sasp_factor: f64,
     pub sasp_damage_per_h: f64,
@@ -152,6 +156,10 @@ pub struct CellParams {
     pub young_division_boost: f64,
     pub sasp_division_boost: f64,
     pub sasp_division_half_saturation: f64,
+    pub sasp_division_inhibition: f64,
+    pub sasp_inhibition_half_saturation: f64,
+    pub sasp_inhibition_hill: f64,
+    pub damage_checkpoint: f64,
     pub migration_per_h: f64,
     pub apoptosis_per_h: f64,
     pub damage_death_threshold: f64,
@@ -302,7 +310,7 @@ fn one_u32() -> u32 {
     1
 }
 
-/// Release screening of batches (MODEL.md §6.2).
+/// Release screening of batches (docs/model.md §6.2).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Qc {
@@ -364,7 +372,7 @@ pub struct Timing<'a> {
 
 impl TissueParams {
     /// Immune clearance hazard of one senescent cell (1/h) at senescent load
-    /// `x` (fraction of tissue cells): β/(κ + X), saturating (MODEL.md §5.6).
+    /// `x` (fraction of tissue cells): β/(κ + X), saturating (docs/model.md §5.6).
     pub fn clearance_per_h(&self, x: f64) -> f64 {
         self.clearance_beta_per_day / (self.clearance_kappa + x) / 24.0
     }

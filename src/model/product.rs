@@ -1,6 +1,6 @@
 //! Secretome products: from a producer culture to the cargo of one batch.
 //!
-//! MODEL.md §6.1. A producer culture (tissue source, donor age, passage,
+//! docs/model.md §6.1. A producer culture (tissue source, donor age, passage,
 //! freeze-thaw cycles) has a fraction f of senescent producers:
 //!
 //! ```text
@@ -91,7 +91,7 @@ pub fn make_batch(p: &Product, m: &SecretomeParams, seed: u64, stream: u64, atte
     }
 }
 
-/// Counts of QC screening, reported per run (MODEL.md §6.2).
+/// Counts of QC screening, reported per run (docs/model.md §6.2).
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct BatchLedger {
     pub tested: u64,

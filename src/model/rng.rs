@@ -1,6 +1,6 @@
 //! Counter-based random numbers keyed by (seed, step, site, purpose).
 //!
-//! MODEL.md §5 requires every stochastic event to draw from a pure function of
+//! docs/model.md §5 requires every stochastic event to draw from a pure function of
 //! its key, so that results do not depend on thread count or iteration order,
 //! and a treated arm shares every draw it has in common with its untreated
 //! control (common random numbers). A sequential generator cannot give that;
@@ -45,6 +45,9 @@ pub enum Purpose {
     /// The identity of a sweep run (its scenario's fingerprint and seed),
     /// apart from the point seeds (`SweepPoint`).
     RunIdentity = 27,
+    /// A senescent cell's SA-β-gal and p16 delays after onset.
+    MarkerSaBetaGal = 28,
+    MarkerP16 = 29,
 }
 
 /// The keys of draws that need more than (seed, step, site, purpose): the
@@ -127,6 +130,11 @@ impl StepStream {
     pub fn uniform(&self, site: u64, purpose: Purpose) -> f64 {
         to_unit(self.hash(site, purpose))
     }
+    /// Standard normal: the same number as `normal` with this seed and step.
+    #[inline]
+    pub fn normal(&self, site: u64, purpose: Purpose) -> f64 {
+        normal_of(self.hash(site, purpose))
+    }
 }
 
 /// The keys of one step's draws (seed and step mixed once), with the step's
@@ -153,7 +161,11 @@ impl StepKey {
 /// hash of the first key, so one key gives one normal).
 #[inline]
 pub fn normal(seed: u64, step: u64, site: u64, purpose: Purpose) -> f64 {
-    let h1 = hash(seed, step, site, purpose);
+    normal_of(hash(seed, step, site, purpose))
+}
+
+#[inline]
+fn normal_of(h1: u64) -> f64 {
     let h2 = mix64(h1 ^ 0xD1B5_4A32_D192_ED03);
     let u1 = ((h1 >> 11) as f64 + 0.5) * (1.0 / (1u64 << 53) as f64); // (0,1)
     let u2 = (h2 >> 11) as f64 * (1.0 / (1u64 << 53) as f64);

@@ -1,4 +1,4 @@
-//! The intracellular rules of MODEL.md §5, applied to one site per step.
+//! The intracellular rules of docs/model.md §5, applied to one site per step.
 //!
 //! `update_cell` is a pure function of the cell, its local environment (field
 //! levels, senescent neighbours) and keyed random draws, so sites can be
@@ -14,7 +14,7 @@
 //!     MSC: senescence of the graft
 //! ```
 
-use crate::model::cell::{Cell, Kind, Origin, Phenotype};
+use crate::model::cell::{Cell, Kind, Markers, Origin, Phenotype};
 use crate::model::params::{CellParams, Graft, TissueParams};
 use crate::model::rng::{happens, hazard_prob, Purpose, StepKey, StepStream};
 
@@ -127,7 +127,7 @@ fn powi(mut a: f64, n: i32) -> f64 {
 /// xⁿ/(kⁿ + xⁿ). Integer n (the usual case) uses repeated multiplication,
 /// several times faster than `powf` on the per-cell hot path.
 #[inline]
-fn hill(x: f64, k: f64, n: f64) -> f64 {
+pub fn hill(x: f64, k: f64, n: f64) -> f64 {
     if x <= 0.0 {
         0.0
     } else {
@@ -142,7 +142,7 @@ fn hill(x: f64, k: f64, n: f64) -> f64 {
 }
 
 /// Young-cargo signal of a cell: saturating in internal cargo plus weighted
-/// local soluble CM (MODEL.md §5.5).
+/// local soluble CM (docs/model.md §5.5).
 #[inline]
 pub fn young_signal(cell: &Cell, env: &Env, p: &CellParams) -> f64 {
     let y = cell.cargo_young + p.cm_young_weight * env.cm_young;
@@ -159,7 +159,7 @@ pub fn sasp_signal(env: &Env, p: &CellParams) -> f64 {
     )
 }
 
-/// Damage-driven arrest hazard (1/h), Hill in total damage (MODEL.md §5.2).
+/// Damage-driven arrest hazard (1/h), Hill in total damage (docs/model.md §5.2).
 #[inline]
 pub fn onset_hazard(damage: f64, p: &CellParams) -> f64 {
     p.onset_max_per_h * hill(damage, p.onset_half_damage, p.onset_hill)
@@ -178,7 +178,7 @@ fn relax_factors(rate: f64, dt: f64) -> (f64, f64) {
 }
 
 /// One cell's rules over one step, in this order (the rule numbers are
-/// MODEL.md §5's): damage accrues and is repaired (rule 1); the cell may
+/// docs/model.md §5's): damage accrues and is repaired (rule 1); the cell may
 /// die (rule 9), and a cell that dies does nothing else; a proliferative
 /// tissue cell may arrest (rule 2, its paracrine part through rule 4's
 /// damage); a senescent one may be cleared (rule 6), commit to deep
@@ -193,6 +193,7 @@ pub fn update_cell(cell: &mut Cell, site: usize, env: &Env, ctx: &Ctx) -> Events
     let p = ctx.cell_rules;
     let dt = ctx.dt;
     let draw = |purpose| ctx.stream.uniform(site as u64, purpose);
+    let delays = || marker_delays(&ctx.stream, site, p);
 
     // Signals use the pools as they stand after this step's uptake.
     let hy = young_signal(cell, env, p);
@@ -243,13 +244,12 @@ pub fn update_cell(cell: &mut Cell, site: usize, env: &Env, ctx: &Ctx) -> Events
             let u = draw(Purpose::Onset);
             if happens(u, h, dt) {
                 let prob = hazard_prob(h, dt);
-                cell.phenotype = Phenotype::Arrested;
-                cell.onset_h = ctx.now_h + dt;
-                cell.origin = if u < prob * h_jux / h {
+                let origin = if u < prob * h_jux / h {
                     Origin::Juxtacrine
                 } else {
                     cell.damage.dominant_origin()
                 };
+                cell.begin_senescence(Phenotype::Arrested, ctx.now_h + dt, origin, delays());
                 ev.onsets += 1;
             }
         }
@@ -265,7 +265,7 @@ pub fn update_cell(cell: &mut Cell, site: usize, env: &Env, ctx: &Ctx) -> Events
             if cell.kind == Kind::Msc {
                 return ev;
             }
-            // Commitment: arrested cells become deep senescent (MODEL.md §3).
+            // Commitment: arrested cells become deep senescent (docs/model.md §3).
             if cell.phenotype == Phenotype::Arrested
                 && ctx.now_h + dt - cell.onset_h >= p.commitment_h
             {
@@ -291,15 +291,14 @@ pub fn update_cell(cell: &mut Cell, site: usize, env: &Env, ctx: &Ctx) -> Events
             }
         }
         (Kind::Msc, Phenotype::Proliferative) => {
-            // Grafted MSCs senesce over weeks (MODEL.md §6.3).
+            // Grafted MSCs senesce over weeks (docs/model.md §6.3).
             let h = ctx
                 .grafts
                 .get(cell.graft as usize)
                 .map_or(0.0, |g| g.senescence_per_day / 24.0);
             if happens(draw(Purpose::MscSenescence), h, dt) {
-                cell.phenotype = Phenotype::Senescent;
-                cell.origin = Origin::Primary;
-                cell.onset_h = ctx.now_h + dt;
+                let t = ctx.now_h + dt;
+                cell.begin_senescence(Phenotype::Senescent, t, Origin::Primary, delays());
                 ev.onsets += 1;
             }
         }
@@ -308,8 +307,22 @@ pub fn update_cell(cell: &mut Cell, site: usize, env: &Env, ctx: &Ctx) -> Events
     ev
 }
 
+/// The marker delays of a cell turning senescent at `site` this step.
+#[inline]
+pub fn marker_delays(
+    stream: &crate::model::rng::StepStream,
+    site: usize,
+    p: &CellParams,
+) -> (f32, f32) {
+    Markers::delays(
+        stream.normal(site as u64, Purpose::MarkerSaBetaGal),
+        stream.normal(site as u64, Purpose::MarkerP16),
+        p,
+    )
+}
+
 /// SASP secretion of a cell (au/h): ramps over maturation after onset;
-/// secondary senescent cells secrete a blunted fraction (MODEL.md §5.3).
+/// secondary senescent cells secrete a blunted fraction (docs/model.md §5.3).
 #[inline]
 pub fn sasp_secretion(cell: &Cell, now_h: f64, p: &CellParams) -> f64 {
     if !cell.is_senescent_like() || cell.kind == Kind::Transformed {

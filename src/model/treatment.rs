@@ -1,5 +1,5 @@
 //! Doses: the batches they come from and their delivery into the fields
-//! (MODEL.md §6.3). When they fall is the run's `Schedule`'s.
+//! (docs/model.md §6.3). When they fall is the run's `Schedule`'s.
 //!
 //! Each dose of a treatment takes product from the treatment's current batch;
 //! a new batch is released (and QC-screened, if the product is) every

@@ -1,4 +1,4 @@
-//! The world and one agent step, in a fixed order (MODEL.md §2):
+//! The world and one agent step, in a fixed order (docs/model.md §2):
 //!
 //! ```text
 //!   t = k·Δt
@@ -17,7 +17,7 @@
 //! Every random draw is keyed by (seed, step, site, purpose) and every sum is
 //! ordered, so a run is bit-identical at any thread count.
 
-use crate::model::cell::{Cell, Kind, Origin, Phenotype};
+use crate::model::cell::{Cell, Kind, Markers, Origin, Phenotype};
 use crate::model::division::{divide_and_migrate, Moves, Signals, StepKey};
 use crate::model::field::Pool;
 use crate::model::fields::{FieldId, Fields};
@@ -255,9 +255,18 @@ impl World {
             c.kind = Kind::Msc;
             c.graft = gi as u8;
             if uniform(s.run.seed, self.step, key, Purpose::MscSenescence) < f_sen {
-                c.phenotype = Phenotype::Senescent;
-                c.origin = Origin::Primary;
-                c.onset_h = now - s.cell_rules.sasp_maturation_h;
+                // Senescent in culture for a while already: markers and SASP mature.
+                let p = &s.cell_rules;
+                let delays = Markers::delays(
+                    normal(s.run.seed, self.step, key, Purpose::MarkerSaBetaGal),
+                    normal(s.run.seed, self.step, key, Purpose::MarkerP16),
+                    p,
+                );
+                let onset = now
+                    - p.sasp_maturation_h
+                        .max(delays.0 as f64)
+                        .max(delays.1 as f64);
+                c.begin_senescence(Phenotype::Senescent, onset, Origin::Primary, delays);
             }
             self.cells[i] = c;
         }
@@ -486,7 +495,7 @@ fn graft_sources(s: &Scenario, cells: &[Cell], nx: usize, src: &mut [f64]) -> Ve
     rows.into_iter().flatten().collect()
 }
 
-/// The tissue at t = 0, before the wound is cut (MODEL.md §6.4).
+/// The tissue at t = 0, before the wound is cut (docs/model.md §6.4).
 pub fn initial_cells(s: &Scenario, grid: &Grid) -> Vec<Cell> {
     let t = &s.tissue;
     let p = &s.cell_rules;
@@ -523,13 +532,17 @@ pub fn initial_cells(s: &Scenario, grid: &Grid) -> Vec<Cell> {
                 // age distribution of senescent cells at steady state.
                 let u = uniform(seed, 0, site, Purpose::InitOnsetAge);
                 let age_h = (-(1.0 - u).ln() / clear_h).min(60.0 * 24.0);
-                c.onset_h = -age_h;
-                c.phenotype = if age_h < p.commitment_h {
+                let phenotype = if age_h < p.commitment_h {
                     Phenotype::Arrested
                 } else {
                     Phenotype::Senescent
                 };
-                c.origin = Origin::Primary;
+                let delays = Markers::delays(
+                    normal(seed, 0, site, Purpose::MarkerSaBetaGal),
+                    normal(seed, 0, site, Purpose::MarkerP16),
+                    p,
+                );
+                c.begin_senescence(phenotype, -age_h, Origin::Primary, delays);
                 c.damage.intrinsic = p.onset_half_damage;
             }
             c

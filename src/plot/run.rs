@@ -86,19 +86,18 @@ pub fn timeseries_figure(rows: &[Row], name: &str) -> Panels {
         ],
     );
     phenotypes.legend = Corner::UpperRight;
-    let mut sa = series(
-        "SA-β-gal+ (arrested + deep)",
-        phenotype::SA_BETA_GAL,
-        &|r| r.sa_beta_gal_fraction,
-    );
+    let mut sa = series("SA-β-gal+", phenotype::SA_BETA_GAL, &|r| {
+        r.sa_beta_gal_fraction
+    });
     sa.dashed = true;
     let markers = Chart::new(
         "Senescence markers",
         days,
-        "fraction of tissue cells; p16 proxy (0-1)",
+        "fraction of tissue cells",
         vec![
+            series("p21+", RGBColor(230, 159, 0), &|r| r.p21_fraction),
             sa,
-            series("p16 proxy (mean)", RGBColor(0, 114, 178), &|r| r.p16_mean),
+            series("p16+", RGBColor(0, 114, 178), &|r| r.p16_fraction),
             series(
                 "proliferation index (24 h)",
                 phenotype::PROLIFERATIVE,

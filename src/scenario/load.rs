@@ -227,6 +227,12 @@ fn read_chain(
         }
     }
     stack.pop();
+    // A description describes its own file: a file that extends a base and
+    // says nothing of itself does not inherit the base's (which would
+    // describe other treatments).
+    if !table.contains_key("description") {
+        out.remove("description");
+    }
     merge(&mut out, table, "", &path.display().to_string(), origins);
     Ok(out)
 }

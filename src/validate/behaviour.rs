@@ -1,4 +1,4 @@
-//! Checks of the model's behaviour (MODEL.md §5.3, §5.6, §8) and of
+//! Checks of the model's behaviour (docs/model.md §5.3, §5.6, §8) and of
 //! determinism across thread counts.
 
 use super::Result;
@@ -51,7 +51,7 @@ pub fn saturating_clearance(setup: &Setup) -> Result<Check> {
         "A 256² aged tissue (β = {beta}/day, κ = {kappa}) starts with a senescent \
          load X₀ of 2%, 10%, 30% or 60% and has nothing but immune clearance (no \
          onset, division or death). Each senescent cell is removed at β/(κ + X) \
-         per day, X the tissue's current senescent fraction (MODEL.md §5.6), so \
+         per day, X the tissue's current senescent fraction (docs/model.md §5.6), so \
          the population S of senescent cells (a fraction of sites, P the \
          proliferative fraction, constant here) follows S' = −β/(κ + S/(P+S))·S. \
          The time for S to halve is measured on the lattice and compared with \
@@ -200,7 +200,7 @@ pub fn lesion_containment(setup: &Setup) -> Result<Check> {
                (seeds 1 and 2), each judged."
         .into();
     c.tolerance = "in each replicate, uniform: secondary cells still growing over days 32-48 and ≥ 1.25× the blunted count at day 48; blunted: growth over days 32-48 ≤ ½ of the uniform growth.".into();
-    c.why = "MODEL.md §5.3 and §8: with uniform SASP the spread is unbounded, with \
+    c.why = "docs/model.md §5.3 and §8: with uniform SASP the spread is unbounded, with \
              blunted SASP it can be contained. The margins were set from the \
              measured spread over seeds 1 and 2 (uniform 253-272 secondary cells at \
              day 48, blunted 169-181): wide enough for seed-to-seed noise, narrow \
@@ -328,7 +328,7 @@ pub fn determinism(setup: &Setup) -> Result<Check> {
         .into();
     c.tolerance = "every byte equal.".into();
     c.why = "Random draws are a pure function of (seed, step, site, purpose) and sums \
-             are taken in a fixed order (MODEL.md §5), so results may not depend on \
+             are taken in a fixed order (docs/model.md §5), so results may not depend on \
              how work is split between threads; any difference, even in the last \
              bit of one value, is a defect."
         .into();

@@ -30,7 +30,7 @@ pub fn mass_balance(setup: &Setup) -> Result<Check> {
                lost at boundaries)| / (secreted + delivered)."
         .into();
     c.tolerance = "relative imbalance ≤ 1e-9 at every step of every field.".into();
-    c.why = "MODEL.md §4: mass balance to 1e-9 relative in f64. Each amount is \
+    c.why = "docs/model.md §4: mass balance to 1e-9 relative in f64. Each amount is \
              computed in closed form (decay from the uniform mode, uptake as \
              exact transfers), so only round-off separates the books from the total; \
              1e-9 leaves six orders of magnitude for round-off to accumulate over \
@@ -192,7 +192,7 @@ pub fn boundaries(setup: &Setup) -> Result<Check> {
     c.tolerance =
         "worst relative error ≤ 1% against the image solution; total conserved to 1e-12 relative."
             .into();
-    c.why = "The same 1% as the free-space checks (MODEL.md §4), now with the \
+    c.why = "The same 1% as the free-space checks (docs/model.md §4), now with the \
              boundary inside the compared region; with no decay, a no-flux or \
              periodic edge may lose nothing, so the total may only move by \
              round-off."

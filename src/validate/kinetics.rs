@@ -290,7 +290,7 @@ pub fn mean_field(setup: &Setup) -> Result<Check> {
          ```\n\n\
          with q = {q} au/h, λ = {lambda}/h, k = {ks}/h, K = {kh}, n = {nh}, r = {r}/h, \
          d₀ = basal/repair = {d_i:.3}, hₘ = {}/h, Kₘ = {}, m = {}, β = {}/day, κ = {kappa}, \
-         d(0) = 0 (MODEL.md §5.1-5.2, 5.6). The ODE is integrated by RK4 (0.05 h steps). \
+         d(0) = 0 (docs/model.md §5.1-5.2, 5.6). The ODE is integrated by RK4 (0.05 h steps). \
          To show the comparison has power, the lattice is also compared with the \
          ODE whose onset hazard hₘ is {:.0}% higher. To show the approach to the \
          mean field, the same tissue is also run at slower SASP diffusion (D = 36, \

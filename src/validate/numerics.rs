@@ -1,4 +1,4 @@
-//! Checks of the field solvers (MODEL.md §4) against analytic solutions,
+//! Checks of the field solvers (docs/model.md §4) against analytic solutions,
 //! and their order of convergence.
 
 use super::analytic::{gaussian_field, point_source as k0_source};
@@ -59,7 +59,7 @@ pub fn point_source(setup: &Setup) -> Result<Check> {
     c.tolerance =
         format!("worst relative error ≤ 1% at every distance {r_min} ≤ r ≤ {r_max} sites.");
     c.why = format!(
-        "MODEL.md §4 asks for 1% agreement with analytic solutions away from \
+        "docs/model.md §4 asks for 1% agreement with analytic solutions away from \
          boundaries at default resolution. K₀ diverges logarithmically at r = 0 \
          while the lattice source is one 10 µm site, so the two differ by more \
          than 1% within two sites (20 µm, about two cell diameters) of the \
@@ -194,7 +194,7 @@ pub fn gaussian_decay(setup: &Setup) -> Result<Check> {
          6, 24 and 48 h wherever the solution exceeds 1% of its peak."
     );
     c.tolerance = "worst relative error ≤ 1% at every time, both boundaries.".into();
-    c.why = "MODEL.md §4 (1% against analytic solutions at default resolution). \
+    c.why = "docs/model.md §4 (1% against analytic solutions at default resolution). \
              The 1%-of-peak region (r < 3σ ≤ 97 sites at 48 h) stays ≥ 31 sites \
              from the walls, where the wall's image adds < 1e-4 of the local value, \
              so the comparison with the free-space solution is fair; later times \

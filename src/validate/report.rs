@@ -64,7 +64,7 @@ pub fn markdown(checks: &[Check], m: &Manifest) -> String {
          measured. Every check uses fixed seeds, so rerunning `senesim validate` \
          reproduces these figures exactly. Units: lattice sites (1 site = 10 µm \
          by default), hours, arbitrary concentration units (au). The model is \
-         specified in MODEL.md; scenario keys in docs/scenario-reference.md.\n"
+         specified in docs/model.md; scenario keys in docs/scenario-reference.md.\n"
     );
     let _ = writeln!(s, "| | check | measured | tolerance | time |");
     let _ = writeln!(s, "|---|---|---|---|---|");

@@ -14,6 +14,7 @@
 //! | damage | Float64 | damage (dimensionless) |
 //! | divisions | UInt16 | population doublings done |
 //! | cargo_young, cargo_senescent | Float64 | internalised EV cargo (au) |
+//! | p21, sa_beta_gal, p16 | UInt8 | 1 where the cell shows the marker (they lag senescence onset: docs/model.md §7) |
 //! | sasp, ev_young, ev_senescent | Float64 | field concentration (au per site) |
 
 use crate::model::world::World;
@@ -87,6 +88,14 @@ pub fn write_vti<W: Write>(w: W, world: &World) -> std::io::Result<()> {
         "Float64",
         c.iter().map(|c| c.cargo_senescent),
     )?;
+    // Markers, 1 = positive (docs/model.md §7); 0 on empty sites.
+    let (now, p21) = (world.now_h(), world.scenario.cell_rules.p21_delay_h);
+    let markers = |f: fn(crate::model::cell::Markers) -> bool| {
+        c.iter().map(move |c| f(c.markers(now, p21)) as u8)
+    };
+    data_array(&mut s, "p21", "UInt8", markers(|m| m.p21))?;
+    data_array(&mut s, "sa_beta_gal", "UInt8", markers(|m| m.sa_beta_gal))?;
+    data_array(&mut s, "p16", "UInt8", markers(|m| m.p16))?;
     data_array(
         &mut s,
         "sasp",

@@ -1,6 +1,6 @@
 //! Spectral solver for the linear reaction-diffusion operator on the lattice.
 //!
-//! Every field obeys ∂c/∂t = D∇²c − λc + s(x) (MODEL.md §4), with ∇² the
+//! Every field obeys ∂c/∂t = D∇²c − λc + s(x) (docs/model.md §4), with ∇² the
 //! 5-point lattice Laplacian (site spacing 1). Its eigenvectors are known in
 //! closed form: cosines (DCT-II) for no-flux edges, Fourier modes for periodic
 //! ones. In that basis the operator is diagonal, with eigenvalue
