@@ -54,18 +54,20 @@ pub fn rates(cell: &Cell, env: &Env, p: &CellParams, age: (f64, f64)) -> Option<
     let sasp = env.sasp + env.cm_senescent;
     let hs = sasp / (p.sasp_division_half_saturation + sasp);
     let hy = young_signal(cell, env, p);
+    // Growth inhibition by SASP (TGF-β, IL-1): reversible, before any
+    // arrest; transformed cells too (their advantage is their own faster,
+    // unlimited division, not an escape from the tissue's signals).
+    let inhibit = 1.0
+        - p.sasp_division_inhibition
+            * crate::model::rules::hill(
+                sasp,
+                p.sasp_inhibition_half_saturation,
+                p.sasp_inhibition_hill,
+            );
     match cell.kind {
         Kind::Tissue => {
             let he = cell.cargo_senescent / (p.ev_half_saturation + cell.cargo_senescent);
             let block = 1.0 - p.senescent_cargo_division_block * he;
-            // Growth inhibition by SASP (TGF-β, IL-1): reversible, before any arrest.
-            let inhibit = 1.0
-                - p.sasp_division_inhibition
-                    * crate::model::rules::hill(
-                        sasp,
-                        p.sasp_inhibition_half_saturation,
-                        p.sasp_inhibition_hill,
-                    );
             // The DNA-damage checkpoint: damage signalling that drives arrest
             // (the onset Hill, docs/model.md §5.2) first slows the cycle.
             let checkpoint = 1.0
@@ -89,7 +91,8 @@ pub fn rates(cell: &Cell, env: &Env, p: &CellParams, age: (f64, f64)) -> Option<
             let cargo = cell.cargo_young + cell.cargo_senescent;
             let stim = cargo / (p.young_half_saturation + cargo);
             Some((
-                p.division_per_h
+                inhibit
+                    * p.division_per_h
                     * p.transformed_division_factor
                     * (1.0 + p.transformed_ev_stimulation * stim),
                 p.migration_per_h,

@@ -8,6 +8,7 @@
 
 pub mod analytic;
 mod behaviour;
+mod biology;
 mod conservation;
 mod kinetics;
 mod numerics;
@@ -130,6 +131,8 @@ pub const CHECKS: &[(&str, CheckFn)] = &[
     ("mean-field", kinetics::mean_field),
     ("saturating-clearance", behaviour::saturating_clearance),
     ("lesion-containment", behaviour::lesion_containment),
+    ("marker-kinetics", biology::marker_kinetics),
+    ("bystander", biology::bystander),
     ("determinism", behaviour::determinism),
 ];
 
