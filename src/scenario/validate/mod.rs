@@ -8,9 +8,9 @@ use crate::model::geometry::Region;
 use crate::model::params::*;
 
 /// Bytes of memory per lattice site a run needs, with margin: measured peak
-/// 119 (cells 64, five fields 40, graft sources 8, division and neighbour
+/// 127 (cells 72, five fields 40, graft sources 8, division and neighbour
 /// workspace 5; `cargo bench --bench scale`), and a checkpoint briefly
-/// holds a copy of the cells and fields (~104 more).
+/// holds a copy of the cells and fields (~112 more).
 mod work;
 use work::show;
 pub use work::{limits, MAX_MAGNITUDE};
