@@ -43,6 +43,9 @@ pub use crate::model::rng::StepKey;
 pub struct Moves {
     pub divisions: u64,
     pub migrations: u64,
+    /// Wound margin holes closed by contraction (contraction.rs).
+    #[serde(default)]
+    pub contractions: u64,
 }
 
 /// Division and migration rates (1/h) of a cell, or None if it cannot act.

@@ -4,6 +4,7 @@
 //! world is built from a scenario, stepped, and observed.
 
 pub mod cell;
+pub mod contraction;
 pub mod division;
 pub mod field;
 pub mod fields;

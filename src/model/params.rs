@@ -223,6 +223,30 @@ pub struct Wound {
     /// Decay time of that induction (h).
     #[serde(default = "default_induction_tau")]
     pub senescence_induction_tau_h: f64,
+    /// Contraction rate of a margin hole at saturating PDGF signal (1/h):
+    /// myofibroblasts pull the margin inward (Demaria et al. 2014); free.
+    #[serde(default = "default_contraction")]
+    pub contraction_per_h: f64,
+    /// PDGF signal (maturity-weighted senescent cells per wound site) of
+    /// half that rate; free.
+    #[serde(default = "default_contraction_k")]
+    pub contraction_half_saturation: f64,
+    /// Sites of tissue a contraction moves (the line behind the margin).
+    #[serde(default = "default_contraction_reach")]
+    pub contraction_reach: u32,
+    /// Topical PDGF-AA, in units of the signal (Demaria et al. 2014 rescue
+    /// the delay of senescent-cell removal with it); 0 = none.
+    #[serde(default)]
+    pub topical_pdgf: f64,
+}
+fn default_contraction() -> f64 {
+    0.1
+}
+fn default_contraction_k() -> f64 {
+    0.02
+}
+fn default_contraction_reach() -> u32 {
+    8
 }
 fn default_induction_tau() -> f64 {
     144.0

@@ -48,6 +48,8 @@ pub enum Purpose {
     /// A senescent cell's SA-β-gal and p16 delays after onset.
     MarkerSaBetaGal = 28,
     MarkerP16 = 29,
+    /// Whether a wound margin hole contracts this step.
+    Contraction = 30,
 }
 
 /// The keys of draws that need more than (seed, step, site, purpose): the

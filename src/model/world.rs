@@ -11,6 +11,7 @@
 //!   5. juxtacrine neighbour counts from phenotypes at t
 //!   6. intracellular rules, every site in parallel (rules.rs)
 //!   7. division and migration (division.rs)
+//!   8. wound contraction (contraction.rs)
 //!   t ← (k+1)·Δt; wound closure tracked
 //! ```
 //!
@@ -54,6 +55,8 @@ pub struct World {
     pub batches: Batches,
     pub closure: Closure,
     pub wound_mask: Option<Vec<bool>>,
+    /// The wound's sites and centre, for its contraction.
+    wound_bed: Option<crate::model::contraction::WoundBed>,
     spectral: Spectral,
     scratch: Scratch,
 }
@@ -94,6 +97,9 @@ impl World {
         let n = grid.len();
         let f = &scenario.fields;
         let wound_mask = scenario.wound.as_ref().map(|w| w.region.mask(&grid));
+        let wound_bed = wound_mask
+            .as_deref()
+            .and_then(|m| crate::model::contraction::WoundBed::new(m, &grid));
         let mut w = World {
             schedule: Schedule::new(&scenario, &grid),
             batches: Batches::new(&scenario),
@@ -108,6 +114,7 @@ impl World {
             moves: Moves::default(),
             closure: Closure::default(),
             wound_mask,
+            wound_bed,
         };
         if let Some(m) = &w.wound_mask {
             for (c, &inside) in w.cells.iter_mut().zip(m) {
@@ -431,6 +438,18 @@ impl World {
         moves.migrations += m.migrations;
     }
 
+    /// Step 8: the wound contracts (contraction.rs).
+    fn contract_wound(&mut self) {
+        let (Some(bed), Some(w)) = (&self.wound_bed, &self.scenario.wound) else {
+            return;
+        };
+        let s = &self.scenario;
+        let signal = bed.signal(&self.cells, self.now_h(), &s.cell_rules, w);
+        let rate = crate::model::contraction::rate_per_h(w, signal);
+        let step = (s.run.seed, self.step, s.run.dt_h);
+        self.moves.contractions += bed.contract(&self.grid, &mut self.cells, w, rate, step);
+    }
+
     /// One step of Δt, in the order of this file's header.
     pub fn step(&mut self) {
         let s = &self.scenario;
@@ -442,6 +461,7 @@ impl World {
         self.count_deep_neighbours();
         self.update_cells(key);
         self.divide_and_migrate(&key);
+        self.contract_wound();
         self.step += 1;
         self.track_closure();
     }

@@ -1,0 +1,139 @@
+//! Wound contraction (docs/model.md §6.4): myofibroblasts pull the wound
+//! margin inward, driven by PDGF-AA from the senescent cells in the wound
+//! (Demaria et al., Dev Cell 2014).
+//!
+//! Each step, every empty wound site next to an occupied one (a margin hole)
+//! contracts with probability 1 − e^{−kΔt}, with
+//!
+//! ```text
+//!   k = wound.contraction_per_h · P/(K + P),  P = (Σ maturity of senescent cells
+//!       in the wound)/(wound sites) + wound.topical_pdgf
+//! ```
+//!
+//! (K = `wound.contraction_half_saturation`; maturity as the SASP's, §5.3,
+//! PDGF-AA being part of the SASP). Contracting, the tissue moves one site
+//! toward the wound's centre along the line from the centre through the
+//! hole: the cell next to the hole moves into it, the one behind it into
+//! its place, and so on over `wound.contraction_reach` sites; the last site
+//! of the line is left empty (the surrounding tissue stretching), and
+//! division refills it. Holes are taken in site order and draw keyed
+//! numbers, so the result is the same at any thread count.
+
+use crate::model::cell::{Cell, Kind};
+use crate::model::geometry::Grid;
+use crate::model::params::{CellParams, Wound};
+use crate::model::rng::{uniform, Purpose};
+
+/// A wound's sites and centre, fixed when the wound is cut.
+#[derive(Clone, Debug)]
+pub struct WoundBed {
+    sites: Vec<usize>,
+    centre: (f64, f64),
+}
+
+impl WoundBed {
+    /// The bed of `mask`, or None if it has no site.
+    pub fn new(mask: &[bool], grid: &Grid) -> Option<WoundBed> {
+        let sites: Vec<usize> = (0..mask.len()).filter(|&i| mask[i]).collect();
+        if sites.is_empty() {
+            return None;
+        }
+        let (mut sx, mut sy) = (0.0, 0.0);
+        for &i in &sites {
+            let (x, y) = grid.xy(i);
+            sx += x as f64 + 0.5;
+            sy += y as f64 + 0.5;
+        }
+        let n = sites.len() as f64;
+        Some(WoundBed {
+            sites,
+            centre: (sx / n, sy / n),
+        })
+    }
+
+    /// The contraction signal P: senescent tissue cells in the bed, each
+    /// weighted by its SASP maturity, per bed site, plus topical PDGF.
+    pub fn signal(&self, cells: &[Cell], now_h: f64, p: &CellParams, w: &Wound) -> f64 {
+        let sum: f64 = self
+            .sites
+            .iter()
+            .map(|&i| &cells[i])
+            .filter(|c| c.kind == Kind::Tissue)
+            .map(|c| c.maturity(now_h, p.sasp_maturation_h))
+            .sum();
+        sum / self.sites.len() as f64 + w.topical_pdgf
+    }
+
+    /// The outward lattice direction at site i: from the centre through i,
+    /// rounded to one of the eight Moore directions.
+    fn outward(&self, grid: &Grid, i: usize) -> Option<(i64, i64)> {
+        let (x, y) = grid.xy(i);
+        let (vx, vy) = (
+            x as f64 + 0.5 - self.centre.0,
+            y as f64 + 0.5 - self.centre.1,
+        );
+        let len = (vx * vx + vy * vy).sqrt();
+        if len < 0.5 {
+            return None;
+        }
+        let d = ((vx / len).round() as i64, (vy / len).round() as i64);
+        (d != (0, 0)).then_some(d)
+    }
+
+    /// One step of contraction; returns the number of holes that closed.
+    pub fn contract(
+        &self,
+        grid: &Grid,
+        cells: &mut [Cell],
+        w: &Wound,
+        rate_per_h: f64,
+        step: (u64, u64, f64),
+    ) -> u64 {
+        let (seed, k, dt) = step;
+        if rate_per_h <= 0.0 {
+            return 0;
+        }
+        let p = 1.0 - (-rate_per_h * dt).exp();
+        let reach = w.contraction_reach as i64;
+        let mut closed = 0;
+        for &hole in &self.sites {
+            if cells[hole].is_occupied()
+                || !grid.moore(hole).any(|(_, j)| cells[j].is_occupied())
+                || uniform(seed, k, hole as u64, Purpose::Contraction) >= p
+            {
+                continue;
+            }
+            let Some((dx, dy)) = self.outward(grid, hole) else {
+                continue;
+            };
+            let (hx, hy) = grid.xy(hole);
+            let at = |s: i64| grid.site_at(hx as i64 + s * dx, hy as i64 + s * dy);
+            // The line of cells behind the hole, up to the first empty site.
+            let mut line = vec![hole];
+            for s in 1..=reach {
+                match at(s) {
+                    Some(j) if cells[j].is_occupied() && !line.contains(&j) => line.push(j),
+                    _ => break,
+                }
+            }
+            if line.len() < 2 {
+                continue;
+            }
+            for m in 0..line.len() - 1 {
+                cells[line[m]] = cells[line[m + 1]];
+            }
+            cells[line[line.len() - 1]] = Cell::EMPTY;
+            closed += 1;
+        }
+        closed
+    }
+}
+
+/// The contraction rate (1/h) at signal P.
+pub fn rate_per_h(w: &Wound, signal: f64) -> f64 {
+    if signal <= 0.0 {
+        0.0
+    } else {
+        w.contraction_per_h * signal / (w.contraction_half_saturation + signal)
+    }
+}
