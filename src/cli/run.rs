@@ -116,7 +116,7 @@ fn report(out: &Path, result: Result<Summary, RunError>, plots: bool) -> anyhow:
     match result {
         Ok(s) => {
             eprintln!(
-                "done: final senescent (SA-β-gal+) {:.1}%, deep senescent {:.1}%, transformed {}{}",
+                "done: final senescent (arrested or deep) {:.1}%, deep senescent {:.1}%, transformed {}{}",
                 100.0 * s.final_senescent_fraction,
                 100.0 * s.final_deep_senescent_fraction,
                 s.final_transformed,
