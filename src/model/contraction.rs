@@ -137,3 +137,106 @@ pub fn rate_per_h(w: &Wound, signal: f64) -> f64 {
         w.contraction_per_h * signal / (w.contraction_half_saturation + signal)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::geometry::{Boundary, Region};
+
+    fn wound(contraction_per_h: f64) -> Wound {
+        Wound {
+            region: Region::Circle {
+                cx: 16.0,
+                cy: 16.0,
+                r: 6.0,
+            },
+            inflammation_per_h: 0.0,
+            inflammation_tau_h: 48.0,
+            senescence_induction_per_h: 0.0,
+            senescence_induction_tau_h: 48.0,
+            contraction_per_h,
+            contraction_half_saturation: 0.02,
+            contraction_reach: 8,
+            topical_pdgf: 0.0,
+        }
+    }
+
+    /// A 32² tissue with the wound cut out, and its bed.
+    fn tissue(w: &Wound) -> (Grid, Vec<Cell>, WoundBed) {
+        let grid = Grid::new(32, 32, Boundary::NoFlux);
+        let mask = w.region.mask(&grid);
+        let cells: Vec<Cell> = mask
+            .iter()
+            .enumerate()
+            .map(|(i, &m)| {
+                let mut c = Cell::EMPTY;
+                if !m {
+                    c.kind = Kind::Tissue;
+                    c.divisions = (i % 50) as u16; // tells cells apart
+                }
+                c
+            })
+            .collect();
+        let bed = WoundBed::new(&mask, &grid).expect("a wound");
+        (grid, cells, bed)
+    }
+
+    #[test]
+    fn contraction_moves_tissue_into_the_wound_and_keeps_every_cell() {
+        let w = wound(50.0);
+        let (grid, mut cells, bed) = tissue(&w);
+        let mask = w.region.mask(&grid);
+        let count = |c: &[Cell]| c.iter().filter(|c| c.is_occupied()).count();
+        let inside = |c: &[Cell]| {
+            c.iter()
+                .zip(&mask)
+                .filter(|(c, &m)| m && c.is_occupied())
+                .count()
+        };
+        let (before, in_before) = (count(&cells), inside(&cells));
+        assert_eq!(in_before, 0);
+        let closed = bed.contract(&grid, &mut cells, &w, rate_per_h(&w, 1.0), (1, 0, 1.0));
+        // Every margin hole contracted (the rate saturates): cells moved in,
+        // none was made or lost, and the vacancies lie outside the wound.
+        assert!(closed > 20, "{closed}");
+        assert_eq!(count(&cells), before);
+        assert_eq!(inside(&cells) as u64, closed);
+        // A moved cell is one of the tissue's, not a new one.
+        let tagged = |c: &[Cell]| {
+            let mut d: Vec<u16> = c
+                .iter()
+                .filter(|c| c.is_occupied())
+                .map(|c| c.divisions)
+                .collect();
+            d.sort();
+            d
+        };
+        let (_, fresh, _) = tissue(&w);
+        assert_eq!(tagged(&cells), tagged(&fresh));
+    }
+
+    #[test]
+    fn without_senescent_cells_or_pdgf_the_wound_does_not_contract() {
+        let w = wound(50.0);
+        let (grid, mut cells, bed) = tissue(&w);
+        let p = crate::scenario::load(None, &[])
+            .unwrap()
+            .scenario
+            .cell_rules;
+        let signal = bed.signal(&cells, 0.0, &p, &w);
+        assert_eq!(signal, 0.0);
+        assert_eq!(
+            bed.contract(&grid, &mut cells, &w, rate_per_h(&w, signal), (1, 0, 1.0)),
+            0
+        );
+        let topical = Wound {
+            topical_pdgf: 0.02,
+            ..w.clone()
+        };
+        let s = bed.signal(&cells, 0.0, &p, &topical);
+        assert!(
+            (rate_per_h(&topical, s) - 25.0).abs() < 1e-12,
+            "half of 50/h at K"
+        );
+    }
+}
