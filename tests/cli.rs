@@ -78,6 +78,27 @@ fn grid_too_large_for_memory_is_refused() {
 }
 
 #[test]
+fn contraction_keys_out_of_range_are_refused() {
+    let w = "[grid]\nnx = 64\nny = 64\n[wound]\nregion = { shape = \"circle\", cx = 32.0, cy = 32.0, r = 10.0 }\n";
+    refused(
+        &format!("{w}contraction_per_h = -1.0\n"),
+        &["wound.contraction_per_h = -1", "must be ≥ 0 (1/h)"],
+    );
+    refused(
+        &format!("{w}contraction_half_saturation = 0.0\n"),
+        &["wound.contraction_half_saturation = 0", "must be > 0"],
+    );
+    refused(
+        &format!("{w}topical_pdgf = nan\n"),
+        &["wound.topical_pdgf = NaN", "must be ≥ 0"],
+    );
+    refused(
+        &format!("{w}contraction_reach = 4000000000\n"),
+        &["wound.contraction_reach = 4000000000", "must be ≤ 64 sites"],
+    );
+}
+
+#[test]
 fn wound_outside_the_grid_is_refused() {
     refused(
         "[grid]\nnx = 64\nny = 64\n[wound]\nregion = { shape = \"circle\", cx = 60.0, cy = 30.0, r = 10.0 }\n",

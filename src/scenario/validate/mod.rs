@@ -224,6 +224,26 @@ fn validate_events(s: &Scenario, c: &Check) -> Result<(), ScenarioError> {
             w.senescence_induction_tau_h,
             "h",
         )?;
+        c.nonneg("wound.contraction_per_h", w.contraction_per_h, "1/h")?;
+        c.positive(
+            "wound.contraction_half_saturation",
+            w.contraction_half_saturation,
+            "senescent cells per wound site",
+        )?;
+        c.nonneg(
+            "wound.topical_pdgf",
+            w.topical_pdgf,
+            "senescent cells per wound site",
+        )?;
+        // A contraction moves a line of tissue; it cannot reach past the lattice.
+        let side = nx.max(ny);
+        if w.contraction_reach as usize > side {
+            return Err(c.fail(
+                "wound.contraction_reach",
+                w.contraction_reach,
+                format!("must be ≤ {side} sites, the lattice's longer side"),
+            ));
+        }
     }
     for (i, st) in s.stress.iter().enumerate() {
         let k = |f: &str| format!("stress[{i}].{f}");
