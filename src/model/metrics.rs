@@ -58,6 +58,7 @@ const fn metric(
     }
 }
 
+/// A time to wound closure: summarised per point, censored at the run's end.
 const fn closure(
     name: &'static str,
     label: &'static str,
@@ -65,12 +66,8 @@ const fn closure(
     value: fn(&Summary) -> Option<f64>,
 ) -> Metric {
     Metric {
-        name,
-        label,
-        compared,
-        per_point: true,
         censored: true,
-        value,
+        ..metric(name, label, compared, true, value)
     }
 }
 
@@ -79,7 +76,7 @@ pub const VERDICT: &str = "final_senescent_fraction";
 
 /// Every metric, in the order of results.csv's columns (and of points.csv,
 /// comparison tables and effect charts, for those they hold).
-pub const METRICS: [Metric; 24] = [
+pub const METRICS: [Metric; 25] = [
     metric(
         "final_senescent_fraction",
         "final senescent fraction (SA-β-gal+, of tissue cells)",
@@ -187,6 +184,13 @@ pub const METRICS: [Metric; 24] = [
     metric("migrations", "migrations", None, false, |s| {
         Some(s.migrations as f64)
     }),
+    metric(
+        "contractions",
+        "wound margin holes closed by contraction",
+        None,
+        false,
+        |s| Some(s.contractions as f64),
+    ),
     metric(
         "batches_tested",
         "product batches QC-tested",

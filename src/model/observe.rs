@@ -222,6 +222,9 @@ pub struct Summary {
     pub senolysed: u64,
     pub divisions: u64,
     pub migrations: u64,
+    /// Wound margin holes closed by contraction.
+    #[serde(default)]
+    pub contractions: u64,
 }
 
 impl Summary {
@@ -289,5 +292,6 @@ pub fn summarise(w: &World, rows: &[Row], treated: Option<&[bool]>) -> Summary {
         senolysed: w.events.senolysed,
         divisions: w.moves.divisions,
         migrations: w.moves.migrations,
+        contractions: w.moves.contractions,
     }
 }
