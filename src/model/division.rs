@@ -220,13 +220,13 @@ pub fn divide_and_migrate(
             parent.cargo_senescent *= 0.5;
             let arrests = parent.kind == Kind::Tissue && parent.divisions >= parent.limit;
             if arrests {
-                let d = crate::model::rules::marker_delays(&key.stream, src, p);
+                let d = crate::model::rules::marker_delays(&key.stream, src as u64, p);
                 parent.begin_senescence(Phenotype::Arrested, t_new, Origin::Replicative, d);
             }
             let mut daughter = *parent;
             if arrests {
                 // Each sister draws its own marker delays, at its own site.
-                let d = crate::model::rules::marker_delays(&key.stream, target, p);
+                let d = crate::model::rules::marker_delays(&key.stream, target as u64, p);
                 daughter.begin_senescence(Phenotype::Arrested, t_new, Origin::Replicative, d);
             }
             cells[target] = daughter;

@@ -193,7 +193,7 @@ pub fn update_cell(cell: &mut Cell, site: usize, env: &Env, ctx: &Ctx) -> Events
     let p = ctx.cell_rules;
     let dt = ctx.dt;
     let draw = |purpose| ctx.stream.uniform(site as u64, purpose);
-    let delays = || marker_delays(&ctx.stream, site, p);
+    let delays = || marker_delays(&ctx.stream, site as u64, p);
 
     // Signals use the pools as they stand after this step's uptake.
     let hy = young_signal(cell, env, p);
@@ -307,16 +307,17 @@ pub fn update_cell(cell: &mut Cell, site: usize, env: &Env, ctx: &Ctx) -> Events
     ev
 }
 
-/// The marker delays of a cell turning senescent at `site` this step.
+/// The marker delays of a cell turning senescent this step at `key` (its
+/// site, or a keyed source-site): the one draw of every onset.
 #[inline]
 pub fn marker_delays(
     stream: &crate::model::rng::StepStream,
-    site: usize,
+    key: u64,
     p: &CellParams,
 ) -> (f32, f32) {
     Markers::delays(
-        stream.normal(site as u64, Purpose::MarkerSaBetaGal),
-        stream.normal(site as u64, Purpose::MarkerP16),
+        stream.normal(key, Purpose::MarkerSaBetaGal),
+        stream.normal(key, Purpose::MarkerP16),
         p,
     )
 }

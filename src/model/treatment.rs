@@ -12,12 +12,10 @@ use crate::model::geometry::Grid;
 use crate::model::params::{Delivery, Form, Scenario};
 use crate::model::product::{release, Batch, BatchLedger};
 
-/// A dose given at a step: the treatment, and the cargo (au per au of
-/// product) it adds to each field, to be spread by the treatment's
-/// `delivery_weights`.
+/// A dose given: the cargo (au per au of product) it adds to each field,
+/// to be spread by its treatment's delivery.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Given {
-    pub treatment: usize,
     pub ev_young: f64,
     pub ev_senescent: f64,
     pub cm_young: f64,
@@ -207,7 +205,6 @@ impl Batches {
             Form::Cm => s.secretome.cm_vesicular_fraction,
         };
         Some(Given {
-            treatment: i,
             ev_young: young * v,
             ev_senescent: sen * v,
             cm_young: young * (1.0 - v),

@@ -18,7 +18,7 @@
 //! Every random draw is keyed by (seed, step, site, purpose) and every sum is
 //! ordered, so a run is bit-identical at any thread count.
 
-use crate::model::cell::{Cell, Kind, Markers, Origin, Phenotype};
+use crate::model::cell::{Cell, Kind, Origin, Phenotype};
 use crate::model::division::{divide_and_migrate, Moves, Signals, StepKey};
 use crate::model::field::Pool;
 use crate::model::fields::{FieldId, Fields};
@@ -264,11 +264,8 @@ impl World {
             if uniform(s.run.seed, self.step, key, Purpose::MscSenescence) < f_sen {
                 // Senescent in culture for a while already: markers and SASP mature.
                 let p = &s.cell_rules;
-                let delays = Markers::delays(
-                    normal(s.run.seed, self.step, key, Purpose::MarkerSaBetaGal),
-                    normal(s.run.seed, self.step, key, Purpose::MarkerP16),
-                    p,
-                );
+                let stream = crate::model::rng::StepStream::new(s.run.seed, self.step);
+                let delays = crate::model::rules::marker_delays(&stream, key, p);
                 let onset = now
                     - p.sasp_maturation_h
                         .max(delays.0 as f64)
@@ -557,11 +554,8 @@ pub fn initial_cells(s: &Scenario, grid: &Grid) -> Vec<Cell> {
                 } else {
                     Phenotype::Senescent
                 };
-                let delays = Markers::delays(
-                    normal(seed, 0, site, Purpose::MarkerSaBetaGal),
-                    normal(seed, 0, site, Purpose::MarkerP16),
-                    p,
-                );
+                let stream = crate::model::rng::StepStream::new(seed, 0);
+                let delays = crate::model::rules::marker_delays(&stream, site, p);
                 c.begin_senescence(phenotype, -age_h, Origin::Primary, delays);
                 c.damage.intrinsic = p.onset_half_damage;
             }

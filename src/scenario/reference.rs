@@ -76,11 +76,6 @@ pub fn entries() -> &'static [Entry] {
     ENTRIES.get_or_init(|| parse(DEFAULTS).unwrap_or_else(|e| panic!("defaults.toml: {e}")))
 }
 
-/// The entry of `key`, if defaults.toml has it.
-pub fn entry(key: &str) -> Option<&'static Entry> {
-    entries().iter().find(|e| e.key == key)
-}
-
 /// Parses `key = value  # [unit; rule] text` lines under `[table]` headers.
 /// Every key must carry its bracket, and every rule must be one `Rule`
 /// reads: the build's own tests parse the shipped file.
