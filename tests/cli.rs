@@ -208,7 +208,7 @@ fn check_prints_the_resolved_scenario_with_overrides() {
     // The young preset's clearance replaced the aged default.
     assert_eq!(
         v["tissue"]["clearance_beta_per_day"].as_float(),
-        Some(0.024)
+        Some(0.045)
     );
     assert_eq!(v["treatments"][0]["every_h"].as_float(), Some(72.0));
     // Every section is resolved, including keys the file never set.

@@ -100,45 +100,7 @@ fn treated_arm_and_control_share_every_draw_before_the_first_dose() {
     assert_ne!(control[3], treated[3]);
 }
 
-/// docs/model.md §5.3, §8: a lesion of primary senescent cells keeps spreading
-/// when secondary SASP equals primary, and is contained when it is blunted
-/// (Teo et al. 2019; Martin 2024). No background damage or clearance, as in
-/// the Senescence_Spread model.
-#[test]
-fn uniform_secondary_sasp_spreads_blunted_is_contained() {
-    let lesion = senesim::validate::scenarios::LESION;
-    let secondary = |factor: &str, seed: u64| -> Vec<u64> {
-        let s = with_seed(
-            &scenario(lesion, &[&format!("cells.secondary_sasp_factor={factor}")]),
-            seed,
-        );
-        simulate_scenario(&s)
-            .unwrap()
-            .0
-            .iter()
-            .map(|r| r.origin_paracrine)
-            .collect()
-    };
-    for seed in [1, 2] {
-        let uniform = secondary("1.0", seed);
-        let blunted = secondary("0.2", seed);
-        let (u_end, b_end) = (*uniform.last().unwrap(), *blunted.last().unwrap());
-        let (u_mid, b_mid) = (
-            uniform[uniform.len() * 2 / 3],
-            blunted[blunted.len() * 2 / 3],
-        );
-        // Uniform: more secondary cells, and still growing over the last third.
-        // Measured (seeds 1, 2): uniform 272, 253; blunted 181, 169 at day 48.
-        assert!(
-            u_end as f64 > 1.25 * b_end as f64,
-            "uniform {uniform:?}\nblunted {blunted:?}"
-        );
-        assert!(
-            u_end - u_mid > 2 * (b_end - b_mid).max(1),
-            "uniform {uniform:?}\nblunted {blunted:?}"
-        );
-    }
-}
+// Lesion spread and containment: tests/paracrine.rs.
 
 const WOUND: &str = r#"
 [run]
@@ -168,11 +130,17 @@ fn wounds_close_and_aged_tissue_closes_slower() {
         sum.wound_closure_90_h
             .unwrap_or_else(|| panic!("{age} wound did not close: {closure:?}"))
     };
-    let young: f64 = (1..=3).map(|s| t50("young", s)).sum::<f64>() / 3.0;
-    let aged: f64 = (1..=3).map(|s| t50("aged", s)).sum::<f64>() / 3.0;
-    // Measured (seeds 1-3): young 67 h, aged 86 h.
+    let young: Vec<f64> = (1..=3).map(|s| t50("young", s)).collect();
+    let aged: Vec<f64> = (1..=3).map(|s| t50("aged", s)).collect();
+    let young = young.iter().sum::<f64>() / 3.0;
+    let aged = aged.iter().sum::<f64>() / 3.0;
+    // Measured (seeds 1-3): young 66-68 h (mean 67), aged 71-79 h (mean 74).
+    // The gap was 67 vs 86 h before Biology II: the aged tissue's SASP (its
+    // growth inhibition) is lower now that most of its senescent cells are
+    // secondary, with a blunted SASP; the scenario-size wounds keep a
+    // 1.9-day gap (docs/calibration.md).
     assert!(
-        aged > 1.15 * young,
+        aged > 1.05 * young,
         "90% closure: young {young} h, aged {aged} h"
     );
 }

@@ -21,7 +21,7 @@
 
 use crate::model::cell::{Cell, Kind};
 use crate::model::geometry::Grid;
-use crate::model::params::{CellParams, Wound};
+use crate::model::params::Wound;
 use crate::model::rng::{uniform, Purpose};
 
 /// A wound's sites and centre, fixed when the wound is cut.
@@ -53,13 +53,13 @@ impl WoundBed {
 
     /// The contraction signal P: senescent tissue cells in the bed, each
     /// weighted by its SASP maturity, per bed site, plus topical PDGF.
-    pub fn signal(&self, cells: &[Cell], now_h: f64, p: &CellParams, w: &Wound) -> f64 {
+    pub fn signal(&self, cells: &[Cell], now_h: f64, w: &Wound) -> f64 {
         let sum: f64 = self
             .sites
             .iter()
             .map(|&i| &cells[i])
             .filter(|c| c.kind == Kind::Tissue)
-            .map(|c| c.maturity(now_h, p.sasp_maturation_h))
+            .map(|c| c.maturity(now_h, w.pdgf_maturation_h))
             .sum();
         sum / self.sites.len() as f64 + w.topical_pdgf
     }
@@ -154,6 +154,8 @@ mod tests {
             inflammation_tau_h: 48.0,
             senescence_induction_per_h: 0.0,
             senescence_induction_tau_h: 48.0,
+            senescent_clearance_per_day: 0.0,
+            pdgf_maturation_h: 120.0,
             contraction_per_h,
             contraction_half_saturation: 0.02,
             contraction_reach: 8,
@@ -219,11 +221,7 @@ mod tests {
     fn without_senescent_cells_or_pdgf_the_wound_does_not_contract() {
         let w = wound(50.0);
         let (grid, mut cells, bed) = tissue(&w);
-        let p = crate::scenario::load(None, &[])
-            .unwrap()
-            .scenario
-            .cell_rules;
-        let signal = bed.signal(&cells, 0.0, &p, &w);
+        let signal = bed.signal(&cells, 0.0, &w);
         assert_eq!(signal, 0.0);
         assert_eq!(
             bed.contract(&grid, &mut cells, &w, rate_per_h(&w, signal), (1, 0, 1.0)),
@@ -233,7 +231,7 @@ mod tests {
             topical_pdgf: 0.02,
             ..w.clone()
         };
-        let s = bed.signal(&cells, 0.0, &p, &topical);
+        let s = bed.signal(&cells, 0.0, &topical);
         assert!(
             (rate_per_h(&topical, s) - 25.0).abs() < 1e-12,
             "half of 50/h at K"

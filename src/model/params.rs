@@ -103,6 +103,7 @@ pub struct TissueParams {
     pub cell_type: CellType,
     pub density: f64,
     pub initial_senescent_fraction: f64,
+    pub initial_secondary_share: f64,
     pub basal_damage_per_h: f64,
     pub repair_per_h: f64,
     pub clearance_beta_per_day: f64,
@@ -127,6 +128,9 @@ pub struct CellParams {
     pub onset_half_damage: f64,
     pub onset_hill: f64,
     pub juxtacrine_per_h: f64,
+    pub bystander_per_h: f64,
+    pub bystander_half_signal: f64,
+    pub bystander_hill: f64,
     pub commitment_h: f64,
     pub sasp_maturation_h: f64,
     pub p21_delay_h: f64,
@@ -216,8 +220,9 @@ pub struct Wound {
     #[serde(default = "default_inflammation_tau")]
     pub inflammation_tau_h: f64,
     /// Arrest hazard of proliferative cells inside the wound at t = 0 (1/h),
-    /// decaying as exp(−t/τ): the wound matrix (CCN1) induces transient
-    /// senescence in the granulation tissue (Demaria et al. 2014). Free; 0 = off.
+    /// scaled by the wound's open fraction and decaying as exp(−t/τ): the
+    /// wound matrix (CCN1) induces transient senescence in the granulation
+    /// tissue while it is open (Demaria et al. 2014). Free; 0 = off.
     #[serde(default)]
     pub senescence_induction_per_h: f64,
     /// Decay time of that induction (h).
@@ -234,16 +239,32 @@ pub struct Wound {
     /// Sites of tissue a contraction moves (the line behind the margin).
     #[serde(default = "default_contraction_reach")]
     pub contraction_reach: u32,
+    /// Hours after onset for a senescent cell's PDGF-AA to reach full
+    /// strength (the contraction signal); free.
+    #[serde(default = "default_pdgf_maturation")]
+    pub pdgf_maturation_h: f64,
+    /// Extra immune removal of senescent cells inside the wound bed at t = 0
+    /// (1/day), fading as e^{−t/τ} with the induction's τ: the macrophages
+    /// and neutrophils of the healing wound clear its transient senescent
+    /// cells (Demaria et al. 2014); free, 0 = off.
+    #[serde(default = "default_bed_clearance")]
+    pub senescent_clearance_per_day: f64,
     /// Topical PDGF-AA, in units of the signal (Demaria et al. 2014 rescue
     /// the delay of senescent-cell removal with it); 0 = none.
     #[serde(default)]
     pub topical_pdgf: f64,
 }
 fn default_contraction() -> f64 {
-    0.1
+    0.2
 }
 fn default_contraction_k() -> f64 {
-    0.02
+    0.04
+}
+fn default_pdgf_maturation() -> f64 {
+    24.0
+}
+fn default_bed_clearance() -> f64 {
+    1.0
 }
 fn default_contraction_reach() -> u32 {
     8

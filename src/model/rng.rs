@@ -50,6 +50,8 @@ pub enum Purpose {
     MarkerP16 = 29,
     /// Whether a wound margin hole contracts this step.
     Contraction = 30,
+    /// Whether a cell senescent at t = 0 is secondary (bystander-induced).
+    InitOrigin = 31,
 }
 
 /// The keys of draws that need more than (seed, step, site, purpose): the

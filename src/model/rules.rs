@@ -29,10 +29,16 @@ pub struct Env {
     pub cm_senescent: f64,
     /// Deep-senescent Moore neighbours at the start of the step.
     pub deep_neighbours: u8,
+    /// Contact-range SASP of the Moore neighbours at the start of the step,
+    /// in mature primary-cell equivalents (`contact_weight` summed).
+    pub bystander_signal: f32,
     /// Stress damage delivered to this site per hour during this step.
     pub stress_per_h: f64,
     /// Wound-induced arrest hazard at this site this step (1/h).
     pub wound_induction_per_h: f64,
+    /// Extra clearance of a senescent cell at this site (the wound bed's
+    /// immune cells), added to the tissue's (1/h).
+    pub extra_clearance_per_h: f64,
 }
 
 /// What is the same for every site this step.
@@ -165,6 +171,13 @@ pub fn onset_hazard(damage: f64, p: &CellParams) -> f64 {
     p.onset_max_per_h * hill(damage, p.onset_half_damage, p.onset_hill)
 }
 
+/// Bystander arrest hazard (1/h) from the contact-range SASP of the Moore
+/// neighbours, `signal` in mature primary-cell equivalents (docs/model.md §5.4).
+#[inline]
+pub fn bystander_hazard(signal: f32, p: &CellParams) -> f64 {
+    p.bystander_per_h * hill(signal as f64, p.bystander_half_signal, p.bystander_hill)
+}
+
 /// For dx/dt = input − rate·x over Δt, exact for constant input and rate:
 /// x(t+Δt) = x·e + input·g with e = e^{−rateΔt}, g = (1 − e)/rate.
 #[inline]
@@ -236,16 +249,20 @@ pub fn update_cell(cell: &mut Cell, site: usize, env: &Env, ctx: &Ctx) -> Events
 
     match (cell.kind, cell.phenotype) {
         (Kind::Tissue, Phenotype::Proliferative) => {
-            // Onset (rule 2): damage hazard and juxtacrine induction compete.
+            // Onset (rule 2): damage hazard, juxtacrine and bystander
+            // induction compete; the origin is the route that won the race.
             let h_dmg = onset_hazard(damage, p);
             let h_jux = p.juxtacrine_per_h * env.deep_neighbours as f64;
+            let h_by = bystander_hazard(env.bystander_signal, p);
             let h_other = h_dmg + env.wound_induction_per_h;
-            let h = h_other + h_jux;
+            let h = h_other + h_jux + h_by;
             let u = draw(Purpose::Onset);
             if happens(u, h, dt) {
                 let prob = hazard_prob(h, dt);
                 let origin = if u < prob * h_jux / h {
                     Origin::Juxtacrine
+                } else if u < prob * (h_jux + h_by) / h {
+                    Origin::Paracrine
                 } else {
                     cell.damage.dominant_origin()
                 };
@@ -257,7 +274,12 @@ pub fn update_cell(cell: &mut Cell, site: usize, env: &Env, ctx: &Ctx) -> Events
         | (Kind::Msc, Phenotype::Senescent)
         | (Kind::Msc, Phenotype::Arrested) => {
             // Clearance (rule 6), saturating in the tissue's senescent load.
-            if draw(Purpose::Clearance) < ctx.p_clear {
+            let p_clear = if env.extra_clearance_per_h > 0.0 {
+                hazard_prob(ctx.clearance_per_h + env.extra_clearance_per_h, dt)
+            } else {
+                ctx.p_clear
+            };
+            if draw(Purpose::Clearance) < p_clear {
                 *cell = Cell::EMPTY;
                 ev.cleared += 1;
                 return ev;
@@ -326,6 +348,13 @@ pub fn marker_delays(
 /// secondary senescent cells secrete a blunted fraction (docs/model.md §5.3).
 #[inline]
 pub fn sasp_secretion(cell: &Cell, now_h: f64, p: &CellParams) -> f64 {
+    p.sasp_secretion_per_h * sasp_strength(cell, now_h, p)
+}
+
+/// A cell's SASP relative to a mature primary cell's: 0 unless senescent,
+/// its maturity, times the secondary factor if it is secondary.
+#[inline]
+pub fn sasp_strength(cell: &Cell, now_h: f64, p: &CellParams) -> f64 {
     if !cell.is_senescent_like() || cell.kind == Kind::Transformed {
         return 0.0;
     }
@@ -334,7 +363,19 @@ pub fn sasp_secretion(cell: &Cell, now_h: f64, p: &CellParams) -> f64 {
     } else {
         1.0
     };
-    p.sasp_secretion_per_h * f * cell.maturity(now_h, p.sasp_maturation_h)
+    f * cell.maturity(now_h, p.sasp_maturation_h)
+}
+
+/// What a cell contributes to its neighbours' bystander signal: its SASP
+/// strength, or nothing when the scenario has no SASP (`sasp_secretion_per_h`
+/// = 0 removes both routes).
+#[inline]
+pub fn contact_weight(cell: &Cell, now_h: f64, p: &CellParams) -> f32 {
+    if p.sasp_secretion_per_h > 0.0 {
+        sasp_strength(cell, now_h, p) as f32
+    } else {
+        0.0
+    }
 }
 
 #[cfg(test)]

@@ -8,7 +8,8 @@
 //!   3. sasp: steady-state solve
 //!   4. EV and CM fields: advanced over Δt (uptake ½, exact spectral, uptake ½);
 //!      uptake credited to cell cargo pools
-//!   5. juxtacrine neighbour counts from phenotypes at t
+//!   5. neighbour signals at t: deep-senescent count (juxtacrine), contact
+//!      SASP (bystander)
 //!   6. intracellular rules, every site in parallel (rules.rs)
 //!   7. division and migration (division.rs)
 //!   8. wound contraction (contraction.rs)
@@ -25,7 +26,7 @@ use crate::model::fields::{FieldId, Fields};
 use crate::model::geometry::Grid;
 use crate::model::params::Scenario;
 use crate::model::rng::{normal, uniform, Purpose};
-use crate::model::rules::{sasp_secretion, update_cell, Ctx, Env, Events};
+use crate::model::rules::{contact_weight, sasp_secretion, update_cell, Ctx, Env, Events};
 use crate::model::schedule::{Event, Schedule};
 use crate::model::spectral::Spectral;
 use crate::model::treatment::{Batches, SiteWeights};
@@ -70,6 +71,11 @@ struct Scratch {
     graft_src: Option<Vec<f64>>,
     /// Deep-senescent Moore neighbours of each site at the start of the step.
     deep: Vec<u8>,
+    /// Contact-range SASP of each site's Moore neighbours at the start of the
+    /// step (mature primary-cell equivalents), for the bystander route.
+    contact: Vec<f32>,
+    /// Each cell's contact weight at the start of the step (workspace).
+    weight: Vec<f32>,
     division: crate::model::division::Scratch,
 }
 
@@ -78,6 +84,8 @@ impl Scratch {
         Scratch {
             graft_src: grafts.then(|| vec![0.0; n]),
             deep: vec![0; n],
+            contact: vec![0.0; n],
+            weight: vec![0.0; n],
             division: crate::model::division::Scratch::new(n),
         }
     }
@@ -336,20 +344,34 @@ impl World {
         fields[FieldId::CmSenescent].advance(spectral, None, cells, Pool::None, dt);
     }
 
-    /// Step 5: the deep-senescent Moore neighbours of each site at t.
-    fn count_deep_neighbours(&mut self) {
-        let (grid, cells) = (self.grid, &self.cells);
-        self.scratch
-            .deep
+    /// Step 5: each site's deep-senescent Moore neighbours and their
+    /// contact-range SASP (summed in the fixed Moore order), at t.
+    fn count_neighbours(&mut self) {
+        let (grid, cells, now) = (self.grid, &self.cells, self.now_h());
+        let p = &self.scenario.cell_rules;
+        let Scratch {
+            deep,
+            contact,
+            weight,
+            ..
+        } = &mut self.scratch;
+        weight
             .par_iter_mut()
+            .zip(cells.par_iter())
+            .for_each(|(w, c)| *w = contact_weight(c, now, p));
+        let weight = &*weight;
+        deep.par_iter_mut()
+            .zip(contact.par_iter_mut())
             .enumerate()
-            .for_each(|(i, d)| {
-                *d = grid
-                    .moore(i)
-                    .filter(|&(_, j)| {
-                        cells[j].kind == Kind::Tissue && cells[j].phenotype == Phenotype::Senescent
-                    })
-                    .count() as u8;
+            .for_each(|(i, (d, b))| {
+                let (mut n, mut sum) = (0u8, 0.0f32);
+                for (_, j) in grid.moore(i) {
+                    let c = &cells[j];
+                    n += (c.kind == Kind::Tissue && c.phenotype == Phenotype::Senescent) as u8;
+                    sum += weight[j];
+                }
+                *d = n;
+                *b = sum;
             });
     }
 
@@ -358,6 +380,15 @@ impl World {
         let load = self.senescent_load();
         let sites = self.grid.len();
         let exposure = self.schedule.exposure(self.now_h(), sites);
+        // The wound bed induces senescence while it is open (granulation
+        // tissue, CCN1): scaled by the fraction still open at t.
+        let induction = exposure.wound_induction_per_h * (1.0 - self.closure.last.1);
+        // Its immune infiltrate clears senescent cells there, fading as the
+        // granulation tissue matures (the induction's time constant).
+        let bed_clearance = self.scenario.wound.as_ref().map_or(0.0, |w| {
+            w.senescent_clearance_per_day / 24.0
+                * (-(self.now_h() + 0.5 * self.dt()) / w.senescence_induction_tau_h).exp()
+        });
         let World {
             scenario: s,
             grid,
@@ -380,7 +411,7 @@ impl World {
             &fields[FieldId::CmYoung].c,
             &fields[FieldId::CmSenescent].c,
         );
-        let (deep, nx) = (&scratch.deep, grid.nx);
+        let (deep, contact, nx) = (&scratch.deep, &scratch.contact, grid.nx);
         let stress = exposure.stress_per_h.as_deref();
         let wound = wound_mask.as_deref();
         let row_events: Vec<Events> = cells
@@ -390,17 +421,16 @@ impl World {
                 let mut e = Events::default();
                 for (k, c) in row.iter_mut().enumerate() {
                     let i = r * nx + k;
+                    let in_bed = wound.is_some_and(|m| m[i]);
                     let env = Env {
                         sasp: sasp[i],
                         cm_young: cmy[i],
                         cm_senescent: cms[i],
                         deep_neighbours: deep[i],
+                        bystander_signal: contact[i],
                         stress_per_h: stress.map_or(0.0, |v| v[i]),
-                        wound_induction_per_h: if wound.is_some_and(|m| m[i]) {
-                            exposure.wound_induction_per_h
-                        } else {
-                            0.0
-                        },
+                        wound_induction_per_h: if in_bed { induction } else { 0.0 },
+                        extra_clearance_per_h: if in_bed { bed_clearance } else { 0.0 },
                     };
                     e += update_cell(c, i, &env, &ctx);
                 }
@@ -441,7 +471,7 @@ impl World {
             return;
         };
         let s = &self.scenario;
-        let signal = bed.signal(&self.cells, self.now_h(), &s.cell_rules, w);
+        let signal = bed.signal(&self.cells, self.now_h(), w);
         let rate = crate::model::contraction::rate_per_h(w, signal);
         let step = (s.run.seed, self.step, s.run.dt_h);
         self.moves.contractions += bed.contract(&self.grid, &mut self.cells, w, rate, step);
@@ -455,7 +485,7 @@ impl World {
         self.apply_events();
         self.solve_sasp();
         self.advance_dosed_fields();
-        self.count_deep_neighbours();
+        self.count_neighbours();
         self.update_cells(key);
         self.divide_and_migrate(&key);
         self.contract_wound();
@@ -556,7 +586,13 @@ pub fn initial_cells(s: &Scenario, grid: &Grid) -> Vec<Cell> {
                 };
                 let stream = crate::model::rng::StepStream::new(seed, 0);
                 let delays = crate::model::rules::marker_delays(&stream, site, p);
-                c.begin_senescence(phenotype, -age_h, Origin::Primary, delays);
+                let origin =
+                    if uniform(seed, 0, site, Purpose::InitOrigin) < t.initial_secondary_share {
+                        Origin::Paracrine
+                    } else {
+                        Origin::Primary
+                    };
+                c.begin_senescence(phenotype, -age_h, origin, delays);
                 c.damage.intrinsic = p.onset_half_damage;
             }
             c

@@ -9,28 +9,40 @@ use crate::model::observe::Row;
 use crate::plot::lines::{Chart, Curve};
 use crate::run::simulate_scenario;
 
-const GROUP: &str = "Biology";
-const SEEDS: [u64; 2] = [1, 2];
+pub(super) const GROUP: &str = "Biology";
+pub(super) const SEEDS: [u64; 2] = [1, 2];
 
 /// The shipped scenarios these checks run (the same files users run).
 const H2O2: &str = include_str!("../../scenarios/in_vitro_h2o2_rescue.toml");
 const BYSTANDER: &str = include_str!("../../scenarios/in_vitro_bystander.toml");
 
-fn at(rows: &[Row], day: f64) -> Row {
+pub(super) fn at(rows: &[Row], day: f64) -> Row {
     rows.iter()
         .find(|r| (r.time_h - day * 24.0).abs() < 1e-9)
         .cloned()
         .unwrap_or_default()
 }
 
-fn runs(setup: &Setup, stem: &str, text: &str, sets: &[&str], seed: u64) -> Result<Vec<Row>> {
+pub(super) fn runs(
+    setup: &Setup,
+    stem: &str,
+    text: &str,
+    sets: &[&str],
+    seed: u64,
+) -> Result<Vec<Row>> {
     let mut sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
     sets.push(format!("run.seed={seed}"));
     let s = setup.scenario(stem, text, &sets)?;
     Ok(simulate_scenario(&s)?.0)
 }
 
-fn curve(label: &str, k: usize, dashed: bool, rows: &[Row], f: fn(&Row) -> f64) -> Curve {
+pub(super) fn curve(
+    label: &str,
+    k: usize,
+    dashed: bool,
+    rows: &[Row],
+    f: fn(&Row) -> f64,
+) -> Curve {
     Curve {
         dashed,
         ..Curve::line(

@@ -14,6 +14,7 @@ mod kinetics;
 mod numerics;
 mod report;
 pub mod scenarios;
+pub mod tissue;
 
 pub use report::{write_report, Manifest};
 
@@ -133,6 +134,11 @@ pub const CHECKS: &[(&str, CheckFn)] = &[
     ("lesion-containment", behaviour::lesion_containment),
     ("marker-kinetics", biology::marker_kinetics),
     ("bystander", biology::bystander),
+    ("single-cell-bystander", tissue::single_cell_bystander),
+    (
+        "wound-transient-senescence",
+        tissue::transient_wound_senescence,
+    ),
     ("determinism", behaviour::determinism),
 ];
 

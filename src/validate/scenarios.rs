@@ -63,7 +63,7 @@ senescence_per_day = 0.3
 /// A tissue where SASP feedback drives spread, for the mean-field check.
 pub const MEAN_FIELD: &str = r#"
 name = "validate: mean-field limit of SASP-driven spread"
-description = "Aged tissue, no division, migration, death or contact induction; SASP diffuses fast"
+description = "Aged tissue, no division, migration, death or contact (juxtacrine, bystander) induction; SASP diffuses fast"
 [run]
 days = 40.0
 output_every_h = 12.0
@@ -83,6 +83,7 @@ migration_per_h = 0.0
 apoptosis_per_h = 0.0
 damage_death_per_h = 0.0
 juxtacrine_per_h = 0.0
+bystander_per_h = 0.0
 sasp_maturation_h = 1.0
 secondary_sasp_factor = 1.0
 [fields.sasp]
@@ -110,6 +111,7 @@ density = 1.0
 [cells]
 onset_max_per_h = 0.0
 juxtacrine_per_h = 0.0
+bystander_per_h = 0.0
 division_per_h = 0.0
 migration_per_h = 0.0
 apoptosis_per_h = 0.0
@@ -117,23 +119,41 @@ damage_death_per_h = 0.0
 reversion_max_per_h = 0.0
 "#;
 
-/// A disc of primary senescent cells from a stress pulse, in young tissue
-/// without background damage or clearance (Martin's Senescence_Spread
-/// setting; the lesion check sets `cells.secondary_sasp_factor`).
-pub const LESION: &str = r#"
+/// The two lesions of the paracrine checks (docs/model.md §8).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LesionKind {
+    /// A disc of r = 10 sites in confluent tissue: ~300 primary cells.
+    Confluent,
+    /// Martin's lesion: ~30 primary cells within r = 5.5 sites of a tissue
+    /// at 35% density (the tissue then grows to confluence around them).
+    Sparse,
+}
+
+/// A lesion of primary senescent cells from a stress pulse, in young
+/// tissue without background damage or clearance (Martin's
+/// Senescence_Spread setting), 64² periodic, 90 days; the checks set
+/// `cells.secondary_sasp_factor`.
+pub fn lesion(kind: LesionKind) -> String {
+    let (density, r) = match kind {
+        LesionKind::Confluent => (1.0, 10.0),
+        LesionKind::Sparse => (0.35, 5.5),
+    };
+    format!(
+        r#"
 name = "validate: lesion of primary senescent cells"
 description = "A stress-induced lesion in young tissue without background damage or clearance (Martin 2024)"
 [run]
-days = 48.0
-output_every_h = 12.0
+days = 90.0
+output_every_h = 24.0
 snapshot_every_h = 0.0
 seed = 1
 [grid]
-nx = 96
-ny = 96
+nx = 64
+ny = 64
 boundary = "periodic"
 [tissue]
 age = "young"
+density = {density:?}
 initial_senescent_fraction = 0.0
 clearance_beta_per_day = 0.0
 basal_damage_per_h = 0.0
@@ -142,5 +162,35 @@ juxtacrine_per_h = 0.0
 [[stress]]
 time_h = 0.0
 damage = 2.5
-region = { shape = "circle", cx = 48.0, cy = 48.0, r = 18.0 }
+region = {{ shape = "circle", cx = 32.0, cy = 32.0, r = {r:?} }}
+"#
+    )
+}
+
+/// One primary senescent cell (a stress pulse on one site) in young tissue
+/// with its own background damage, clearance off so that the cell stays for
+/// the month (the single-cell bystander check and its test).
+pub const SINGLE_CELL: &str = r#"
+name = "validate: one senescent cell and its neighbours"
+description = "One stressed cell in young tissue (periodic 32², no clearance), 30 days"
+[run]
+days = 30.0
+output_every_h = 24.0
+snapshot_every_h = 0.0
+seed = 1
+[grid]
+nx = 32
+ny = 32
+boundary = "periodic"
+[tissue]
+age = "young"
+initial_senescent_fraction = 0.0
+clearance_beta_per_day = 0.0
+[[stress]]
+time_h = 0.0
+damage = 2.5
+region = { shape = "circle", cx = 16.5, cy = 16.5, r = 0.5 }
 "#;
+
+/// The site of `SINGLE_CELL`'s stressed cell.
+pub const SINGLE_CELL_SITE: (usize, usize) = (16, 16);

@@ -230,6 +230,12 @@ fn validate_events(s: &Scenario, c: &Check) -> Result<(), ScenarioError> {
             w.contraction_half_saturation,
             "senescent cells per wound site",
         )?;
+        c.positive("wound.pdgf_maturation_h", w.pdgf_maturation_h, "h")?;
+        c.nonneg(
+            "wound.senescent_clearance_per_day",
+            w.senescent_clearance_per_day,
+            "1/day",
+        )?;
         c.nonneg(
             "wound.topical_pdgf",
             w.topical_pdgf,
