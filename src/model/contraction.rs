@@ -51,9 +51,9 @@ impl WoundBed {
         })
     }
 
-    /// The contraction signal P: senescent tissue cells in the bed, each
-    /// weighted by its SASP maturity, per bed site, plus topical PDGF.
-    pub fn signal(&self, cells: &[Cell], now_h: f64, w: &Wound) -> f64 {
+    /// The senescent density of the bed: senescent tissue cells per bed
+    /// site, each weighted by its PDGF-AA maturity.
+    pub fn senescent_density(&self, cells: &[Cell], now_h: f64, w: &Wound) -> f64 {
         let sum: f64 = self
             .sites
             .iter()
@@ -61,7 +61,12 @@ impl WoundBed {
             .filter(|c| c.kind == Kind::Tissue)
             .map(|c| c.maturity(now_h, w.pdgf_maturation_h))
             .sum();
-        sum / self.sites.len() as f64 + w.topical_pdgf
+        sum / self.sites.len() as f64
+    }
+
+    /// The contraction signal P: the senescent density plus topical PDGF.
+    pub fn signal(&self, cells: &[Cell], now_h: f64, w: &Wound) -> f64 {
+        self.senescent_density(cells, now_h, w) + w.topical_pdgf
     }
 
     /// The outward lattice direction at site i: from the centre through i,
@@ -154,7 +159,8 @@ mod tests {
             inflammation_tau_h: 48.0,
             senescence_induction_per_h: 0.0,
             senescence_induction_tau_h: 48.0,
-            senescent_clearance_per_day: 0.0,
+            immune_clearance_per_day: 0.0,
+            immune_memory_h: 336.0,
             pdgf_maturation_h: 120.0,
             contraction_per_h,
             contraction_half_saturation: 0.02,

@@ -243,12 +243,15 @@ pub struct Wound {
     /// strength (the contraction signal); free.
     #[serde(default = "default_pdgf_maturation")]
     pub pdgf_maturation_h: f64,
-    /// Extra immune removal of senescent cells inside the wound bed at t = 0
-    /// (1/day), fading as e^{−t/τ} with the induction's τ: the macrophages
-    /// and neutrophils of the healing wound clear its transient senescent
-    /// cells (Demaria et al. 2014); free, 0 = off.
-    #[serde(default = "default_bed_clearance")]
-    pub senescent_clearance_per_day: f64,
+    /// Removal of senescent cells in the wound bed by the immune cells their
+    /// SASP recruited (1/day per unit of the recruited level, in senescent
+    /// cells per wound site); free, 0 = off.
+    #[serde(default = "default_immune_clearance")]
+    pub immune_clearance_per_day: f64,
+    /// Memory of that recruitment (h): the recruited level follows the
+    /// bed's senescent density with this time constant; free.
+    #[serde(default = "default_immune_memory")]
+    pub immune_memory_h: f64,
     /// Topical PDGF-AA, in units of the signal (Demaria et al. 2014 rescue
     /// the delay of senescent-cell removal with it); 0 = none.
     #[serde(default)]
@@ -263,8 +266,11 @@ fn default_contraction_k() -> f64 {
 fn default_pdgf_maturation() -> f64 {
     24.0
 }
-fn default_bed_clearance() -> f64 {
-    1.0
+fn default_immune_clearance() -> f64 {
+    200.0
+}
+fn default_immune_memory() -> f64 {
+    336.0
 }
 fn default_contraction_reach() -> u32 {
     8

@@ -24,6 +24,8 @@ pub struct WorldState {
     pub moves: Moves,
     pub batches: Batches,
     pub closure: Closure,
+    /// The wound bed's recruited immune level (`World::wound_immune`).
+    pub wound_immune: f64,
 }
 
 impl WorldState {
@@ -68,6 +70,7 @@ impl World {
             moves: self.moves,
             batches: self.batches.clone(),
             closure: self.closure,
+            wound_immune: self.wound_immune,
         }
     }
 
@@ -91,6 +94,7 @@ impl World {
         w.moves = st.moves;
         w.batches = st.batches;
         w.closure = st.closure;
+        w.wound_immune = st.wound_immune;
         Ok(w)
     }
 

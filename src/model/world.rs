@@ -12,7 +12,7 @@
 //!      SASP (bystander)
 //!   6. intracellular rules, every site in parallel (rules.rs)
 //!   7. division and migration (division.rs)
-//!   8. wound contraction (contraction.rs)
+//!   8. wound contraction (contraction.rs) and immune recruitment
 //!   t ← (k+1)·Δt; wound closure tracked
 //! ```
 //!
@@ -55,6 +55,9 @@ pub struct World {
     /// The batches the treatments dose from.
     pub batches: Batches,
     pub closure: Closure,
+    /// Immune cells recruited into the wound bed by its senescent cells, in
+    /// senescent cells per wound site (docs/model.md §6.4).
+    pub wound_immune: f64,
     pub wound_mask: Option<Vec<bool>>,
     /// The wound's sites and centre, for its contraction.
     wound_bed: Option<crate::model::contraction::WoundBed>,
@@ -121,6 +124,7 @@ impl World {
             events: Events::default(),
             moves: Moves::default(),
             closure: Closure::default(),
+            wound_immune: 0.0,
             wound_mask,
             wound_bed,
         };
@@ -383,11 +387,9 @@ impl World {
         // The wound bed induces senescence while it is open (granulation
         // tissue, CCN1): scaled by the fraction still open at t.
         let induction = exposure.wound_induction_per_h * (1.0 - self.closure.last.1);
-        // Its immune infiltrate clears senescent cells there, fading as the
-        // granulation tissue matures (the induction's time constant).
+        // The immune cells recruited into the bed clear senescent cells there.
         let bed_clearance = self.scenario.wound.as_ref().map_or(0.0, |w| {
-            w.senescent_clearance_per_day / 24.0
-                * (-(self.now_h() + 0.5 * self.dt()) / w.senescence_induction_tau_h).exp()
+            w.immune_clearance_per_day / 24.0 * self.wound_immune
         });
         let World {
             scenario: s,
@@ -465,14 +467,18 @@ impl World {
         moves.migrations += m.migrations;
     }
 
-    /// Step 8: the wound contracts (contraction.rs).
+    /// Step 8: the wound contracts (contraction.rs), and its senescent
+    /// cells recruit immune cells: the recruited level relaxes toward the
+    /// bed's senescent density over `wound.immune_memory_h`, exactly over Δt.
     fn contract_wound(&mut self) {
         let (Some(bed), Some(w)) = (&self.wound_bed, &self.scenario.wound) else {
             return;
         };
         let s = &self.scenario;
-        let signal = bed.signal(&self.cells, self.now_h(), w);
-        let rate = crate::model::contraction::rate_per_h(w, signal);
+        let density = bed.senescent_density(&self.cells, self.now_h(), w);
+        let keep = (-s.run.dt_h / w.immune_memory_h).exp();
+        self.wound_immune = self.wound_immune * keep + (1.0 - keep) * density;
+        let rate = crate::model::contraction::rate_per_h(w, density + w.topical_pdgf);
         let step = (s.run.seed, self.step, s.run.dt_h);
         self.moves.contractions += bed.contract(&self.grid, &mut self.cells, w, rate, step);
     }

@@ -14,6 +14,7 @@ mod kinetics;
 mod numerics;
 mod report;
 pub mod scenarios;
+mod targets;
 pub mod tissue;
 
 pub use report::{write_report, Manifest};
@@ -134,6 +135,9 @@ pub const CHECKS: &[(&str, CheckFn)] = &[
     ("lesion-containment", behaviour::lesion_containment),
     ("marker-kinetics", biology::marker_kinetics),
     ("bystander", biology::bystander),
+    ("skin-baselines", targets::skin_baselines),
+    ("secretome-effects", targets::secretome_effects),
+    ("wound-closure", targets::wound_closure),
     ("single-cell-bystander", tissue::single_cell_bystander),
     (
         "wound-transient-senescence",

@@ -194,3 +194,34 @@ region = { shape = "circle", cx = 16.5, cy = 16.5, r = 0.5 }
 
 /// The site of `SINGLE_CELL`'s stressed cell.
 pub const SINGLE_CELL_SITE: (usize, usize) = (16, 16);
+
+/// Aged tissue dosed weekly with EVs of a young (PRODUCT = young) or an
+/// aged, high-passage, cryopreserved producer (PRODUCT = old): the
+/// secretome-effects check.
+pub const SECRETOME_PATCH: &str = r#"
+name = "validate: young vs senescent-producer EVs on aged tissue"
+description = "Aged dermal patch, 48², weekly EVs from 24 h, 21 days"
+[run]
+days = 21.0
+output_every_h = 24.0
+snapshot_every_h = 0.0
+[grid]
+nx = 48
+ny = 48
+[tissue]
+age = "aged"
+[products.young]
+source = "umbilical_cord"
+donor_age_years = 25.0
+passage = 3
+[products.old]
+source = "bone_marrow"
+donor_age_years = 70.0
+passage = 15
+cryo_cycles = 2
+[[treatments]]
+product = "PRODUCT"
+start_h = 24.0
+every_h = 168.0
+delivery = { mode = "uniform", au_per_site = 4.0 }
+"#;

@@ -137,16 +137,17 @@ pub fn transient_wound_senescence(setup: &Setup) -> Result<Check> {
                2014)."
         .into();
     c.tolerance = "every seed: senescent fraction at day 3 ≥ 1.5× that before the wound, \
-                   at day 16 within 0.5 points of it; removal delays 90% closure by \
-                   ≥ 20 h; PDGF-AA recovers at least half of that delay."
+                   at day 16 within 0.5 points of it; removal delays mid-closure (the \
+                   larger of the delays at 50% and 75%) by ≥ 20 h; PDGF-AA recovers at \
+                   least half of the delay at 90%. Over the seeds, the mid-closure delay \
+                   exceeds the delay at 90% (the largest delay is not at the end)."
         .into();
-    c.why = "The source shows the cells appearing by day 3 and a delay of about two \
-             days in a mouse 6 mm punch; the lattice wound is smaller. The model \
-             doubles its senescent cells by day 3 (2.0-2.1× over seeds): 1.5× asks \
-             for a rise a count over the wound would see. The 20 h floor is below \
-             the model's spread (+30-36 h over seeds). Known gap \
-             (docs/calibration.md): the delay is largest near the end of closure in the \
-             model, at mid-closure in the source; the table shows it by level."
+    c.why = "The source shows the cells appearing by day 3, a delay of about two \
+             days in a mouse 6 mm punch, largest around day 6 (mid-closure), and the \
+             arms converging; the lattice wound is smaller. The model raises its \
+             senescent cells 2.5-2.7× by day 3: 1.5× asks for a rise a count over the \
+             wound would see. The 20 h floor is below the model's spread (+22-28 h at \
+             mid-closure over seeds); the comparison with 90% is paired by seed."
         .into();
     setup.scenario("wound_young", WOUND_YOUNG, &[])?;
     let levels = [0.25, 0.5, 0.75, 0.9];
@@ -157,6 +158,7 @@ pub fn transient_wound_senescence(setup: &Setup) -> Result<Check> {
         "PDGF-AA rescue at 90% (h)",
     ]);
     let (mut ok, mut figures, mut curves) = (true, Vec::new(), Vec::new());
+    let mut excess = 0.0;
     for (k, &seed) in SEEDS.iter().enumerate() {
         let arm = |sets: &[&str]| {
             let mut s = vec!["run.days=16"];
@@ -183,8 +185,9 @@ pub fn transient_wound_senescence(setup: &Setup) -> Result<Check> {
             at(&control, 3.0).senescent_fraction,
             at(&control, 16.0).senescent_fraction,
         );
-        let d90 = delays[3];
-        ok &= x3 >= 1.5 * x0 && (x16 - x0).abs() <= 0.005 && d90 >= 20.0 && rescued >= 0.5 * d90;
+        let (mid, d90) = (delays[1].max(delays[2]), delays[3]);
+        excess += mid - d90;
+        ok &= x3 >= 1.5 * x0 && (x16 - x0).abs() <= 0.005 && mid >= 20.0 && rescued >= 0.5 * d90;
         table.row(vec![
             seed.to_string(),
             format!("{}, {}, {}", pct(x0), pct(x3), pct(x16)),
@@ -196,7 +199,7 @@ pub fn transient_wound_senescence(setup: &Setup) -> Result<Check> {
             format!("{:+.0}", -rescued),
         ]);
         figures.push(format!(
-            "seed {seed}: senescent {} → {} (day 3) → {} (day 16); removal +{d90:.0} h at 90% closure, PDGF-AA recovers {rescued:.0} h",
+            "seed {seed}: senescent {} → {} (day 3) → {} (day 16); removal +{mid:.0} h at mid-closure, +{d90:.0} h at 90%, PDGF-AA recovers {rescued:.0} h",
             pct(x0),
             pct(x3),
             pct(x16)
@@ -224,7 +227,7 @@ pub fn transient_wound_senescence(setup: &Setup) -> Result<Check> {
             |r| r.wound_closure.unwrap_or(0.0),
         ));
     }
-    c.passed = ok;
+    c.passed = ok && excess > 0.0;
     c.measured = figures.join("; ");
     c.table = Some(table);
     let ch = Chart::new("", "time after wounding (days)", "wound closure", curves);

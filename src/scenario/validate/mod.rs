@@ -232,10 +232,11 @@ fn validate_events(s: &Scenario, c: &Check) -> Result<(), ScenarioError> {
         )?;
         c.positive("wound.pdgf_maturation_h", w.pdgf_maturation_h, "h")?;
         c.nonneg(
-            "wound.senescent_clearance_per_day",
-            w.senescent_clearance_per_day,
-            "1/day",
+            "wound.immune_clearance_per_day",
+            w.immune_clearance_per_day,
+            "1/day per senescent cell per wound site",
         )?;
+        c.positive("wound.immune_memory_h", w.immune_memory_h, "h")?;
         c.nonneg(
             "wound.topical_pdgf",
             w.topical_pdgf,
