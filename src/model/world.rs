@@ -77,8 +77,6 @@ struct Scratch {
     /// Contact-range SASP of each site's Moore neighbours at the start of the
     /// step (mature primary-cell equivalents), for the bystander route.
     contact: Vec<f32>,
-    /// Each cell's contact weight at the start of the step (workspace).
-    weight: Vec<f32>,
     division: crate::model::division::Scratch,
 }
 
@@ -88,7 +86,6 @@ impl Scratch {
             graft_src: grafts.then(|| vec![0.0; n]),
             deep: vec![0; n],
             contact: vec![0.0; n],
-            weight: vec![0.0; n],
             division: crate::model::division::Scratch::new(n),
         }
     }
@@ -353,17 +350,7 @@ impl World {
     fn count_neighbours(&mut self) {
         let (grid, cells, now) = (self.grid, &self.cells, self.now_h());
         let p = &self.scenario.cell_rules;
-        let Scratch {
-            deep,
-            contact,
-            weight,
-            ..
-        } = &mut self.scratch;
-        weight
-            .par_iter_mut()
-            .zip(cells.par_iter())
-            .for_each(|(w, c)| *w = contact_weight(c, now, p));
-        let weight = &*weight;
+        let Scratch { deep, contact, .. } = &mut self.scratch;
         deep.par_iter_mut()
             .zip(contact.par_iter_mut())
             .enumerate()
@@ -372,7 +359,7 @@ impl World {
                 for (_, j) in grid.moore(i) {
                     let c = &cells[j];
                     n += (c.kind == Kind::Tissue && c.phenotype == Phenotype::Senescent) as u8;
-                    sum += weight[j];
+                    sum += contact_weight(c, now, p);
                 }
                 *d = n;
                 *b = sum;
