@@ -7,10 +7,17 @@
 //!   sites through its first steps (doses, grafts, every field solved),
 //!   counted by a global allocator, and the process's peak resident set;
 //! - sweep throughput: runs per second of `senesim sweep` on a 32-run sweep
-//!   (benches/sweep.toml) at --threads 1 and 2 (median of 5), and the speed-up.
+//!   (benches/sweep.toml) at --threads 1 and 2 (median of 5), and the speed-up;
+//! - the throughput targets of issue 19 at 1024²: the default scenario (aged
+//!   skin, weekly young EVs) and one without EV/CM fields (aged skin
+//!   untreated), site-steps per second on 2 threads, each with the fraction
+//!   of the memory roofline it reaches: a triad (a = b + s·c on 3 × 64 MiB of
+//!   f64) measured in the same bench run gives the bandwidth, and a step is
+//!   taken to stream the bytes per site that a world holds (the `memory`
+//!   part's figure) once.
 //!
-//! Run: `cargo bench --bench scale` (about 4 minutes on 2 cores). Prints a
-//! Markdown table. `SCALE_ONLY=run|memory|sweep` runs one part.
+//! Run: `cargo bench --bench scale` (about 6 minutes on 2 cores). Prints a
+//! Markdown table. `SCALE_ONLY=run|memory|sweep|targets` runs one part.
 
 use senesim::model::world::World;
 use senesim::run::{simulate_world, with_threads};
@@ -179,6 +186,90 @@ fn sweep() {
     }
 }
 
+/// Best of 10 triads a[i] = b[i] + s·c[i] over 3 × 64 MiB of f64 on
+/// 2 threads: bytes moved per second (3 streams, 24 bytes per element).
+fn triad_gb_per_s() -> f64 {
+    use rayon::prelude::*;
+    let n = 8 << 20;
+    let (mut a, b, c) = (vec![0.0f64; n], vec![1.0f64; n], vec![2.0f64; n]);
+    let best = with_threads(2, || {
+        (0..10)
+            .map(|k| {
+                let s = 1.0 + k as f64 * 1e-3;
+                let t = Instant::now();
+                a.par_chunks_mut(1 << 16)
+                    .zip(b.par_chunks(1 << 16).zip(c.par_chunks(1 << 16)))
+                    .for_each(|(a, (b, c))| {
+                        for ((a, b), c) in a.iter_mut().zip(b).zip(c) {
+                            *a = b + s * c;
+                        }
+                    });
+                t.elapsed().as_secs_f64()
+            })
+            .fold(f64::INFINITY, f64::min)
+    })
+    .expect("pool");
+    std::hint::black_box(&a);
+    24.0 * n as f64 / best / 1e9
+}
+
+/// Site-steps per second of `file` at 1024² on 2 threads: the median of
+/// three timings of 24 steps, after 24 warm-up steps (the first dose falls
+/// at 24 h in the default scenario).
+fn throughput(file: &str) -> f64 {
+    let sets = vec![
+        "grid.nx=1024".to_string(),
+        "grid.ny=1024".to_string(),
+        "run.days=10".to_string(),
+    ];
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
+    let s = load(Some(&path), &sets).expect("scenario").scenario;
+    with_threads(2, || {
+        let mut w = World::new(s);
+        for _ in 0..24 {
+            w.step();
+        }
+        let times: Vec<f64> = (0..3)
+            .map(|_| {
+                let t = Instant::now();
+                for _ in 0..24 {
+                    w.step();
+                }
+                t.elapsed().as_secs_f64()
+            })
+            .collect();
+        1024.0 * 1024.0 * 24.0 / median(times)
+    })
+    .expect("pool")
+}
+
+fn targets() {
+    let bw = triad_gb_per_s();
+    // Bytes per site a world holds (the `memory` part, 2026-12-06): a step
+    // that streamed them once would run at bw / bytes site-steps per second.
+    let bytes_per_site = 131.0;
+    let roof = bw * 1e9 / bytes_per_site;
+    println!("\n| issue 19 target, 1024², 2 threads | site-steps/s | of the roofline |");
+    println!("|---|---|---|");
+    println!(
+        "| triad, 2 threads | {bw:.1} GB/s (roofline {:.0} M site-steps/s at {bytes_per_site} B/site) | |",
+        roof / 1e6
+    );
+    for (label, file) in [
+        (
+            "default scenario (aged skin, weekly young EVs)",
+            "scenarios/default.toml",
+        ),
+        (
+            "no EV/CM fields (aged skin, untreated)",
+            "scenarios/aged_skin_baseline.toml",
+        ),
+    ] {
+        let r = throughput(file);
+        println!("| {label} | {:.1} M | {:.1}% |", r / 1e6, 100.0 * r / roof);
+    }
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; filters are not supported here.
     let only = std::env::var("SCALE_ONLY").unwrap_or_default();
@@ -194,5 +285,8 @@ fn main() {
     }
     if only.is_empty() || only == "sweep" {
         sweep();
+    }
+    if only.is_empty() || only == "targets" {
+        targets();
     }
 }
