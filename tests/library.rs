@@ -204,13 +204,7 @@ fn removing_transient_wound_senescent_cells_delays_closure() {
     // Removal (days 1-6): the delay at mid-closure (the larger of 50% and
     // 75%) is about a day and larger than at 90% closure (paired by replicate).
     let closure = |rows: &[senesim::model::observe::Row], level: f64| {
-        rows.windows(2)
-            .find_map(|w| {
-                let (a, b) = (w[0].wound_closure?, w[1].wound_closure?);
-                (a < level && b >= level)
-                    .then(|| w[0].time_h + (level - a) / (b - a) * (w[1].time_h - w[0].time_h))
-            })
-            .unwrap()
+        senesim::validate::tissue::closure_time(rows, level).unwrap()
     };
     let (mut mid, mut late) = (Vec::new(), Vec::new());
     for (c, t) in series("control").into_iter().zip(series("treated")) {

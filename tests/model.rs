@@ -9,12 +9,8 @@ use senesim::run::simulate_scenario;
 use senesim::scenario::{resolve, Scenario};
 
 fn scenario(text: &str, sets: &[&str]) -> Scenario {
-    let t = Temp::new();
-    let p = t.write("s.toml", text);
     let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
-    resolve(Some(&p), &sets)
-        .unwrap_or_else(|e| panic!("{e}"))
-        .scenario
+    scenario_text(text, &sets)
 }
 
 fn with_seed(s: &Scenario, seed: u64) -> Scenario {
@@ -23,30 +19,9 @@ fn with_seed(s: &Scenario, seed: u64) -> Scenario {
     s
 }
 
-const AGED_PATCH: &str = r#"
-[run]
-days = 21.0
-snapshot_every_h = 0.0
-[grid]
-nx = 48
-ny = 48
-[tissue]
-age = "aged"
-[products.young]
-source = "umbilical_cord"
-donor_age_years = 25.0
-passage = 3
-[products.old]
-source = "bone_marrow"
-donor_age_years = 70.0
-passage = 15
-cryo_cycles = 2
-[[treatments]]
-product = "PRODUCT"
-start_h = 24.0
-every_h = 168.0
-delivery = { mode = "uniform", au_per_site = 4.0 }
-"#;
+/// Aged tissue with weekly EVs of PRODUCT (young or old), 48², 21 days: the
+/// design `senesim validate`'s secretome-effects check runs too.
+const AGED_PATCH: &str = senesim::validate::scenarios::SECRETOME_PATCH;
 
 fn paired(product: &str, seeds: std::ops::Range<u64>) -> Vec<(Summary, Summary)> {
     let s = scenario(&AGED_PATCH.replace("PRODUCT", product), &[]);

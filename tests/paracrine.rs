@@ -5,36 +5,21 @@
 //! Senescence_Spread, 2024). Fixed seeds; margins from the spread measured
 //! over them (docs/calibration.md).
 
+mod common;
+use common::scenario_text;
 use senesim::run::simulate_scenario;
-use senesim::scenario::{resolve, Scenario};
 use senesim::validate::scenarios::{lesion, LesionKind, SINGLE_CELL};
-use senesim::validate::tissue::{neighbour_senescence, SINGLE_CELL_SEEDS};
-
-fn scenario(text: &str, sets: &[String]) -> Scenario {
-    let dir = tempfile::tempdir().unwrap();
-    let p = dir.path().join("s.toml");
-    std::fs::write(&p, text).unwrap();
-    resolve(Some(&p), sets)
-        .unwrap_or_else(|e| panic!("{e}"))
-        .scenario
-}
 
 /// Senescent fraction, after 30 days, of the Moore neighbours of the one
 /// stressed cell and of the cells at least 4 sites from it, pooled over
-/// seeds, and the runs where the stressed cell stayed senescent.
+/// `SINGLE_CELL_SEEDS`, and the runs where the stressed cell stayed senescent.
 fn single_cell_month(sets: &[String]) -> (f64, f64, usize) {
-    let (mut near, mut far, mut runs) = ((0, 0), (0, 0), 0);
-    for seed in SINGLE_CELL_SEEDS {
+    senesim::validate::tissue::single_cell_month(|seed| {
         let mut sets = sets.to_vec();
         sets.push(format!("run.seed={seed}"));
-        if let Some((a, b)) = neighbour_senescence(scenario(SINGLE_CELL, &sets)) {
-            near = (near.0 + a.0, near.1 + a.1);
-            far = (far.0 + b.0, far.1 + b.1);
-            runs += 1;
-        }
-    }
-    let frac = |(k, n): (usize, usize)| k as f64 / n as f64;
-    (frac(near), frac(far), runs)
+        Ok::<_, ()>(scenario_text(SINGLE_CELL, &sets))
+    })
+    .unwrap()
 }
 
 /// A single senescent cell raises the senescence of its Moore neighbours
@@ -64,7 +49,7 @@ fn a_single_senescent_cell_induces_its_neighbours() {
 
 /// Secondary (paracrine) cells over time in a lesion, per arm.
 fn secondary(kind: LesionKind, factor: f64, seed: u64) -> Vec<(f64, u64)> {
-    let s = scenario(
+    let s = scenario_text(
         &lesion(kind),
         &[
             format!("cells.secondary_sasp_factor={factor}"),

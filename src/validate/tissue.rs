@@ -48,15 +48,16 @@ pub fn neighbour_senescence(s: Scenario) -> Option<((usize, usize), (usize, usiz
 /// Replicates pooled by the single-cell check and its test.
 pub const SINGLE_CELL_SEEDS: std::ops::Range<u64> = 1..41;
 
-/// The senescent fraction of the neighbours and of the background over
-/// `SINGLE_CELL_SEEDS`, and the runs in which the stressed cell stayed senescent.
-pub fn single_cell_month(setup: &Setup, sets: &[&str]) -> Result<(f64, f64, usize)> {
+/// The senescent fraction of the neighbours and of the background pooled
+/// over the runs of `SINGLE_CELL` that `scenario` gives for each of
+/// `SINGLE_CELL_SEEDS`, and the runs in which the stressed cell stayed
+/// senescent.
+pub fn single_cell_month<E>(
+    mut scenario: impl FnMut(u64) -> std::result::Result<Scenario, E>,
+) -> std::result::Result<(f64, f64, usize), E> {
     let (mut near, mut far, mut n) = ((0, 0), (0, 0), 0);
     for seed in SINGLE_CELL_SEEDS {
-        let mut sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
-        sets.push(format!("run.seed={seed}"));
-        let s = setup.scenario("single_cell", SINGLE_CELL, &sets)?;
-        if let Some((a, b)) = neighbour_senescence(s) {
+        if let Some((a, b)) = neighbour_senescence(scenario(seed)?) {
             near = (near.0 + a.0, near.1 + a.1);
             far = (far.0 + b.0, far.1 + b.1);
             n += 1;
@@ -90,8 +91,15 @@ pub fn single_cell_bystander(setup: &Setup) -> Result<Check> {
              ask for an effect a histology count over a few hundred cells would see \
              (the pooled neighbours are ~300 cells: ±3 points)."
         .into();
-    let (near, far, n) = single_cell_month(setup, &[])?;
-    let (near0, far0, _) = single_cell_month(setup, &["cells.bystander_per_h=0"])?;
+    let month = |sets: &[&str]| {
+        single_cell_month(|seed| {
+            let mut sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+            sets.push(format!("run.seed={seed}"));
+            setup.scenario("single_cell", SINGLE_CELL, &sets)
+        })
+    };
+    let (near, far, n) = month(&[])?;
+    let (near0, far0, _) = month(&["cells.bystander_per_h=0"])?;
     c.passed = n >= 30 && near > 2.0 * far && near - far > 0.1 && near0 < far0 + 0.1;
     let mut table = Table::new(&["bystander route", "neighbours", "background", "runs"]);
     table.row(vec!["on".into(), pct(near), pct(far), n.to_string()]);

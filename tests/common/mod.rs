@@ -56,6 +56,16 @@ impl Temp {
     }
 }
 
+/// The scenario of `text` (written to a temporary file) with `sets`
+/// applied, resolved as `senesim` resolves a file; panics on an error.
+pub fn scenario_text(text: &str, sets: &[String]) -> senesim::scenario::Scenario {
+    let t = Temp::new();
+    let p = t.write("s.toml", text);
+    senesim::scenario::resolve(Some(&p), sets)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .scenario
+}
+
 pub fn senesim(args: &[&str]) -> Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_senesim"))
         .args(args)
