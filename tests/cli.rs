@@ -99,6 +99,23 @@ fn contraction_keys_out_of_range_are_refused() {
 }
 
 #[test]
+fn wound_immune_and_pdgf_keys_out_of_range_are_refused() {
+    let w = "[grid]\nnx = 64\nny = 64\n[wound]\nregion = { shape = \"circle\", cx = 32.0, cy = 32.0, r = 10.0 }\n";
+    refused(
+        &format!("{w}immune_clearance_per_day = -3.0\n"),
+        &["wound.immune_clearance_per_day = -3", "must be ≥ 0"],
+    );
+    refused(
+        &format!("{w}immune_memory_h = 0.0\n"),
+        &["wound.immune_memory_h = 0", "must be > 0 (h)"],
+    );
+    refused(
+        &format!("{w}pdgf_maturation_h = -1.0\n"),
+        &["wound.pdgf_maturation_h = -1", "must be > 0 (h)"],
+    );
+}
+
+#[test]
 fn wound_outside_the_grid_is_refused() {
     refused(
         "[grid]\nnx = 64\nny = 64\n[wound]\nregion = { shape = \"circle\", cx = 60.0, cy = 30.0, r = 10.0 }\n",
