@@ -17,7 +17,7 @@
 //!   part's figure) once.
 //!
 //! Run: `cargo bench --bench scale` (about 6 minutes on 2 cores). Prints a
-//! Markdown table. `SCALE_ONLY=run|memory|sweep|targets` runs one part.
+//! Markdown table. `SCALE_ONLY=run|memory|sweep|targets|step_timer` runs one part.
 
 use senesim::model::world::World;
 use senesim::run::{simulate_world, with_threads};
@@ -270,6 +270,51 @@ fn targets() {
     }
 }
 
+/// Where a step's time goes: ns per site-step of each phase of
+/// `World::step_with`, summed over the first week of `file` at 1024² on
+/// 2 threads (one dosing cycle of the default scenario).
+fn step_timer(file: &str) {
+    use senesim::model::world::Phase;
+    let sets = vec![
+        "grid.nx=1024".to_string(),
+        "grid.ny=1024".to_string(),
+        "run.days=7".to_string(),
+    ];
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
+    let s = load(Some(&path), &sets).expect("scenario").scenario;
+    let steps = s.steps();
+    let mut spent = [0.0f64; Phase::ALL.len()];
+    with_threads(2, || {
+        let mut w = World::new(s);
+        for _ in 0..steps {
+            let mut t = Instant::now();
+            w.step_with(&mut |p| {
+                spent[p as usize] += t.elapsed().as_secs_f64();
+                t = Instant::now();
+            });
+        }
+    })
+    .expect("pool");
+    let site_steps = 1024.0 * 1024.0 * steps as f64;
+    let total: f64 = spent.iter().sum();
+    println!("\n| step phase, {file}, 1024², 7 days, 2 threads | ns per site-step | share |");
+    println!("|---|---|---|");
+    for p in Phase::ALL {
+        let t = spent[p as usize];
+        println!(
+            "| {} | {:.1} | {:.0}% |",
+            p.name(),
+            t / site_steps * 1e9,
+            100.0 * t / total
+        );
+    }
+    println!(
+        "| whole step | {:.1} ({:.1} M site-steps/s) | |",
+        total / site_steps * 1e9,
+        site_steps / total / 1e6
+    );
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; filters are not supported here.
     let only = std::env::var("SCALE_ONLY").unwrap_or_default();
@@ -288,5 +333,9 @@ fn main() {
     }
     if only.is_empty() || only == "targets" {
         targets();
+    }
+    if only.is_empty() || only == "step_timer" {
+        step_timer("scenarios/default.toml");
+        step_timer("scenarios/aged_skin_baseline.toml");
     }
 }

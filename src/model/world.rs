@@ -32,6 +32,49 @@ use crate::model::spectral::Spectral;
 use crate::model::treatment::{Batches, SiteWeights};
 use rayon::prelude::*;
 
+/// The phases of a step, in order (this file's header), as `step_with`
+/// reports them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// 1. events due (grafts, senolytics, doses)
+    Events,
+    /// 2-3. SASP sources and their steady state
+    Sasp,
+    /// 4. EV and CM fields advanced, uptake credited
+    Dosed,
+    /// 5. neighbour signals
+    Neighbours,
+    /// 6. intracellular rules
+    Rules,
+    /// 7. division and migration
+    Division,
+    /// 8. wound contraction, immune recruitment, closure tracking
+    Wound,
+}
+
+impl Phase {
+    pub const ALL: [Phase; 7] = [
+        Phase::Events,
+        Phase::Sasp,
+        Phase::Dosed,
+        Phase::Neighbours,
+        Phase::Rules,
+        Phase::Division,
+        Phase::Wound,
+    ];
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::Events => "events",
+            Phase::Sasp => "sasp solve",
+            Phase::Dosed => "EV/CM fields",
+            Phase::Neighbours => "neighbour signals",
+            Phase::Rules => "cell rules",
+            Phase::Division => "division/migration",
+            Phase::Wound => "wound",
+        }
+    }
+}
+
 /// Time of wound closure crossings (h), interpolated between steps.
 #[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Closure {
@@ -472,18 +515,31 @@ impl World {
 
     /// One step of Δt, in the order of this file's header.
     pub fn step(&mut self) {
+        self.step_with(&mut |_| {});
+    }
+
+    /// One step, calling `lap` as each phase ends (a profiler's hook: the
+    /// bench `scale` times the phases with it; `step` passes a no-op).
+    pub fn step_with(&mut self, lap: &mut dyn FnMut(Phase)) {
         let s = &self.scenario;
         // One key for the step's draws, shared by the rules and division.
         let key = StepKey::new(s.run.seed, self.step, self.now_h(), s.run.dt_h);
         self.apply_events();
+        lap(Phase::Events);
         self.solve_sasp();
+        lap(Phase::Sasp);
         self.advance_dosed_fields();
+        lap(Phase::Dosed);
         self.count_neighbours();
+        lap(Phase::Neighbours);
         self.update_cells(key);
+        lap(Phase::Rules);
         self.divide_and_migrate(&key);
+        lap(Phase::Division);
         self.contract_wound();
         self.step += 1;
         self.track_closure();
+        lap(Phase::Wound);
     }
 
     fn track_closure(&mut self) {
