@@ -6,8 +6,8 @@
 //! ```text
 //!   A  every proliferative cell with an empty neighbour draws whether it acts
 //!      (divide or hop) and which empty neighbour it targets   (parallel, keyed)
-//!   B  every empty site picks, among the cells targeting it, the one with the
-//!      lowest keyed priority                                  (parallel)
+//!   B  every targeted site picks, among the cells targeting it, the one
+//!      with the lowest keyed priority                 (sort of the actions)
 //!   C  winners are applied in site order                      (sequential, O(events))
 //! ```
 //!
@@ -23,8 +23,8 @@ use crate::model::rng::{happens, hazard_prob, Purpose};
 use crate::model::rules::{young_signal, Env};
 use rayon::prelude::*;
 
-/// No intent / no winner. Sites are u32 (grids are limited to 2³¹ sites,
-/// scenario/validate.rs), which halves this workspace.
+/// No intent. Sites are u32 (grids are limited to 2³¹ sites,
+/// scenario/validate.rs).
 const NONE: u32 = u32::MAX;
 
 /// Local signals that modulate division and migration.
@@ -35,6 +35,30 @@ pub struct Signals<'a> {
     pub sasp: &'a [f64],
     pub cm_young: &'a [f64],
     pub cm_senescent: &'a [f64],
+    /// Upper bounds of a tissue and of a transformed cell's division plus
+    /// migration rate (1/h), widened against round-off (`rate_bound`).
+    pub rate_bound: (f64, f64),
+}
+
+/// Upper bounds of `rates(..)` summed, for a tissue and for a transformed
+/// cell, over every cargo, damage and signal: each saturating signal at
+/// its largest, each damping factor 1 − x·h (h in [0, 1]) at max(1, 1 − x),
+/// widened by 1e-9 so that no rounding of `rates` can exceed them.
+pub fn rate_bound(p: &CellParams, age: (f64, f64)) -> (f64, f64) {
+    let damp = |x: f64| 1f64.max(1.0 - x);
+    let boost = |x: f64| 1.0 + x.max(0.0);
+    let inhibit = damp(p.sasp_division_inhibition);
+    let tissue = damp(p.senescent_cargo_division_block)
+        * (inhibit
+            * damp(p.damage_checkpoint)
+            * (age.0 * p.division_per_h).max(0.0)
+            * (boost(p.young_division_boost) + p.sasp_division_boost.max(0.0))
+            + (age.1 * p.migration_per_h).max(0.0) * boost(p.sasp_division_boost));
+    let transformed = inhibit
+        * (p.division_per_h * p.transformed_division_factor).max(0.0)
+        * boost(p.transformed_ev_stimulation)
+        + p.migration_per_h.max(0.0);
+    (tissue * (1.0 + 1e-9), transformed * (1.0 + 1e-9))
 }
 
 pub use crate::model::rng::StepKey;
@@ -105,21 +129,9 @@ pub fn rates(cell: &Cell, env: &Env, p: &CellParams, age: (f64, f64)) -> Option<
     }
 }
 
-/// Workspace of phase A, allocated once per world (4 bytes a site).
-pub struct Scratch {
-    intents: Vec<u32>,
-}
-
-impl Scratch {
-    pub fn new(n: usize) -> Scratch {
-        debug_assert!(n < 1 << 31);
-        Scratch {
-            intents: vec![NONE; n],
-        }
-    }
-}
-
-/// Phase A for site i: NONE, or the target site << 1 | divide.
+/// Phase A for site i: NONE, or the target site << 1 | divide. The cheap
+/// tests come first (a draw above every rate's bound, no empty neighbour):
+/// the draws are keyed, so skipping work changes no result.
 fn intent(
     i: usize,
     grid: &Grid,
@@ -128,23 +140,21 @@ fn intent(
     p: &CellParams,
     key: &StepKey,
 ) -> u32 {
-    let env = Env {
-        sasp: sig.sasp[i],
-        cm_young: sig.cm_young[i],
-        cm_senescent: sig.cm_senescent[i],
-        ..Env::default()
-    };
-    let Some((k_div, k_mig)) = rates(
-        &cells[i],
-        &env,
-        p,
-        (sig.division_factor, sig.migration_factor),
-    ) else {
+    let cell = &cells[i];
+    if cell.phenotype != Phenotype::Proliferative
+        || !matches!(cell.kind, Kind::Tissue | Kind::Transformed)
+    {
         return NONE;
-    };
-    let total = k_div + k_mig;
+    }
+    // Rates are bounded: a draw at or above the bound cannot act, and
+    // most draws are (docs/model.md §5.8 rates are ~0.04/h).
     let u = key.stream.uniform(i as u64, Purpose::Action);
-    if !happens(u, total, key.dt) {
+    let bound = if cell.kind == Kind::Tissue {
+        sig.rate_bound.0
+    } else {
+        sig.rate_bound.1
+    };
+    if u >= bound * key.dt {
         return NONE;
     }
     let mut empty = [0usize; 8];
@@ -158,30 +168,33 @@ fn intent(
     if m == 0 {
         return NONE;
     }
+    let env = Env {
+        sasp: sig.sasp[i],
+        cm_young: sig.cm_young[i],
+        cm_senescent: sig.cm_senescent[i],
+        ..Env::default()
+    };
+    let Some((k_div, k_mig)) = rates(cell, &env, p, (sig.division_factor, sig.migration_factor))
+    else {
+        return NONE;
+    };
+    let total = k_div + k_mig;
+    if !happens(u, total, key.dt) {
+        return NONE;
+    }
     let pick = (key.stream.uniform(i as u64, Purpose::ActionTarget) * m as f64) as usize;
     let divide = u < hazard_prob(total, key.dt) * k_div / total;
     ((empty[pick.min(m - 1)] as u32) << 1) | divide as u32
 }
 
-/// Phase B for site i: the neighbour whose intent on i has the lowest keyed
-/// priority, or NONE.
-fn winner(i: usize, grid: &Grid, cells: &[Cell], intents: &[u32], key: &StepKey) -> u32 {
-    if !cells[i].is_empty() {
-        return NONE;
-    }
-    let mut best = NONE;
-    let mut best_pri = u64::MAX;
-    for (_, j) in grid.moore(i) {
-        let it = intents[j];
-        if it != NONE && (it >> 1) as usize == i {
-            let pri = key.stream.hash(j as u64, Purpose::ActionPriority);
-            if pri < best_pri || (pri == best_pri && (j as u32) < best) {
-                best_pri = pri;
-                best = j as u32;
-            }
-        }
-    }
-    best
+/// One action of phase A: `src` acts on the empty site `target`, with its
+/// keyed priority (lowest wins), dividing or hopping.
+#[derive(Clone, Copy)]
+struct Act {
+    target: u32,
+    priority: u64,
+    src: u32,
+    divide: bool,
 }
 
 pub fn divide_and_migrate(
@@ -190,28 +203,35 @@ pub fn divide_and_migrate(
     sig: &Signals,
     p: &CellParams,
     key: &StepKey,
-    scratch: &mut Scratch,
 ) -> Moves {
-    let intents = &mut scratch.intents;
     let cells_ro: &[Cell] = cells;
-    intents
-        .par_iter_mut()
-        .enumerate()
-        .for_each(|(i, out)| *out = intent(i, grid, cells_ro, sig, p, key));
-    let intents: &[u32] = intents;
-    // (target, winner) pairs in site order (rayon keeps the order).
-    let winners: Vec<(usize, usize)> = (0..cells_ro.len())
+    let nx = grid.nx;
+    // Phase A, sparse: ~3% of sites act in a step.
+    let mut acts: Vec<Act> = (0..grid.ny)
         .into_par_iter()
-        .filter_map(|i| {
-            let w = winner(i, grid, cells_ro, intents, key);
-            (w != NONE).then_some((i, w as usize))
+        .flat_map_iter(|r| {
+            (r * nx..(r + 1) * nx).filter_map(|i| {
+                let it = intent(i, grid, cells_ro, sig, p, key);
+                (it != NONE).then(|| Act {
+                    target: it >> 1,
+                    priority: key.stream.hash(i as u64, Purpose::ActionPriority),
+                    src: i as u32,
+                    divide: it & 1 == 1,
+                })
+            })
         })
         .collect();
+    // Phase B: per target, the lowest priority (ties to the lowest site);
+    // the keys are unique, so the order is total and thread-independent.
+    acts.par_sort_unstable_by_key(|a| (a.target, a.priority, a.src));
+    acts.dedup_by_key(|a| a.target);
+    let winners = acts
+        .into_iter()
+        .map(|a| (a.target as usize, a.src as usize, a.divide));
     // Phase C: apply in site order.
     let mut moves = Moves::default();
     let t_new = key.now_h + key.dt;
-    for (target, src) in winners {
-        let divide = intents[src] & 1 == 1;
+    for (target, src, divide) in winners {
         if divide {
             let parent = &mut cells[src];
             parent.divisions = parent.divisions.saturating_add(1);
@@ -255,13 +275,54 @@ mod tests {
         )
     }
     fn dm(g: &Grid, cells: &mut [Cell], sig: &Signals, p: &CellParams, key: &StepKey) -> Moves {
-        divide_and_migrate(g, cells, sig, p, key, &mut Scratch::new(g.len()))
+        divide_and_migrate(g, cells, sig, p, key)
     }
     fn prolif() -> Cell {
         let mut c = Cell::EMPTY;
         c.kind = Kind::Tissue;
         c.limit = 50;
         c
+    }
+
+    /// The bound skips only draws that could not act: every cell kind,
+    /// cargo, damage and signal, at defaults and at extreme parameters.
+    #[test]
+    fn rate_bound_bounds_every_rate() {
+        let (_, _, p0) = setup(1, 1);
+        let mut extreme = p0.clone();
+        extreme.young_division_boost = 3.0;
+        extreme.transformed_division_factor = 4.0;
+        extreme.damage_checkpoint = 0.0;
+        for p in [p0, extreme] {
+            for age in [(1.0, 1.0), (0.5, 0.7), (1.3, 0.2)] {
+                let (tissue, transformed) = rate_bound(&p, age);
+                for k in 0..4000u64 {
+                    let r = |salt| crate::model::rng::uniform(9, k, salt, Purpose::Action);
+                    let mut c = prolif();
+                    c.kind = if k % 3 == 0 {
+                        Kind::Transformed
+                    } else {
+                        Kind::Tissue
+                    };
+                    c.cargo_young = 100.0 * r(1) * r(1);
+                    c.cargo_senescent = 100.0 * r(2) * r(2);
+                    c.damage.intrinsic = 5.0 * r(3);
+                    let env = Env {
+                        sasp: 50.0 * r(4) * r(4),
+                        cm_young: 10.0 * r(5),
+                        cm_senescent: 10.0 * r(6) * r(6),
+                        ..Env::default()
+                    };
+                    let (d, m) = rates(&c, &env, &p, age).unwrap();
+                    let bound = if c.kind == Kind::Tissue {
+                        tissue
+                    } else {
+                        transformed
+                    };
+                    assert!(d + m <= bound, "{d} + {m} > {bound}");
+                }
+            }
+        }
     }
 
     #[test]
@@ -275,6 +336,7 @@ mod tests {
             sasp: &z,
             cm_young: &z,
             cm_senescent: &z,
+            rate_bound: rate_bound(&p, (1.0, 1.0)),
         };
         for step in 0..200 {
             let m = dm(&g, &mut cells, &sig, &p, &StepKey::new(1, step, 0.0, 1.0));
@@ -293,6 +355,7 @@ mod tests {
             sasp: &z,
             cm_young: &z,
             cm_senescent: &z,
+            rate_bound: rate_bound(&p, (1.0, 1.0)),
         };
         let trials = 4000;
         let mut divided = 0;
@@ -336,6 +399,7 @@ mod tests {
             sasp: &z,
             cm_young: &z,
             cm_senescent: &z,
+            rate_bound: rate_bound(&p, (1.0, 1.0)),
         };
         let before = cells.iter().filter(|c| c.is_occupied()).count();
         let m = dm(&g, &mut cells, &sig, &p, &StepKey::new(2, 0, 0.0, 1.0));
@@ -356,6 +420,7 @@ mod tests {
             sasp: &z,
             cm_young: &z,
             cm_senescent: &z,
+            rate_bound: rate_bound(&p, (1.0, 1.0)),
         };
         let mut cells = vec![Cell::EMPTY; 25];
         cells[12] = prolif();

@@ -18,5 +18,6 @@ pub mod rules;
 pub mod schedule;
 pub mod spectral;
 pub mod state;
+pub mod stencil;
 pub mod treatment;
 pub mod world;

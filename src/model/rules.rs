@@ -57,6 +57,8 @@ pub struct Ctx<'a> {
     p_clear: f64,
     p_apoptosis: f64,
     cargo_keep: f64,
+    /// `relax_factors` of the repair rate without young cargo (most cells).
+    basal_relax: (f64, f64),
 }
 
 impl<'a> Ctx<'a> {
@@ -79,6 +81,11 @@ impl<'a> Ctx<'a> {
             p_clear: hazard_prob(clearance_per_h, dt),
             p_apoptosis: hazard_prob(cell_rules.apoptosis_per_h, dt),
             cargo_keep: (-cell_rules.cargo_degradation_per_h * dt).exp(),
+            // repair + young_repair·0 is repair exactly: the same factors.
+            basal_relax: relax_factors(
+                tissue.repair_per_h + cell_rules.young_repair_per_h * 0.0,
+                dt,
+            ),
         }
     }
 }
@@ -216,8 +223,11 @@ pub fn update_cell(cell: &mut Cell, site: usize, env: &Env, ctx: &Ctx) -> Events
     cell.cargo_senescent *= ctx.cargo_keep;
 
     // Damage (rule 1): inputs by source, one repair rate (raised by young cargo).
-    let repair = ctx.tissue.repair_per_h + p.young_repair_per_h * hy;
-    let (e, g) = relax_factors(repair, dt);
+    let (e, g) = if hy == 0.0 {
+        ctx.basal_relax
+    } else {
+        relax_factors(ctx.tissue.repair_per_h + p.young_repair_per_h * hy, dt)
+    };
     let d = &mut cell.damage;
     d.intrinsic = d.intrinsic * e + (ctx.tissue.basal_damage_per_h + env.stress_per_h) * g;
     d.sasp = d.sasp * e + p.sasp_damage_per_h * hs * g;

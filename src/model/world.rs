@@ -120,7 +120,6 @@ struct Scratch {
     /// Contact-range SASP of each site's Moore neighbours at the start of the
     /// step (mature primary-cell equivalents), for the bystander route.
     contact: Vec<f32>,
-    division: crate::model::division::Scratch,
 }
 
 impl Scratch {
@@ -129,7 +128,6 @@ impl Scratch {
             graft_src: grafts.then(|| vec![0.0; n]),
             deep: vec![0; n],
             contact: vec![0.0; n],
-            division: crate::model::division::Scratch::new(n),
         }
     }
 }
@@ -394,19 +392,22 @@ impl World {
         let (grid, cells, now) = (self.grid, &self.cells, self.now_h());
         let p = &self.scenario.cell_rules;
         let Scratch { deep, contact, .. } = &mut self.scratch;
-        deep.par_iter_mut()
-            .zip(contact.par_iter_mut())
-            .enumerate()
-            .for_each(|(i, (d, b))| {
-                let (mut n, mut sum) = (0u8, 0.0f32);
-                for (_, j) in grid.moore(i) {
-                    let c = &cells[j];
-                    n += (c.kind == Kind::Tissue && c.phenotype == Phenotype::Senescent) as u8;
-                    sum += contact_weight(c, now, p);
-                }
-                *d = n;
-                *b = sum;
-            });
+        let band = crate::model::stencil::band_len(&grid);
+        crate::model::stencil::moore_fold(
+            &grid,
+            |j| {
+                let c = &cells[j];
+                let deep = c.kind == Kind::Tissue && c.phenotype == Phenotype::Senescent;
+                (deep as u8, contact_weight(c, now, p))
+            },
+            deep.par_chunks_mut(band).zip(contact.par_chunks_mut(band)),
+            (0u8, 0.0f32),
+            |(n, sum), (d, w)| (n + d, sum + w),
+            |(d, b), k, (n, sum)| {
+                d[k] = n;
+                b[k] = sum;
+            },
+        );
     }
 
     /// Step 6: every cell's intracellular rules, in parallel by rows.
@@ -481,7 +482,6 @@ impl World {
             grid,
             cells,
             fields,
-            scratch,
             moves,
             ..
         } = self;
@@ -491,8 +491,12 @@ impl World {
             sasp: &fields[FieldId::Sasp].c,
             cm_young: &fields[FieldId::CmYoung].c,
             cm_senescent: &fields[FieldId::CmSenescent].c,
+            rate_bound: crate::model::division::rate_bound(
+                &s.cell_rules,
+                (s.tissue.division_factor, s.tissue.migration_factor),
+            ),
         };
-        let m = divide_and_migrate(grid, cells, &sig, &s.cell_rules, key, &mut scratch.division);
+        let m = divide_and_migrate(grid, cells, &sig, &s.cell_rules, key);
         moves.divisions += m.divisions;
         moves.migrations += m.migrations;
     }
