@@ -311,8 +311,9 @@ fn values_that_overflow_stop_the_run_and_nothing_written_holds_nan() {
         last
     };
     let (needle, wide) = (delivered("0.01"), delivered("2.0"));
+    // The same amount, to the f32 round-off of the sites that hold it.
     assert!(
-        needle > 0.0 && (needle - wide).abs() < 1e-9 * wide,
+        needle > 0.0 && (needle - wide).abs() < 1e-6 * wide,
         "{needle} vs {wide}"
     );
 }

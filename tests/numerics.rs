@@ -118,11 +118,18 @@ fn stable_and_non_negative_at_large_steps() {
     );
 }
 
-/// Mass balance of a time-dependent field with secretion, doses, decay and
-/// uptake at occupied sites: books close to 1e-9 relative, every step.
+/// Mass balance of a time-dependent field with secretion (the spectral
+/// step), or with doses only (the kernel step, flushed when it falls
+/// dormant), decay and uptake at occupied sites: the books close to 1e-6
+/// relative at every step (docs/model.md §4; f32 values, f64 books).
 #[test]
-fn mass_balance_closes_to_1e9() {
-    for boundary in [Boundary::NoFlux, Boundary::Periodic] {
+fn mass_balance_closes_to_1e6() {
+    for (boundary, secreting) in [
+        (Boundary::NoFlux, true),
+        (Boundary::Periodic, true),
+        (Boundary::NoFlux, false),
+        (Boundary::Periodic, false),
+    ] {
         let (nx, ny) = (96, 64);
         let grid = Grid::new(nx, ny, boundary);
         let mut sp = Spectral::new(grid);
@@ -130,36 +137,44 @@ fn mass_balance_closes_to_1e9() {
             diffusion: 10.0,
             decay: 0.03,
             uptake: 0.1,
+            solver: senesim::scenario::Solver::Auto,
         };
-        let mut f = Field::new("ev_young", params, nx, nx * ny);
+        let mut f = Field::new("ev_young", params, grid, 1.0);
         let occupied: Vec<bool> = (0..nx * ny).map(|i| (i * 7919) % 13 != 0).collect();
         let mut cells = common::cells_at(&occupied);
         let src: Vec<f64> = (0..nx * ny)
             .map(|i| if i % 97 == 0 { 2.5 } else { 0.0 })
             .collect();
-        for step in 0..200 {
-            if step % 50 == 0 {
+        let mut worst: f64 = 0.0;
+        for step in 0..240 {
+            if step % 80 == 0 {
                 let dose: Vec<f64> = (0..nx * ny)
                     .map(|i| ((i % nx) as f64 / nx as f64) * 3.0)
                     .collect();
                 f.deliver(&SiteWeights::Table(dose), 1.0);
             }
+            let mut s = src.clone();
             f.advance(
                 &mut sp,
-                Some(&mut src.clone()),
+                secreting.then_some(&mut s[..]),
                 &mut cells,
                 Pool::Young,
                 1.0,
+                1e-3,
             );
             let total = f.total();
             let scale = f.balance.secreted + f.balance.delivered;
             let err = (total - f.balance.expected_total()).abs() / scale;
+            worst = worst.max(err);
             assert!(
-                err < 1e-9,
+                err < 1e-6,
                 "{boundary:?} step {step}: relative imbalance {err}"
             );
             assert!(f.c.iter().all(|v| v.is_finite() && *v >= 0.0));
         }
+        eprintln!("{boundary:?}, secreting {secreting}: worst imbalance {worst:.1e}");
+        // A dosed field falls dormant between doses 80 h apart.
+        assert_eq!(f.balance.flushed > 0.0, !secreting, "{:?}", f.balance);
         // Uptake went only to occupied sites and equals what the books say.
         let credited: f64 = cells.iter().map(|c| c.cargo_young).sum();
         assert!((credited - f.balance.taken_up).abs() / credited < 1e-12);

@@ -297,13 +297,13 @@ fn snapshots_read_back_exactly() {
     write_vti(&mut buf, &w).unwrap();
     let s = read_vti(std::str::from_utf8(&buf).unwrap()).unwrap();
     assert_eq!((s.nx, s.ny, s.time_h), (48, 40, 30.0));
+    // Fields are f32: each value written reads back as the same f32.
+    use senesim::model::fields::FieldId;
+    let narrow = |a: &[f64]| -> Vec<f32> { a.iter().map(|&v| v as f32).collect() };
+    assert_eq!(narrow(s.array("sasp").unwrap()), w.fields[FieldId::Sasp].c);
     assert_eq!(
-        s.array("sasp").unwrap(),
-        &w.fields[senesim::model::fields::FieldId::Sasp].c[..]
-    );
-    assert_eq!(
-        s.array("ev_young").unwrap(),
-        &w.fields[senesim::model::fields::FieldId::EvYoung].c[..]
+        narrow(s.array("ev_young").unwrap()),
+        w.fields[FieldId::EvYoung].c
     );
     let phen: Vec<f64> = w.cells.iter().map(|c| c.phenotype as u8 as f64).collect();
     assert_eq!(s.array("phenotype").unwrap(), &phen[..]);

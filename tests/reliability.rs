@@ -379,7 +379,7 @@ fn a_field_that_goes_bad_stops_the_run_naming_field_step_and_site() {
             w.step();
         }
         w.check_fields().unwrap();
-        w.fields[senesim::model::fields::FieldId::EvYoung].c[site] = bad;
+        w.fields[senesim::model::fields::FieldId::EvYoung].c[site] = bad as f32;
         let mut rows = Vec::new();
         match drive(&mut w, &mut rows, &mut Quiet, &Default::default()) {
             // A NaN makes the step's row non-finite (its EV total): the

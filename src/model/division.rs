@@ -32,9 +32,9 @@ pub struct Signals<'a> {
     /// Tissue-age multipliers of division and migration.
     pub division_factor: f64,
     pub migration_factor: f64,
-    pub sasp: &'a [f64],
-    pub cm_young: &'a [f64],
-    pub cm_senescent: &'a [f64],
+    pub sasp: &'a [f32],
+    pub cm_young: &'a [f32],
+    pub cm_senescent: &'a [f32],
     /// Upper bounds of a tissue and of a transformed cell's division plus
     /// migration rate (1/h), widened against round-off (`rate_bound`).
     pub rate_bound: (f64, f64),
@@ -169,9 +169,9 @@ fn intent(
         return NONE;
     }
     let env = Env {
-        sasp: sig.sasp[i],
-        cm_young: sig.cm_young[i],
-        cm_senescent: sig.cm_senescent[i],
+        sasp: sig.sasp[i] as f64,
+        cm_young: sig.cm_young[i] as f64,
+        cm_senescent: sig.cm_senescent[i] as f64,
         ..Env::default()
     };
     let Some((k_div, k_mig)) = rates(cell, &env, p, (sig.division_factor, sig.migration_factor))
@@ -329,7 +329,7 @@ mod tests {
     fn contact_inhibition_no_empty_neighbour_no_division() {
         let (g, mut cells, p) = setup(8, 8);
         cells.iter_mut().for_each(|c| *c = prolif());
-        let z = vec![0.0; 64];
+        let z = vec![0.0f32; 64];
         let sig = Signals {
             division_factor: 1.0,
             migration_factor: 1.0,
@@ -348,7 +348,7 @@ mod tests {
     fn a_lone_cell_divides_at_its_rate_and_conserves_nothing_twice() {
         let (g, _, mut p) = setup(9, 9);
         p.migration_per_h = 0.0;
-        let z = vec![0.0; 81];
+        let z = vec![0.0f32; 81];
         let sig = Signals {
             division_factor: 1.0,
             migration_factor: 1.0,
@@ -392,7 +392,7 @@ mod tests {
                 *c = prolif();
             }
         }
-        let z = vec![0.0; 256];
+        let z = vec![0.0f32; 256];
         let sig = Signals {
             division_factor: 1.0,
             migration_factor: 1.0,
@@ -413,7 +413,7 @@ mod tests {
         let (g, _, mut p) = setup(5, 5);
         p.division_per_h = 50.0;
         p.migration_per_h = 0.0;
-        let z = vec![0.0; 25];
+        let z = vec![0.0f32; 25];
         let sig = Signals {
             division_factor: 1.0,
             migration_factor: 1.0,

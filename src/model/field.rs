@@ -1,21 +1,31 @@
 //! A diffusing field on the lattice and its mass balance.
 //!
+//! Values are stored in f32; every amount booked (secreted, delivered,
+//! decayed, taken up, lost at boundaries, flushed) is kept in f64, and
+//! totals are summed in f64 in a fixed order (docs/model.md §4, the
+//! numerical contract: mass balance to 1e-6 relative over a run).
+//!
 //! Time-dependent fields (EVs, soluble CM) are advanced over an agent step by
-//! Strang splitting of local uptake around the exact spectral step:
+//! Strang splitting of local uptake around a diffusion-decay step:
 //!
 //! ```text
-//!   uptake Δt/2  →  D∇² − λ + s exactly over Δt (spectral.rs)  →  uptake Δt/2
+//!   uptake Δt/2  →  D∇² − λ + s over Δt  →  uptake Δt/2
 //! ```
 //!
-//! Uptake at an occupied site is c·(1 − e^{−uΔt/2}) per half step, moved
-//! exactly into the cell's cargo pool, so no material is made or lost there.
-//! Decay is integrated analytically from the uniform mode. Every amount is
-//! booked, so secreted + delivered − decayed − taken up − lost at boundaries
-//! equals the change in total to round-off (no-flux and periodic edges lose
-//! nothing). The `sasp` field is instead solved to steady state each step.
+//! The middle step is the separable heat-kernel convolution (kernel.rs)
+//! when the field's kernel is narrow and it has no source this step, else
+//! the exact spectral step (spectral.rs). Uptake at an occupied site is
+//! c·(1 − e^{−uΔt/2}) per half step, moved into the cell's cargo pool.
+//! Decay is integrated analytically from the uniform mode. A field whose
+//! total falls below `fields.dormant_fraction` of its peak, with no source,
+//! is flushed to zero (booked) and skipped until it receives something.
+//! The `sasp` field is instead solved to steady state each step (sasp.rs).
 
 use crate::model::cell::Cell;
+use crate::model::geometry::Grid;
+use crate::model::kernel::KernelStep;
 use crate::model::params::FieldParams;
+use crate::model::params::Solver;
 use crate::model::spectral::{decayed_over_step, Spectral};
 use crate::model::treatment::SiteWeights;
 use rayon::prelude::*;
@@ -31,6 +41,34 @@ pub fn ordered_sum(v: &[f64], row: usize) -> f64 {
         .sum()
 }
 
+/// `ordered_sum` of f32 values, summed in f64 (each row by `lanes_sum`).
+pub fn ordered_sum32(v: &[f32], row: usize) -> f64 {
+    v.par_chunks(row.max(1))
+        .map(|r| lanes_sum(r, |x| x as f64))
+        .collect::<Vec<f64>>()
+        .iter()
+        .sum()
+}
+
+/// Σ g(v_k) in f64, in a fixed order that vectorises: eight running sums
+/// (value k into sum k mod 8), combined pairwise at the end. The order is
+/// the algorithm's, not the compiler's, so every CPU gives the same bits.
+#[inline]
+pub fn lanes_sum(v: &[f32], g: impl Fn(f32) -> f64) -> f64 {
+    let mut acc = [0.0f64; 8];
+    let chunks = v.chunks_exact(8);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for j in 0..8 {
+            acc[j] += g(c[j]);
+        }
+    }
+    for (j, &x) in rest.iter().enumerate() {
+        acc[j] += g(x);
+    }
+    ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]))
+}
+
 /// Cumulative amounts (au) booked for one field since t = 0.
 #[derive(Clone, Copy, Debug, Default, Serialize, serde::Deserialize, PartialEq)]
 pub struct Balance {
@@ -40,6 +78,9 @@ pub struct Balance {
     pub decayed: f64,
     pub taken_up: f64,
     pub lost_at_boundaries: f64,
+    /// Flushed when the field fell dormant (below `fields.dormant_fraction`
+    /// of its peak).
+    pub flushed: f64,
 }
 
 impl Balance {
@@ -49,18 +90,23 @@ impl Balance {
             - self.decayed
             - self.taken_up
             - self.lost_at_boundaries
+            - self.flushed
     }
 }
 
 pub struct Field {
     pub name: &'static str,
-    pub c: Vec<f64>,
+    pub c: Vec<f32>,
     pub params: FieldParams,
     pub balance: Balance,
     nx: usize,
-    /// False until anything is secreted or delivered: an all-zero field stays
+    /// False while the field is all zero (never dosed, or flushed): it stays
     /// zero and needs no solve.
     active: bool,
+    /// The largest total since the field last became active (au).
+    peak: f64,
+    /// The heat-kernel step, when the field's solver may use it.
+    kernel: Option<KernelStep>,
     /// The first solve that produced a non-finite value or a negative beyond
     /// round-off: (value, site). Read by `World::check_fields`.
     pub defect: Option<(f64, usize)>,
@@ -89,22 +135,35 @@ impl Pool {
 /// A field's state in a checkpoint.
 #[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct FieldState {
-    pub c: Vec<f64>,
+    pub c: Vec<f32>,
     pub balance: Balance,
     pub active: bool,
+    pub peak: f64,
 }
 
 impl Field {
-    pub fn new(name: &'static str, params: FieldParams, nx: usize, len: usize) -> Self {
+    /// An empty field on `grid`, advanced in steps of `dt` h (the steady
+    /// `sasp` field ignores `dt`).
+    pub fn new(name: &'static str, params: FieldParams, grid: Grid, dt: f64) -> Self {
+        let kernel = (params.solver == Solver::Auto && name != "sasp")
+            .then(|| KernelStep::new(grid, params.diffusion, dt))
+            .flatten();
         Field {
             name,
-            c: vec![0.0; len],
+            c: vec![0.0; grid.len()],
             params,
             balance: Balance::default(),
-            nx,
+            nx: grid.nx,
             active: false,
+            peak: 0.0,
+            kernel,
             defect: None,
         }
+    }
+
+    /// Whether the field holds anything (not dormant).
+    pub fn is_active(&self) -> bool {
+        self.active
     }
 
     /// What a checkpoint keeps of the field: values, books, and whether it
@@ -114,6 +173,7 @@ impl Field {
             c: self.c.clone(),
             balance: self.balance,
             active: self.active,
+            peak: self.peak,
         }
     }
 
@@ -129,11 +189,12 @@ impl Field {
         self.c = s.c;
         self.balance = s.balance;
         self.active = s.active;
+        self.peak = s.peak;
         Ok(())
     }
 
     pub fn total(&self) -> f64 {
-        ordered_sum(&self.c, self.nx)
+        ordered_sum32(&self.c, self.nx)
     }
 
     /// Adds an instantaneous dose of `scale`·`weights` (au per site).
@@ -149,9 +210,10 @@ impl Field {
             .map(|(r, c)| {
                 let mut s = 0.0;
                 for (k, c) in c.iter_mut().enumerate() {
-                    let a = weights.at(r * nx + k) * scale;
-                    *c += a;
-                    s += a;
+                    // What the site receives is what f32 holds of it.
+                    let before = *c;
+                    *c += (weights.at(r * nx + k) * scale) as f32;
+                    s += *c as f64 - before as f64;
                 }
                 s
             })
@@ -159,13 +221,16 @@ impl Field {
         let added: f64 = rows.iter().sum();
         if added > 0.0 {
             self.balance.delivered += added;
+            if !self.active {
+                self.peak = 0.0;
+            }
             self.active = true;
         }
     }
 
     /// Moves c·(1 − e^{−u·h}) from each occupied site into the cell's `pool`.
     fn uptake(&mut self, cells: &mut [Cell], pool: Pool, h: f64) -> f64 {
-        let f = -(-self.params.uptake * h).exp_m1();
+        let f = -(-self.params.uptake * h).exp_m1() as f32;
         if f == 0.0 {
             return 0.0;
         }
@@ -178,8 +243,10 @@ impl Field {
                 let mut s = 0.0;
                 for (c, cell) in c.iter_mut().zip(cells) {
                     if cell.is_occupied() {
-                        let q = *c * f;
-                        *c -= q;
+                        // The amount moved is exactly what the site lost.
+                        let before = *c;
+                        *c -= *c * f;
+                        let q = before as f64 - *c as f64;
                         pool.credit(cell, q);
                         s += q;
                     }
@@ -192,7 +259,8 @@ impl Field {
 
     /// Advances the field over `dt` h with secretion `src` (au/h per site;
     /// used as workspace, its contents are lost), uptake at occupied sites
-    /// credited to the cells' `pool`.
+    /// credited to the cells' `pool`; then flushes it if it has fallen
+    /// dormant (below `dormant_fraction` of its peak, with no source).
     pub fn advance(
         &mut self,
         sp: &mut Spectral,
@@ -200,39 +268,53 @@ impl Field {
         cells: &mut [Cell],
         pool: Pool,
         dt: f64,
+        dormant_fraction: f64,
     ) {
         let s_total = src.as_deref().map_or(0.0, |s| ordered_sum(s, self.nx));
         if !self.active && s_total <= 0.0 {
             return;
         }
+        if !self.active {
+            self.peak = 0.0;
+        }
         self.active = true;
         let mut up = self.uptake(cells, pool, 0.5 * dt);
         let m0 = self.total();
+        self.peak = self.peak.max(m0);
         let FieldParams {
             diffusion, decay, ..
         } = self.params;
         let source = src.filter(|_| s_total > 0.0);
-        sp.advance(&mut self.c, source, diffusion, decay, dt);
-        self.defect = self.defect.or(sp.defect);
+        match (&self.kernel, source) {
+            (Some(k), None) => {
+                // Booked with the factor the step applies (f32), so that
+                // its rounding is not an imbalance.
+                let keep = (-decay * dt).exp() as f32;
+                self.defect = self.defect.or(k.apply(&mut self.c, keep));
+                self.balance.decayed += m0 * (1.0 - keep as f64);
+            }
+            (_, source) => {
+                sp.advance_f32(&mut self.c, source, diffusion, decay, dt);
+                self.defect = self.defect.or(sp.defect);
+                self.balance.decayed += decayed_over_step(m0, s_total, decay, dt);
+            }
+        }
         self.balance.secreted += s_total * dt;
-        self.balance.decayed += decayed_over_step(m0, s_total, decay, dt);
         up += self.uptake(cells, pool, 0.5 * dt);
         self.balance.taken_up += up;
+        if s_total <= 0.0 && dormant_fraction > 0.0 {
+            let total = self.total();
+            if total < dormant_fraction * self.peak {
+                self.balance.flushed += total;
+                self.c.par_iter_mut().for_each(|c| *c = 0.0);
+                self.active = false;
+            }
+        }
     }
 
-    /// Solves the steady state D∇²c − (decay + uptake)c + src = 0 in place:
-    /// the field holds the source (au/h per site) on entry (the `sasp`
-    /// field: it equilibrates within minutes, docs/model.md §4). Uptake is taken
-    /// uniform over the lattice; in a near-confluent tissue that is every site.
-    pub fn solve_steady(&mut self, sp: &mut Spectral) {
-        let s_total = self.total();
-        if s_total <= 0.0 {
-            self.c.iter_mut().for_each(|c| *c = 0.0);
-            return;
-        }
-        let lambda = self.params.decay + self.params.uptake;
-        sp.steady(&mut self.c, self.params.diffusion, lambda);
-        self.defect = self.defect.or(sp.defect);
-        self.active = true;
+    /// Marks the field as holding a steady state (the `sasp` field: its
+    /// values are written by sasp.rs).
+    pub fn set_active(&mut self, active: bool) {
+        self.active = active;
     }
 }

@@ -59,9 +59,9 @@ impl FieldsParams {
 pub struct Fields([Field; 5]);
 
 impl Fields {
-    /// Every field of a grid of `n` sites, `nx` wide, empty.
-    pub fn new(params: &FieldsParams, nx: usize, n: usize) -> Fields {
-        Fields(FieldId::ALL.map(|id| Field::new(id.name(), *params.of(id), nx, n)))
+    /// Every field of `grid`, empty, advanced in steps of `dt` h.
+    pub fn new(params: &FieldsParams, grid: crate::model::geometry::Grid, dt: f64) -> Fields {
+        Fields(FieldId::ALL.map(|id| Field::new(id.name(), *params.of(id), grid, dt)))
     }
     pub fn iter(&self) -> impl Iterator<Item = &Field> {
         self.0.iter()

@@ -44,7 +44,8 @@ pub fn taps(diffusion: f64, dt: f64) -> Vec<f64> {
     let m = 8192usize;
     let f = |theta: f64| (-a * (1.0 - theta.cos())).exp();
     let tap = |n: usize| {
-        let mut s = 0.5 * (f(0.0) + f(std::f64::consts::PI) * if n % 2 == 0 { 1.0 } else { -1.0 });
+        let mut s =
+            0.5 * (f(0.0) + f(std::f64::consts::PI) * if n.is_multiple_of(2) { 1.0 } else { -1.0 });
         for j in 1..m {
             let th = std::f64::consts::PI * j as f64 / m as f64;
             s += f(th) * (n as f64 * th).cos();
@@ -111,8 +112,11 @@ impl KernelStep {
         self.w.len()
     }
 
-    /// c ← keep·e^{ΔtD∇²}c, negatives of round-off set to zero.
-    pub fn apply(&self, c: &mut [f32], keep: f32) {
+    /// c ← keep·e^{ΔtD∇²}c, negatives of round-off set to zero. Returns
+    /// the defect, if any: (value, site) of the first non-finite result, or
+    /// of a negative beyond round-off (below −1e-5 of the largest value the
+    /// band read); the run's numerical guard stops on it.
+    pub fn apply(&self, c: &mut [f32], keep: f32) -> Option<(f64, usize)> {
         let (nx, ny, r) = (self.grid.nx, self.grid.ny, self.w.len());
         assert_eq!(c.len(), nx * ny);
         let w = &self.w;
@@ -134,14 +138,19 @@ impl KernelStep {
         let bands = column_bands(c, nx, BAND);
         bands
             .into_par_iter()
-            .for_each_init(Vec::new, |buf: &mut Vec<f32>, mut band| {
+            .enumerate()
+            .map_init(Vec::new, |buf: &mut Vec<f32>, (b, mut band)| {
                 let width = band[0].len();
                 buf.clear();
                 buf.resize((ny + 2 * r) * width + width, 0.0);
                 let (ext, acc) = buf.split_at_mut((ny + 2 * r) * width);
+                let mut scale = 0.0f32;
                 for (e, &y) in ext.chunks_mut(width).zip(&self.ext_y) {
                     e.copy_from_slice(band[y]);
+                    scale = e.iter().fold(scale, |m, v| m.max(v.abs()));
                 }
+                let floor = -1e-5 * scale;
+                let mut defect = None;
                 for (y, out) in band.iter_mut().enumerate() {
                     let centre = &ext[(y + r) * width..(y + r + 1) * width];
                     acc.iter_mut().for_each(|a| *a = 0.0);
@@ -152,11 +161,33 @@ impl KernelStep {
                             acc[x] += wk * ((up[x] + down[x]) - (centre[x] + centre[x]));
                         }
                     }
+                    let mut ok = true;
                     for x in 0..width {
-                        out[x] = ((centre[x] + acc[x]) * keep).max(0.0);
+                        let v = (centre[x] + acc[x]) * keep;
+                        ok &= v >= floor;
+                        out[x] = v.max(0.0);
+                    }
+                    if !ok && defect.is_none() {
+                        // Rare: find the site (NaN fails `>=` too).
+                        let x = (0..width)
+                            .find(|&x| {
+                                let v = (centre[x] + acc[x]) * keep;
+                                v.is_nan() || v < floor
+                            })
+                            .unwrap_or(0);
+                        let v = (centre[x] + acc[x]) * keep;
+                        defect = Some((v as f64, y * nx + b * BAND + x));
                     }
                 }
-            });
+                defect
+            })
+            .reduce(
+                || None,
+                |a: Option<(f64, usize)>, b| match (a, b) {
+                    (Some(a), Some(b)) => Some(if b.1 < a.1 { b } else { a }),
+                    (a, b) => a.or(b),
+                },
+            )
     }
 }
 
@@ -233,7 +264,7 @@ mod tests {
                 let mut exact = init.clone();
                 Spectral::new(g).advance(&mut exact, None, 10.0, 0.03, 1.0);
                 let mut c: Vec<f32> = init.iter().map(|&v| v as f32).collect();
-                k.apply(&mut c, (-0.03f64).exp() as f32);
+                assert_eq!(k.apply(&mut c, (-0.03f64).exp() as f32), None);
                 let peak = init.iter().cloned().fold(0.0, f64::max);
                 let worst = c
                     .iter()
@@ -250,6 +281,20 @@ mod tests {
                 assert!((m1 / m0 - 1.0).abs() < 1e-6, "{m1} vs {m0}");
             }
         }
+    }
+
+    #[test]
+    fn non_finite_and_negative_values_are_reported() {
+        let g = Grid::new(40, 30, Boundary::NoFlux);
+        let k = KernelStep::new(g, 10.0, 1.0).unwrap();
+        let mut c = vec![1.0f32; g.len()];
+        c[5 * 40 + 7] = f32::NAN;
+        let d = k.apply(&mut c, 1.0).unwrap();
+        assert!(d.0.is_nan());
+        let mut c = vec![1.0f32; g.len()];
+        c[20 * 40 + 30] = -1e3;
+        let d = k.apply(&mut c, 1.0).unwrap();
+        assert!(d.0 < 0.0, "{d:?}");
     }
 
     #[test]

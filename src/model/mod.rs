@@ -17,6 +17,7 @@ pub mod params;
 pub mod product;
 pub mod rng;
 pub mod rules;
+pub mod sasp;
 pub mod schedule;
 pub mod spectral;
 pub mod state;

@@ -25,12 +25,13 @@
 //! same at any thread count (rows in parallel; norms summed per row in f64
 //! and combined in row order), so results are bit-identical.
 
+use crate::model::field::lanes_sum;
 use crate::model::geometry::{Boundary, Grid};
 use rayon::prelude::*;
 
-/// The error bound the solver stops at, relative L2 (issue 19's contract is
-/// 1e-3; the margin covers the bound being taken before the last sweep).
-pub const TOLERANCE: f64 = 2e-4;
+/// The estimated error the solver stops at, relative L2 (the contract is
+/// 1e-3; `tests` and validate's `sasp-warm-start` check the true error).
+pub const TOLERANCE: f64 = 3e-4;
 
 /// The coarsest grid's largest size (sites).
 const COARSEST: usize = 256;
@@ -60,6 +61,12 @@ pub struct Multigrid {
     coarse: Vec<Level>,
     /// V-cycles of the last solve.
     pub cycles: usize,
+    /// The error estimate the last solve stopped at (relative L2).
+    pub estimate: f64,
+    /// The contraction factor per cycle last measured (starts at 0.5).
+    rho: f64,
+    /// The first non-finite value a solve produced: (value, site).
+    pub defect: Option<(f64, usize)>,
 }
 
 impl Multigrid {
@@ -86,11 +93,21 @@ impl Multigrid {
             source: vec![0.0; grid.len()],
             coarse,
             cycles: 0,
+            estimate: 0.0,
+            rho: 0.5,
+            defect: None,
         })
     }
 
     /// Solves (λ − D∇²)u = `self.source` starting from `u` (the previous
-    /// solution), to the error bound `TOLERANCE`. Returns the bound reached.
+    /// solution) until the estimated error is below `TOLERANCE`; returns
+    /// the estimate.
+    ///
+    /// The estimate: the coarse-grid correction a cycle adds is the smooth
+    /// error it found, which dominates what smoothing leaves; the error
+    /// after the cycle is that correction times the cycle's contraction
+    /// factor ρ (the ratio of successive corrections, measured whenever a
+    /// solve takes two cycles or more and kept between solves).
     pub fn solve(&mut self, u: &mut [f32], diffusion: f64, lambda: f64) -> f64 {
         let op = Op {
             a: diffusion as f32,
@@ -99,21 +116,42 @@ impl Multigrid {
         };
         let (nx, ny) = (self.grid.nx, self.grid.ny);
         self.cycles = 0;
-        let mut bound = f64::INFINITY;
-        while self.cycles < MAX_CYCLES {
-            let (r, norm_u) = vcycle(&mut self.coarse, u, &self.source, nx, ny, op, 1);
+        let mut last: Option<f64> = None;
+        loop {
+            let (corr, norm_u) = vcycle(&mut self.coarse, u, &self.source, nx, ny, op);
             self.cycles += 1;
-            bound = if norm_u > 0.0 {
-                r / (lambda * norm_u)
+            if let Some(prev) = last.filter(|&p| p > 0.0) {
+                self.rho = (corr / prev).clamp(0.05, 0.9);
+            }
+            last = Some(corr);
+            self.estimate = if norm_u > 0.0 {
+                self.rho * corr / norm_u
             } else {
                 0.0
             };
-            if bound <= TOLERANCE {
+            if self.estimate <= TOLERANCE || self.cycles >= MAX_CYCLES || !self.estimate.is_finite()
+            {
                 break;
             }
         }
-        u.iter_mut().for_each(|v| *v = v.max(0.0));
-        bound
+        // Round-off negatives of the coarse corrections set to zero; the
+        // first non-finite value, if any, reported.
+        let bad = u
+            .par_chunks_mut(nx)
+            .enumerate()
+            .map(|(y, row)| {
+                let mut bad = None;
+                for (x, v) in row.iter_mut().enumerate() {
+                    if !v.is_finite() && bad.is_none() {
+                        bad = Some((*v as f64, y * nx + x));
+                    }
+                    *v = v.max(0.0);
+                }
+                bad
+            })
+            .reduce(|| None, |a, b| a.or(b));
+        self.defect = self.defect.or(bad);
+        self.estimate
     }
 }
 
@@ -125,24 +163,9 @@ struct Shared(*mut f32);
 unsafe impl Send for Shared {}
 unsafe impl Sync for Shared {}
 
-/// The four neighbours of (x, y) on an nx × ny level: the site itself for
-/// a neighbour beyond a no-flux edge.
+/// The rows above and below row y (row y itself for a mirrored one).
 #[inline]
-fn neighbours(x: usize, y: usize, nx: usize, ny: usize, periodic: bool) -> [usize; 4] {
-    let left = if x > 0 {
-        x - 1
-    } else if periodic {
-        nx - 1
-    } else {
-        x
-    };
-    let right = if x + 1 < nx {
-        x + 1
-    } else if periodic {
-        0
-    } else {
-        x
-    };
+fn rows_around(y: usize, ny: usize, periodic: bool) -> (usize, usize) {
     let up = if y > 0 {
         y - 1
     } else if periodic {
@@ -157,65 +180,115 @@ fn neighbours(x: usize, y: usize, nx: usize, ny: usize, periodic: bool) -> [usiz
     } else {
         y
     };
-    [y * nx + left, y * nx + right, up * nx + x, down * nx + x]
+    (up, down)
 }
 
-/// (λ + 4a)u_i − a·Σ u_nbr at site i (a mirrored neighbour is u_i itself).
+/// The columns left and right of x (x itself for a mirrored one).
 #[inline]
-fn apply_at(u: &[f32], i: usize, nb: [usize; 4], op: Op) -> f32 {
-    let s = (u[nb[0]] + u[nb[1]]) + (u[nb[2]] + u[nb[3]]);
-    (op.lambda + 4.0 * op.a) * u[i] - op.a * s
+fn cols_around(x: usize, nx: usize, periodic: bool) -> (usize, usize) {
+    rows_around(x, nx, periodic)
 }
 
-/// One red-black Gauss-Seidel sweep; returns Σ (correction·diagonal)² over
-/// the sweep's sites, in f64 (the residual each site had as it was
-/// visited), and Σ u².
-fn sweep(u: &mut [f32], f: &[f32], nx: usize, ny: usize, op: Op) -> (f64, f64) {
+/// A site's update quantities from its four neighbours' values, some of
+/// which may be the site itself (mirrored, or a periodic side of 1):
+/// (a·Σ real neighbours, diagonal λ + a·#real).
+#[inline]
+fn site_terms(i: usize, nb: [usize; 4], get: impl Fn(usize) -> f32, op: Op) -> (f32, f32) {
+    let mut s = 0.0f32;
+    let mut n = 0.0f32;
+    for j in nb {
+        if j != i {
+            s += get(j);
+            n += 1.0;
+        }
+    }
+    (op.a * s, op.lambda + n * op.a)
+}
+
+/// One half-sweep of row y (the sites of `colour`), through the raw view.
+/// Returns Σ residual² (in f64) when `norm` is asked for.
+///
+/// SAFETY: the caller guarantees no other thread writes this row's sites
+/// of `colour` or reads them, and none writes the other colour.
+unsafe fn sweep_row(
+    p: Shared,
+    f: &[f32],
+    (y, colour): (usize, usize),
+    (nx, ny): (usize, usize),
+    op: Op,
+    norm: bool,
+) -> f64 {
+    let (uy, dy) = rows_around(y, ny, op.periodic);
+    let g = |j: usize| unsafe { *p.0.add(j) };
+    let mut r2 = 0.0f64;
+    let mut update = |x: usize, nb: [usize; 4]| {
+        let i = y * nx + x;
+        let (s, diag) = site_terms(i, nb, g, op);
+        let ui = g(i);
+        let new = (f[i] + s) / diag;
+        if norm {
+            let res = (f[i] + s) - diag * ui;
+            r2 += (res as f64) * (res as f64);
+        }
+        unsafe { *p.0.add(i) = new };
+    };
+    let edge = |x: usize| {
+        let (l, r) = cols_around(x, nx, op.periodic);
+        [y * nx + l, y * nx + r, uy * nx + x, dy * nx + x]
+    };
+    let start = (y + colour) % 2;
+    let interior = uy != y && dy != y && uy != dy && nx >= 3;
+    if !interior || norm {
+        let mut x = start;
+        while x < nx {
+            update(x, edge(x));
+            x += 2;
+        }
+        return r2;
+    }
+    // Interior row: the two end sites by the general rule, the rest with
+    // four distinct real neighbours.
+    let inv = 1.0 / (op.lambda + 4.0 * op.a);
+    let (row, up, dn) = (y * nx, uy * nx, dy * nx);
+    let mut x = start;
+    if x == 0 {
+        update(0, edge(0));
+        x = 2;
+    }
+    while x + 1 < nx {
+        let s = (g(row + x - 1) + g(row + x + 1)) + (g(up + x) + g(dn + x));
+        unsafe { *p.0.add(row + x) = (f[row + x] + op.a * s) * inv };
+        x += 2;
+    }
+    if x == nx - 1 {
+        update(x, edge(x));
+    }
+    r2
+}
+
+/// One red-black Gauss-Seidel sweep; with `norm`, returns the residual
+/// norm² each site had as it was visited.
+fn sweep(u: &mut [f32], f: &[f32], nx: usize, ny: usize, op: Op, norm: bool) -> f64 {
     let p = Shared(u.as_mut_ptr());
-    let mut tot = (0.0, 0.0);
+    let mut tot = 0.0;
     for colour in 0..2 {
-        let rows: Vec<(f64, f64)> = (0..ny)
+        let rows: Vec<f64> = (0..ny)
             .into_par_iter()
             .with_min_len(min_rows(nx))
             .map(|y| {
-                let p = p;
-                let (mut r2, mut u2) = (0.0f64, 0.0f64);
-                let mut x = (y + colour) % 2;
-                while x < nx {
-                    let i = y * nx + x;
-                    let nb = neighbours(x, y, nx, ny, op.periodic);
-                    // SAFETY: site i has this half-sweep's colour; its
-                    // neighbours have the other one, which no thread
-                    // writes during this half-sweep; each site of this
-                    // colour is written by the one task of its row.
-                    let (ui, s) = unsafe {
-                        let g = |j: usize| *p.0.add(j);
-                        (g(i), (g(nb[0]) + g(nb[1])) + (g(nb[2]) + g(nb[3])))
-                    };
-                    // A mirrored neighbour is u_i itself: its terms cancel,
-                    // and the site's own coefficient has one a less.
-                    let res = f[i] - ((op.lambda + 4.0 * op.a) * ui - op.a * s);
-                    let real = nb.iter().filter(|&&j| j != i).count() as f32;
-                    let diag = op.lambda + real * op.a;
-                    let new = ui + res / diag;
-                    unsafe { *p.0.add(i) = new };
-                    r2 += (res as f64) * (res as f64);
-                    u2 += (new as f64) * (new as f64);
-                    x += 2;
-                }
-                (r2, u2)
+                // SAFETY: see `Shared`: this task alone handles row y's
+                // sites of this colour; no task writes the other colour.
+                unsafe { sweep_row(p, f, (y, colour), (nx, ny), op, norm) }
             })
             .collect();
-        for (r2, u2) in rows {
-            tot.0 += r2;
-            tot.1 += u2;
-        }
+        tot += rows.iter().sum::<f64>();
     }
     tot
 }
 
-/// One V-cycle on the level (u, f) of nx × ny sites and spacing h; returns
-/// the residual norm seen by the last sweep and ‖u‖ (both L2).
+/// One V-cycle on the level (u, f) of nx × ny sites; returns the norm of
+/// the coarse-grid correction it added (0 on the coarsest level) and ‖u‖,
+/// both L2 on this level.
 fn vcycle(
     coarse: &mut [Level],
     u: &mut [f32],
@@ -223,37 +296,66 @@ fn vcycle(
     nx: usize,
     ny: usize,
     op: Op,
-    depth: usize,
 ) -> (f64, f64) {
     let Some((next, rest)) = coarse.split_first_mut() else {
         // Coarsest: sweep until the residual has fallen by 10⁶.
-        let (first, _) = sweep(u, f, nx, ny, op);
-        let mut last = (first, 0.0);
+        let first = sweep(u, f, nx, ny, op, true);
         for _ in 0..200 {
-            last = sweep(u, f, nx, ny, op);
-            if last.0 <= 1e-12 * first {
+            if sweep(u, f, nx, ny, op, true) <= 1e-12 * first {
                 break;
             }
         }
-        return (last.0.sqrt(), last.1.sqrt());
+        return (0.0, 0.0);
     };
-    sweep(u, f, nx, ny, op);
+    sweep(u, f, nx, ny, op, false);
     restrict_residual(u, f, nx, ny, op, next);
     next.u.iter_mut().for_each(|v| *v = 0.0);
     let cop = Op {
         a: op.a * 0.25,
         ..op
     };
-    vcycle(rest, &mut next.u, &next.f, next.nx, next.ny, cop, depth + 1);
-    prolong_add(&next.u, next.nx, next.ny, u, nx, op.periodic);
-    let (r2, u2) = sweep(u, f, nx, ny, op);
-    (r2.sqrt(), u2.sqrt())
+    vcycle(rest, &mut next.u, &next.f, next.nx, next.ny, cop);
+    let (corr, norm_u) = prolong_add(&next.u, next.nx, next.ny, u, nx, op.periodic);
+    sweep(u, f, nx, ny, op, false);
+    (corr, norm_u)
 }
 
 /// Rows per parallel task: small levels run as one task (the coarse
 /// levels' work is too small to split).
 fn min_rows(nx: usize) -> usize {
     (16384 / nx.max(1)).max(1)
+}
+
+/// The residual f − Au of row y into `out`.
+fn residual_row(u: &[f32], f: &[f32], y: usize, nx: usize, ny: usize, op: Op, out: &mut [f32]) {
+    let (uy, dy) = rows_around(y, ny, op.periodic);
+    let general = |x: usize| {
+        let i = y * nx + x;
+        let (l, r) = cols_around(x, nx, op.periodic);
+        let nb = [y * nx + l, y * nx + r, uy * nx + x, dy * nx + x];
+        let (s, diag) = site_terms(i, nb, |j| u[j], op);
+        (f[i] + s) - diag * u[i]
+    };
+    let interior = uy != y && dy != y && uy != dy && nx >= 3;
+    if !interior {
+        for (x, o) in out.iter_mut().enumerate() {
+            *o = general(x);
+        }
+        return;
+    }
+    let diag = op.lambda + 4.0 * op.a;
+    let (row, up, dn) = (
+        &u[y * nx..(y + 1) * nx],
+        &u[uy * nx..(uy + 1) * nx],
+        &u[dy * nx..(dy + 1) * nx],
+    );
+    let fr = &f[y * nx..(y + 1) * nx];
+    out[0] = general(0);
+    for x in 1..nx - 1 {
+        let s = (row[x - 1] + row[x + 1]) + (up[x] + dn[x]);
+        out[x] = (fr[x] + op.a * s) - diag * row[x];
+    }
+    out[nx - 1] = general(nx - 1);
 }
 
 /// next.f = the 2×2 average of the residual f − Au.
@@ -263,55 +365,64 @@ fn restrict_residual(u: &[f32], f: &[f32], nx: usize, ny: usize, op: Op, next: &
         .par_chunks_mut(cnx)
         .with_min_len(min_rows(cnx))
         .enumerate()
-        .for_each(|(cy, row)| {
-            for (cx, out) in row.iter_mut().enumerate() {
-                let mut s = 0.0f32;
-                for (dy, dx) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
-                    let (x, y) = (2 * cx + dx, 2 * cy + dy);
-                    let i = y * nx + x;
-                    s += f[i] - apply_at(u, i, neighbours(x, y, nx, ny, op.periodic), op);
+        .for_each_init(
+            || vec![0f32; 2 * nx],
+            |buf, (cy, out)| {
+                let (r0, r1) = buf.split_at_mut(nx);
+                residual_row(u, f, 2 * cy, nx, ny, op, r0);
+                residual_row(u, f, 2 * cy + 1, nx, ny, op, r1);
+                for (cx, o) in out.iter_mut().enumerate() {
+                    let x = 2 * cx;
+                    *o = 0.25 * ((r0[x] + r0[x + 1]) + (r1[x] + r1[x + 1]));
                 }
-                *out = 0.25 * s;
-            }
-        });
+            },
+        );
 }
 
 /// u += bilinear cell-centred interpolation of the coarse correction:
 /// 9/16 of the coarse cell, 3/16 of each of its two neighbours toward the
 /// fine site, 1/16 of the diagonal one (mirrored or wrapped at edges).
-fn prolong_add(c: &[f32], cnx: usize, cny: usize, u: &mut [f32], nx: usize, periodic: bool) {
-    let toward = |k: usize, n: usize, up: bool| -> usize {
-        if up {
-            if k + 1 < n {
-                k + 1
-            } else if periodic {
-                0
-            } else {
-                k
-            }
-        } else if k > 0 {
-            k - 1
-        } else if periodic {
-            n - 1
-        } else {
-            k
-        }
-    };
-    u.par_chunks_mut(nx)
+/// Returns (‖correction‖, ‖u‖) after the update, L2 in f64.
+fn prolong_add(
+    c: &[f32],
+    cnx: usize,
+    cny: usize,
+    u: &mut [f32],
+    nx: usize,
+    periodic: bool,
+) -> (f64, f64) {
+    let rows: Vec<(f64, f64)> = u
+        .par_chunks_mut(nx)
         .with_min_len(min_rows(nx))
         .enumerate()
-        .for_each(|(y, row)| {
-            let cy = y / 2;
-            let oy = toward(cy, cny, y % 2 == 1);
-            for (x, v) in row.iter_mut().enumerate() {
-                let cx = x / 2;
-                let ox = toward(cx, cnx, x % 2 == 1);
-                let s = 9.0 * c[cy * cnx + cx]
-                    + 3.0 * (c[cy * cnx + ox] + c[oy * cnx + cx])
-                    + c[oy * cnx + ox];
-                *v += s * (1.0 / 16.0);
-            }
-        });
+        .map_init(
+            || vec![0f32; nx],
+            |e, (y, row)| {
+                let cy = y / 2;
+                let (up, dn) = rows_around(cy, cny, periodic);
+                let oy = if y % 2 == 1 { dn } else { up };
+                let (c0, c1) = (&c[cy * cnx..(cy + 1) * cnx], &c[oy * cnx..(oy + 1) * cnx]);
+                // Coarse cell cx and its neighbour ox toward fine site x.
+                let at = |cx: usize, ox: usize| {
+                    (9.0 * c0[cx] + 3.0 * (c0[ox] + c1[cx]) + c1[ox]) * (1.0 / 16.0)
+                };
+                for cx in 0..cnx {
+                    let (l, r) = cols_around(cx, cnx, periodic);
+                    e[2 * cx] = at(cx, l);
+                    e[2 * cx + 1] = at(cx, r);
+                }
+                for (v, &d) in row.iter_mut().zip(e.iter()) {
+                    *v += d;
+                }
+                (
+                    lanes_sum(e, |x| (x as f64) * (x as f64)),
+                    lanes_sum(row, |x| (x as f64) * (x as f64)),
+                )
+            },
+        )
+        .collect();
+    let (e2, u2) = rows.iter().fold((0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1));
+    (e2.sqrt(), u2.sqrt())
 }
 
 #[cfg(test)]
@@ -347,14 +458,13 @@ mod tests {
                     if density == 1_000_000 {
                         mg.source[g.len() / 2 + nx / 2] = 16.0;
                     }
-                    let bound = mg.solve(&mut u, d, lambda);
+                    let estimate = mg.solve(&mut u, d, lambda);
                     let mut exact: Vec<f64> = mg.source.iter().map(|&v| v as f64).collect();
                     sp.steady(&mut exact, d, lambda);
                     let e = rel_l2(&u, &exact);
-                    eprintln!("{boundary:?} {nx}x{ny} case {k}: err {e:.2e} bound {bound:.2e} cycles {}", mg.cycles);
                     assert!(
-                        e <= 1e-3 && bound <= TOLERANCE,
-                        "{boundary:?} {nx}x{ny} case {k}: {e} (bound {bound}, {} cycles)",
+                        e <= 1e-3 && estimate <= TOLERANCE,
+                        "{boundary:?} {nx}x{ny} case {k}: {e} (estimate {estimate}, {} cycles)",
                         mg.cycles
                     );
                 }

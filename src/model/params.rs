@@ -180,16 +180,42 @@ pub struct FieldParams {
     pub decay: f64,
     /// Uptake by an occupied site, 1/h.
     pub uptake: f64,
+    /// How the field is solved (docs/model.md §4).
+    #[serde(default)]
+    pub solver: Solver,
+}
+
+/// A field's solver (docs/model.md §4, the numerical contract).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Solver {
+    /// The fast solver: warm-started multigrid for `sasp`, the separable
+    /// heat-kernel step for EV and CM fields whose kernel is narrow and
+    /// that have no source this step; the spectral solve otherwise (odd
+    /// grids for multigrid, wide kernels, graft sources).
+    #[default]
+    Auto,
+    /// The exact spectral solve every step (the reference).
+    Spectral,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FieldsParams {
+    /// A dosed field whose total falls below this fraction of its peak
+    /// (since it was last dormant) is flushed to zero, the amount booked,
+    /// and not solved until it receives something again.
+    #[serde(default = "default_dormant_fraction")]
+    pub dormant_fraction: f64,
     pub sasp: FieldParams,
     pub ev_young: FieldParams,
     pub ev_senescent: FieldParams,
     pub cm_young: FieldParams,
     pub cm_senescent: FieldParams,
+}
+
+fn default_dormant_fraction() -> f64 {
+    1e-3
 }
 
 /// The `[secretome]` keys. Each one's meaning, unit, range and source

@@ -131,6 +131,7 @@ impl World {
                 c: s.c.clone(),
                 balance: Balance::default(),
                 active: s.active,
+                peak: s.peak,
             })?;
             f.balance.initial = f.total();
         }

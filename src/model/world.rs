@@ -105,6 +105,8 @@ pub struct World {
     /// The wound's sites and centre, for its contraction.
     wound_bed: Option<crate::model::contraction::WoundBed>,
     spectral: Spectral,
+    /// The `sasp` solver and the step's SASP sources.
+    pub sasp: crate::model::sasp::SaspSolver,
     scratch: Scratch,
 }
 
@@ -152,8 +154,9 @@ impl World {
         let mut w = World {
             schedule: Schedule::new(&scenario, &grid),
             batches: Batches::new(&scenario),
-            fields: Fields::new(f, grid.nx, n),
+            fields: Fields::new(f, grid, scenario.run.dt_h),
             spectral: Spectral::new(grid),
+            sasp: crate::model::sasp::SaspSolver::new(grid, f.sasp.solver),
             scratch: Scratch::new(n, !scenario.grafts.is_empty()),
             cells,
             grid,
@@ -180,34 +183,40 @@ impl World {
     }
 
     /// SASP secretion of every site at the current time, plus the wound's
-    /// inflammatory pulse averaged over the coming step.
-    fn sasp_sources(&self, src: &mut [f64]) {
+    /// inflammatory pulse averaged over the coming step; returns the total
+    /// (au/h, summed in f64 in row order).
+    fn sasp_sources(&mut self) -> f64 {
         let s = &self.scenario;
         let (now, nx) = (self.now_h(), self.grid.nx);
-        src.par_chunks_mut(nx)
-            .zip(self.cells.par_chunks(nx))
-            .for_each(|(sa, row)| {
-                for (x, c) in sa.iter_mut().zip(row) {
-                    *x = sasp_secretion(c, now, &s.cell_rules);
-                }
-            });
         let pulse = self.schedule.wound_sasp_per_h(now);
-        if let (Some(mean), Some(mask)) = (pulse, &self.wound_mask) {
-            for (x, &m) in src.iter_mut().zip(mask) {
-                if m {
-                    *x += mean;
+        let wound = self.wound_mask.as_deref().filter(|_| pulse.is_some());
+        let mean = pulse.unwrap_or(0.0);
+        let cells = &self.cells;
+        let rows: Vec<f64> = self
+            .sasp
+            .source_mut()
+            .par_chunks_mut(nx)
+            .enumerate()
+            .map(|(r, sa)| {
+                for (k, x) in sa.iter_mut().enumerate() {
+                    let i = r * nx + k;
+                    let mut v = sasp_secretion(&cells[i], now, &s.cell_rules);
+                    if wound.is_some_and(|m| m[i]) {
+                        v += mean;
+                    }
+                    *x = v as f32;
                 }
-            }
-        }
+                crate::model::field::lanes_sum(sa, |x| x as f64)
+            })
+            .collect();
+        rows.iter().sum()
     }
 
-    /// 2-3: SASP sources at the current time, solved to steady state (in
-    /// the field's own storage).
+    /// 2-3: SASP sources at the current time, solved to steady state.
     fn solve_sasp(&mut self) {
-        let mut c = std::mem::take(&mut self.fields[FieldId::Sasp].c);
-        self.sasp_sources(&mut c);
-        self.fields[FieldId::Sasp].c = c;
-        self.fields[FieldId::Sasp].solve_steady(&mut self.spectral);
+        let total = self.sasp_sources();
+        self.sasp
+            .solve(&mut self.fields[FieldId::Sasp], &mut self.spectral, total);
     }
 
     pub fn dt(&self) -> f64 {
@@ -370,20 +379,28 @@ impl World {
             scratch,
             ..
         } = self;
+        let dormant = scenario.fields.dormant_fraction;
         let mut src = scratch.graft_src.as_deref_mut();
         let senescent = src
             .as_deref_mut()
             .map(|src| graft_sources(scenario, cells, grid.nx, src));
-        fields[FieldId::EvYoung].advance(spectral, src.as_deref_mut(), cells, Pool::Young, dt);
+        fields[FieldId::EvYoung].advance(
+            spectral,
+            src.as_deref_mut(),
+            cells,
+            Pool::Young,
+            dt,
+            dormant,
+        );
         if let (Some(src), Some(senescent)) = (src.as_deref_mut(), senescent) {
             src.par_iter_mut().for_each(|x| *x = 0.0);
             for (i, rate) in senescent {
                 src[i] = rate;
             }
         }
-        fields[FieldId::EvSenescent].advance(spectral, src, cells, Pool::Senescent, dt);
-        fields[FieldId::CmYoung].advance(spectral, None, cells, Pool::None, dt);
-        fields[FieldId::CmSenescent].advance(spectral, None, cells, Pool::None, dt);
+        fields[FieldId::EvSenescent].advance(spectral, src, cells, Pool::Senescent, dt, dormant);
+        fields[FieldId::CmYoung].advance(spectral, None, cells, Pool::None, dt, dormant);
+        fields[FieldId::CmSenescent].advance(spectral, None, cells, Pool::None, dt, dormant);
     }
 
     /// Step 5: each site's deep-senescent Moore neighbours and their
@@ -456,9 +473,9 @@ impl World {
                     let i = r * nx + k;
                     let in_bed = wound.is_some_and(|m| m[i]);
                     let env = Env {
-                        sasp: sasp[i],
-                        cm_young: cmy[i],
-                        cm_senescent: cms[i],
+                        sasp: sasp[i] as f64,
+                        cm_young: cmy[i] as f64,
+                        cm_senescent: cms[i] as f64,
                         deep_neighbours: deep[i],
                         bystander_signal: contact[i],
                         stress_per_h: stress.map_or(0.0, |v| v[i]),

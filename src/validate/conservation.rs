@@ -19,33 +19,47 @@ pub fn mass_balance(setup: &Setup) -> Result<Check> {
     let mut c = Check::new("mass-balance", GROUP, "Mass balance");
     c.tests = "(1) One EV-like field (D = 10 sites²/h, decay 0.03/h, uptake 0.1/h at \
                occupied sites, 1 site in 13 empty) on a 96×64 lattice for 200 steps of \
-               1 h, with secretion from scattered sites and a graded dose every 50 \
-               steps; uptake is moved into the cells' cargo pools. (2) A whole run \
-               of the model with every mechanism (wound, stress pulse, EV and CM \
-               doses by injection, region and uniform delivery, a senescing MSC graft \
-               secreting EVs) on 48×40 sites for 8 days: the books of all four \
-               time-dependent fields, every step. (3) The `sasp` steady state: \
-               λ·Σc = Σ secretion. All on no-flux and periodic lattices. The figure \
-               is |total − (initial + secreted + delivered − decayed − taken up − \
-               lost at boundaries)| / (secreted + delivered)."
+               1 h, with a graded dose every 50 steps: secreting from scattered sites \
+               (the exact spectral step), and dosed only (the f32 heat-kernel step, \
+               flushed when it falls dormant); uptake is moved into the cells' cargo \
+               pools. (2) A whole run of the model with every mechanism (wound, stress \
+               pulse, EV and CM doses by injection, region and uniform delivery, a \
+               senescing MSC graft secreting EVs) on 48×40 sites for 8 days: the books \
+               of all four time-dependent fields, every step. (3) The exact spectral \
+               `sasp` steady state (the reference the multigrid solve is held to, \
+               tests/sasp_warm_start.rs): λ·Σc = Σ secretion. All on no-flux and \
+               periodic lattices. The figure is |total − (initial + secreted + \
+               delivered − decayed − taken up − lost at boundaries − flushed)| / \
+               (secreted + delivered)."
         .into();
-    c.tolerance = "relative imbalance ≤ 1e-9 at every step of every field.".into();
-    c.why = "docs/model.md §4: mass balance to 1e-9 relative in f64. Each amount is \
-             computed in closed form (decay from the uniform mode, uptake as \
-             exact transfers), so only round-off separates the books from the total; \
-             1e-9 leaves six orders of magnitude for round-off to accumulate over \
-             thousands of steps while catching any lost or invented material."
+    c.tolerance = "relative imbalance ≤ 1e-6 at every step of every field.".into();
+    c.why = "docs/model.md §4, the numerical contract of issue 19: field values in \
+             f32, every book in f64, mass balance to 1e-6 relative over a run. Each \
+             amount is booked as what the step did to the f32 values (uptake as the \
+             exact loss of each site, doses as what the sites hold, decay with the \
+             factor applied), and the kernel step conserves the total in exact \
+             arithmetic (flux form), so only f32 round-off, unbiased and ~1e-8 over \
+             a run, separates the books from the total; 1e-6 catches any lost or \
+             invented material above that."
         .into();
     let mut table = Table::new(&["case", "no-flux", "periodic"]);
     let mut worst: f64 = 0.0;
     // (1) One field.
-    let mut row = vec!["one EV field, 200 steps".to_string()];
-    for b in BOUNDARIES {
-        let e = single_field_balance(b);
-        worst = worst.max(e);
-        row.push(sci(e));
+    for (secreting, label) in [
+        (true, "one EV field secreting (spectral step), 200 steps"),
+        (
+            false,
+            "one EV field dosed (kernel step, flushed when dormant), 200 steps",
+        ),
+    ] {
+        let mut row = vec![label.to_string()];
+        for b in BOUNDARIES {
+            let e = single_field_balance(b, secreting);
+            worst = worst.max(e);
+            row.push(sci(e));
+        }
+        table.row(row);
     }
-    table.row(row);
     // (2) Whole model.
     let mut series: Vec<Curve> = Vec::new();
     let mut row = vec!["whole model, 4 fields × 192 steps".to_string()];
@@ -112,7 +126,7 @@ pub fn mass_balance(setup: &Setup) -> Result<Check> {
         row.push(sci(e));
     }
     table.row(row);
-    c.passed = worst <= 1e-9;
+    c.passed = worst <= 1e-6;
     c.measured = format!("worst relative imbalance {}", sci(worst));
     c.table = Some(table);
     let mut ch = Chart::new(
@@ -122,22 +136,26 @@ pub fn mass_balance(setup: &Setup) -> Result<Check> {
         series,
     );
     ch.log_y = true;
-    ch.reference = Some(1e-9);
+    ch.reference = Some(1e-6);
     ch.legend = Corner::LowerRight;
     setup.plot(&mut c, 1, vec![ch])?;
     Ok(c)
 }
 
-/// Worst relative imbalance of one field with every kind of book entry.
-fn single_field_balance(boundary: Boundary) -> f64 {
+/// Worst relative imbalance of one field with every kind of book entry:
+/// secreting (the spectral step) or only dosed (the kernel step, flushed
+/// when dormant).
+fn single_field_balance(boundary: Boundary, secreting: bool) -> f64 {
     let (nx, ny) = (96, 64);
-    let mut sp = Spectral::new(Grid::new(nx, ny, boundary));
+    let grid = Grid::new(nx, ny, boundary);
+    let mut sp = Spectral::new(grid);
     let params = FieldParams {
         diffusion: 10.0,
         decay: 0.03,
         uptake: 0.1,
+        solver: crate::scenario::Solver::Auto,
     };
-    let mut f = Field::new("ev_young", params, nx, nx * ny);
+    let mut f = Field::new("ev_young", params, grid, 1.0);
     let mut cells: Vec<crate::model::cell::Cell> = (0..nx * ny)
         .map(|i| {
             let mut c = crate::model::cell::Cell::EMPTY;
@@ -158,13 +176,9 @@ fn single_field_balance(boundary: Boundary) -> f64 {
                 .collect();
             f.deliver(&SiteWeights::Table(dose), 1.0);
         }
-        f.advance(
-            &mut sp,
-            Some(&mut src.clone()),
-            &mut cells,
-            Pool::Young,
-            1.0,
-        );
+        let mut s = src.clone();
+        let s = secreting.then_some(&mut s[..]);
+        f.advance(&mut sp, s, &mut cells, Pool::Young, 1.0, 1e-3);
         let scale = f.balance.secreted + f.balance.delivered;
         worst = worst.max((f.total() - f.balance.expected_total()).abs() / scale);
     }

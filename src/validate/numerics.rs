@@ -49,7 +49,8 @@ pub fn point_source(setup: &Setup) -> Result<Check> {
     let (d, lambda, q) = SASP;
     let (n, r_min, r_max) = (256usize, 3usize, 90usize);
     c.tests = format!(
-        "The `sasp` field's steady-state solve (the one every step uses) for one \
+        "The `sasp` field's steady-state solve (the one every step uses: \
+         warm-started f32 multigrid, here from a cold start) for one \
          secreting site at the centre of a {n}² lattice, at the default SASP \
          coefficients (D = {d} sites²/h, λ = {lambda}/h, L = √(D/λ) = 15 sites, \
          q = {q} au/h), against the free-space solution c(r) = q/(2πD)·K₀(r/L). \
@@ -78,11 +79,8 @@ pub fn point_source(setup: &Setup) -> Result<Check> {
     let mut worst_by_r = vec![[0.0f64; 2]; r_max + 1];
     let mut profiles = Vec::new();
     for (bi, b) in BOUNDARIES.into_iter().enumerate() {
-        let mut sp = Spectral::new(Grid::new(n, n, b));
         let c0 = n / 2;
-        let mut f = vec![0.0; n * n];
-        f[c0 * n + c0] = q;
-        sp.steady(&mut f, d, lambda);
+        let f = steady_point(Grid::new(n, n, b), c0 * n + c0, q, d, lambda);
         for (i, v) in f.iter().enumerate() {
             let (dx, dy) = ((i % n) as f64 - c0 as f64, (i / n) as f64 - c0 as f64);
             let r = (dx * dx + dy * dy).sqrt();
@@ -152,7 +150,22 @@ pub fn point_source(setup: &Setup) -> Result<Check> {
     Ok(c)
 }
 
-/// A Gaussian of `mass` centred on an `n`² lattice, advanced `steps` × `dt`.
+/// The steady field of a point source of q au/h at `site`, by the solve
+/// the `sasp` field uses (`fields.sasp.solver = "auto"`): warm-started
+/// multigrid in f32, here from a cold start.
+fn steady_point(grid: Grid, site: usize, q: f64, d: f64, lambda: f64) -> Vec<f64> {
+    let mut mg = crate::model::multigrid::Multigrid::new(grid)
+        .expect("a 256² lattice coarsens to 256 sites");
+    mg.source[site] = q as f32;
+    let mut u = vec![0.0f32; grid.len()];
+    mg.solve(&mut u, d, lambda);
+    u.iter().map(|&v| v as f64).collect()
+}
+
+/// A Gaussian of 1000 au centred on an `n`² lattice, advanced `steps` × `dt`
+/// by the step the EV fields use (`fields.*.solver = "auto"`): the f32
+/// heat-kernel step (kernel.rs), with the spectral step where the kernel
+/// is too wide.
 fn spread_gaussian(
     sp: &mut Spectral,
     n: usize,
@@ -164,8 +177,21 @@ fn spread_gaussian(
 ) -> Vec<f64> {
     let mid = n as f64 / 2.0;
     let mut f = gaussian_field(n, n, 1.0, 1000.0, var0, d, lambda, 0.0, &[(mid, mid)]);
-    for _ in 0..steps {
-        sp.advance(&mut f, None, d, lambda, dt);
+    let grid = Grid::new(n, n, sp.boundary());
+    match crate::model::kernel::KernelStep::new(grid, d, dt) {
+        Some(k) => {
+            let mut c: Vec<f32> = f.iter().map(|&v| v as f32).collect();
+            let keep = (-lambda * dt).exp() as f32;
+            for _ in 0..steps {
+                k.apply(&mut c, keep);
+            }
+            f = c.iter().map(|&v| v as f64).collect();
+        }
+        None => {
+            for _ in 0..steps {
+                sp.advance(&mut f, None, d, lambda, dt);
+            }
+        }
     }
     f
 }
@@ -187,8 +213,8 @@ pub fn gaussian_decay(setup: &Setup) -> Result<Check> {
     let times = [6usize, 24, 48];
     c.tests = format!(
         "A Gaussian pulse (σ₀ = 6 sites, 1000 au) on a {n}² lattice, advanced in \
-         1 h steps (the agent step) by the time-dependent solver the EV and CM \
-         fields use, at the default EV coefficients (D = {d} sites²/h, decay \
+         1 h steps (the agent step) by the step the EV fields use (the f32 \
+         separable heat-kernel step, docs/model.md §4), at the default EV coefficients (D = {d} sites²/h, decay \
          λ = {lambda}/h: 24 h half-life). The analytic solution is a Gaussian of \
          variance σ₀² + 2Dt per axis holding mass 1000·e^(−λt). Compared at t = \
          6, 24 and 48 h wherever the solution exceeds 1% of its peak."

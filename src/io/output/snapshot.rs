@@ -15,7 +15,7 @@
 //! | divisions | UInt16 | population doublings done |
 //! | cargo_young, cargo_senescent | Float64 | internalised EV cargo (au) |
 //! | p21, sa_beta_gal, p16 | UInt8 | 1 where the cell shows the marker (they lag senescence onset: docs/model.md §7) |
-//! | sasp, ev_young, ev_senescent | Float64 | field concentration (au per site) |
+//! | sasp, ev_young, ev_senescent | Float32 | field concentration (au per site) |
 
 use crate::model::world::World;
 use std::io::{BufWriter, Write};
@@ -99,13 +99,13 @@ pub fn write_vti<W: Write>(w: W, world: &World) -> std::io::Result<()> {
     data_array(
         &mut s,
         "sasp",
-        "Float64",
+        "Float32",
         world.fields[crate::model::fields::FieldId::Sasp].c.iter(),
     )?;
     data_array(
         &mut s,
         "ev_young",
-        "Float64",
+        "Float32",
         world.fields[crate::model::fields::FieldId::EvYoung]
             .c
             .iter(),
@@ -113,7 +113,7 @@ pub fn write_vti<W: Write>(w: W, world: &World) -> std::io::Result<()> {
     data_array(
         &mut s,
         "ev_senescent",
-        "Float64",
+        "Float32",
         world.fields[crate::model::fields::FieldId::EvSenescent]
             .c
             .iter(),

@@ -92,6 +92,8 @@ pub struct Spectral {
     /// Lattice Laplacian eigenvalues per axis: μ(k) = μx(kx) + μy(ky).
     ex: Vec<f64>,
     ey: Vec<f64>,
+    /// f64 workspace of the f32 entry points, allocated on first use.
+    work: Vec<f64>,
 }
 
 fn lattice_eigen(n: usize, boundary: Boundary) -> Vec<f64> {
@@ -450,6 +452,7 @@ impl Spectral {
             plans,
             ex: lattice_eigen(nx, grid.boundary),
             ey: lattice_eigen(ny, grid.boundary),
+            work: Vec::new(),
         }
     }
 
@@ -489,6 +492,49 @@ impl Spectral {
         let op = Op::step(self, diffusion, lambda, dt);
         self.defect = self.apply(c, s, &op);
     }
+}
+
+impl Spectral {
+    /// The lattice's boundary.
+    pub fn boundary(&self) -> Boundary {
+        self.grid.boundary
+    }
+
+    /// `steady` for f32 storage: `c` becomes the steady state of the
+    /// sources `src`, solved in f64 in the solver's workspace.
+    pub fn steady_f32(&mut self, c: &mut [f32], src: &[f32], diffusion: f64, lambda: f64) {
+        let mut w = std::mem::take(&mut self.work);
+        w.clear();
+        w.extend(src.iter().map(|&v| v as f64));
+        self.steady(&mut w, diffusion, lambda);
+        store_f32(&w, c);
+        self.work = w;
+    }
+
+    /// `advance` for f32 storage, in f64 in the solver's workspace (the
+    /// source `s`, in f64, is used as workspace as by `advance`).
+    pub fn advance_f32(
+        &mut self,
+        c: &mut [f32],
+        s: Option<&mut [f64]>,
+        diffusion: f64,
+        lambda: f64,
+        dt: f64,
+    ) {
+        let mut w = std::mem::take(&mut self.work);
+        w.clear();
+        w.extend(c.iter().map(|&v| v as f64));
+        self.advance(&mut w, s, diffusion, lambda, dt);
+        store_f32(&w, c);
+        self.work = w;
+    }
+}
+
+/// c = w rounded to f32, in parallel.
+fn store_f32(w: &[f64], c: &mut [f32]) {
+    c.par_iter_mut()
+        .zip(w.par_iter())
+        .for_each(|(c, &v)| *c = v as f32);
 }
 
 /// The clamping pass's summary of a stretch of sites: (largest magnitude,
