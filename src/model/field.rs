@@ -44,7 +44,7 @@ pub fn ordered_sum(v: &[f64], row: usize) -> f64 {
 /// `ordered_sum` of f32 values, summed in f64 (each row by `lanes_sum`).
 pub fn ordered_sum32(v: &[f32], row: usize) -> f64 {
     v.par_chunks(row.max(1))
-        .map(|r| lanes_sum(r, |x| x as f64))
+        .map(lanes_sum)
         .collect::<Vec<f64>>()
         .iter()
         .sum()
@@ -53,8 +53,8 @@ pub fn ordered_sum32(v: &[f32], row: usize) -> f64 {
 /// Σ g(v_k) in f64, in a fixed order that vectorises: eight running sums
 /// (value k into sum k mod 8), combined pairwise at the end. The order is
 /// the algorithm's, not the compiler's, so every CPU gives the same bits.
-#[inline]
-pub fn lanes_sum(v: &[f32], g: impl Fn(f32) -> f64) -> f64 {
+#[inline(always)]
+fn lanes(v: &[f32], g: impl Fn(f32) -> f64) -> f64 {
     let mut acc = [0.0f64; 8];
     let chunks = v.chunks_exact(8);
     let rest = chunks.remainder();
@@ -67,6 +67,20 @@ pub fn lanes_sum(v: &[f32], g: impl Fn(f32) -> f64) -> f64 {
         acc[j] += g(x);
     }
     ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]))
+}
+
+crate::simd_dispatch! {
+    /// Σ v in f64 by `lanes`.
+    pub fn lanes_sum(v: &[f32]) -> f64 {
+        lanes(v, |x| x as f64)
+    }
+}
+
+crate::simd_dispatch! {
+    /// Σ v² in f64 by `lanes`.
+    pub fn lanes_sum_sq(v: &[f32]) -> f64 {
+        lanes(v, |x| (x as f64) * (x as f64))
+    }
 }
 
 /// Cumulative amounts (au) booked for one field since t = 0.

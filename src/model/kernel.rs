@@ -152,15 +152,8 @@ impl KernelStep {
                 let floor = -1e-5 * scale;
                 let mut defect = None;
                 for (y, out) in band.iter_mut().enumerate() {
+                    column_flux(ext, acc, w, y, width);
                     let centre = &ext[(y + r) * width..(y + r + 1) * width];
-                    acc.iter_mut().for_each(|a| *a = 0.0);
-                    for (k, &wk) in w.iter().enumerate() {
-                        let up = &ext[(y + r - k - 1) * width..(y + r - k) * width];
-                        let down = &ext[(y + r + k + 1) * width..(y + r + k + 2) * width];
-                        for x in 0..width {
-                            acc[x] += wk * ((up[x] + down[x]) - (centre[x] + centre[x]));
-                        }
-                    }
                     let mut ok = true;
                     for x in 0..width {
                         let v = (centre[x] + acc[x]) * keep;
@@ -191,18 +184,37 @@ impl KernelStep {
     }
 }
 
-/// acc[i] = Σ_k w_k·((e[i+R+k] + e[i+R−k]) − 2e[i+R]) for i < n (the
-/// extended row `e` has R images on each side).
-#[inline]
-fn flux_pass(e: &[f32], acc: &mut [f32], w: &[f32], n: usize) {
-    let r = w.len();
-    acc[..n].iter_mut().for_each(|a| *a = 0.0);
-    let centre = &e[r..r + n];
-    for (k, &wk) in w.iter().enumerate() {
-        let left = &e[r - k - 1..r - k - 1 + n];
-        let right = &e[r + k + 1..r + k + 1 + n];
-        for i in 0..n {
-            acc[i] += wk * ((left[i] + right[i]) - (centre[i] + centre[i]));
+crate::simd_dispatch! {
+    /// acc[i] = Σ_k w_k·((e[i+R+k] + e[i+R−k]) − 2e[i+R]) for i < n (the
+    /// extended row `e` has R images on each side), k in order.
+    fn flux_pass(e: &[f32], acc: &mut [f32], w: &[f32], n: usize) {
+        let r = w.len();
+        acc[..n].iter_mut().for_each(|a| *a = 0.0);
+        let centre = &e[r..r + n];
+        for (k, &wk) in w.iter().enumerate() {
+            let left = &e[r - k - 1..r - k - 1 + n];
+            let right = &e[r + k + 1..r + k + 1 + n];
+            for i in 0..n {
+                acc[i] += wk * ((left[i] + right[i]) - (centre[i] + centre[i]));
+            }
+        }
+    }
+}
+
+crate::simd_dispatch! {
+    /// The column pass for output row y of a band `width` wide: acc[x] =
+    /// Σ_k w_k·((ext[y+R−k] + ext[y+R+k]) − 2ext[y+R]) at column x, k in
+    /// order (`ext` holds the band's rows extended by R images each side).
+    fn column_flux(ext: &[f32], acc: &mut [f32], w: &[f32], y: usize, width: usize) {
+        let r = w.len();
+        let centre = &ext[(y + r) * width..(y + r + 1) * width];
+        acc[..width].iter_mut().for_each(|a| *a = 0.0);
+        for (k, &wk) in w.iter().enumerate() {
+            let up = &ext[(y + r - k - 1) * width..(y + r - k) * width];
+            let down = &ext[(y + r + k + 1) * width..(y + r + k + 2) * width];
+            for x in 0..width {
+                acc[x] += wk * ((up[x] + down[x]) - (centre[x] + centre[x]));
+            }
         }
     }
 }

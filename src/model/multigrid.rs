@@ -25,7 +25,7 @@
 //! same at any thread count (rows in parallel; norms summed per row in f64
 //! and combined in row order), so results are bit-identical.
 
-use crate::model::field::lanes_sum;
+use crate::model::field::lanes_sum_sq;
 use crate::model::geometry::{Boundary, Grid};
 use rayon::prelude::*;
 
@@ -414,10 +414,7 @@ fn prolong_add(
                 for (v, &d) in row.iter_mut().zip(e.iter()) {
                     *v += d;
                 }
-                (
-                    lanes_sum(e, |x| (x as f64) * (x as f64)),
-                    lanes_sum(row, |x| (x as f64) * (x as f64)),
-                )
+                (lanes_sum_sq(e), lanes_sum_sq(row))
             },
         )
         .collect();

@@ -102,6 +102,9 @@ pub struct World {
     /// senescent cells per wound site (docs/model.md §6.4).
     pub wound_immune: f64,
     pub wound_mask: Option<Vec<bool>>,
+    /// SA-β-gal+ fraction of tissue cells at the start of the step (X in
+    /// the clearance law), counted with the SASP sources.
+    load: f64,
     /// The wound's sites and centre, for its contraction.
     wound_bed: Option<crate::model::contraction::WoundBed>,
     spectral: Spectral,
@@ -166,6 +169,7 @@ impl World {
             moves: Moves::default(),
             closure: Closure::default(),
             wound_immune: 0.0,
+            load: 0.0,
             wound_mask,
             wound_bed,
         };
@@ -184,7 +188,10 @@ impl World {
 
     /// SASP secretion of every site at the current time, plus the wound's
     /// inflammatory pulse averaged over the coming step; returns the total
-    /// (au/h, summed in f64 in row order).
+    /// (au/h, summed in f64 in row order). The same pass counts the tissue
+    /// cells and the senescent (SA-β-gal+) ones among them for the
+    /// clearance law (`self.load`): the cells do not change again before
+    /// the rules read it.
     fn sasp_sources(&mut self) -> f64 {
         let s = &self.scenario;
         let (now, nx) = (self.now_h(), self.grid.nx);
@@ -192,24 +199,34 @@ impl World {
         let wound = self.wound_mask.as_deref().filter(|_| pulse.is_some());
         let mean = pulse.unwrap_or(0.0);
         let cells = &self.cells;
-        let rows: Vec<f64> = self
+        let rows: Vec<(f64, u64, u64)> = self
             .sasp
             .source_mut()
             .par_chunks_mut(nx)
             .enumerate()
             .map(|(r, sa)| {
+                let (mut tissue, mut sen) = (0u64, 0u64);
                 for (k, x) in sa.iter_mut().enumerate() {
                     let i = r * nx + k;
-                    let mut v = sasp_secretion(&cells[i], now, &s.cell_rules);
+                    let c = &cells[i];
+                    tissue += c.is_tissue() as u64;
+                    sen += (c.is_tissue() && c.is_senescent_like()) as u64;
+                    let mut v = sasp_secretion(c, now, &s.cell_rules);
                     if wound.is_some_and(|m| m[i]) {
                         v += mean;
                     }
                     *x = v as f32;
                 }
-                crate::model::field::lanes_sum(sa, |x| x as f64)
+                (crate::model::field::lanes_sum(sa), tissue, sen)
             })
             .collect();
-        rows.iter().sum()
+        let (tissue, sen) = rows.iter().fold((0, 0), |a, r| (a.0 + r.1, a.1 + r.2));
+        self.load = if tissue == 0 {
+            0.0
+        } else {
+            sen as f64 / tissue as f64
+        };
+        rows.iter().map(|r| r.0).sum()
     }
 
     /// 2-3: SASP sources at the current time, solved to steady state.
@@ -266,27 +283,6 @@ impl World {
         } else {
             filled as f64 / inside as f64
         })
-    }
-
-    /// SA-β-gal+ fraction of tissue cells (X in the clearance law).
-    fn senescent_load(&self) -> f64 {
-        let (tissue, sen) = self
-            .cells
-            .par_chunks(self.grid.nx)
-            .map(|row| {
-                row.iter().fold((0u64, 0u64), |(t, s), c| {
-                    (
-                        t + c.is_tissue() as u64,
-                        s + (c.is_tissue() && c.is_senescent_like()) as u64,
-                    )
-                })
-            })
-            .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
-        if tissue == 0 {
-            0.0
-        } else {
-            sen as f64 / tissue as f64
-        }
     }
 
     /// Step 1: the events of this step, in the schedule's order.
@@ -429,7 +425,7 @@ impl World {
 
     /// Step 6: every cell's intracellular rules, in parallel by rows.
     fn update_cells(&mut self, key: StepKey) {
-        let load = self.senescent_load();
+        let load = self.load;
         let sites = self.grid.len();
         let exposure = self.schedule.exposure(self.now_h(), sites);
         // The wound bed induces senescence while it is open (granulation
