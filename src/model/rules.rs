@@ -145,7 +145,15 @@ pub fn hill(x: f64, k: f64, n: f64) -> f64 {
         0.0
     } else {
         let r = x / k;
-        let xn = if n == n.trunc() && n.abs() <= 16.0 {
+        // The usual coefficients written out: the same products, in the
+        // same order, as `powi` forms them (rᵐ·r^{2ᵏ} by squaring), so the
+        // same bits, without its loop.
+        let xn = if n == 3.0 {
+            r * (r * r)
+        } else if n == 4.0 {
+            let r2 = r * r;
+            r2 * r2
+        } else if n == n.trunc() && n.abs() <= 16.0 {
             powi(r, n as i32)
         } else {
             r.powf(n)
@@ -261,12 +269,19 @@ pub fn update_cell(cell: &mut Cell, site: usize, env: &Env, ctx: &Ctx) -> Events
         (Kind::Tissue, Phenotype::Proliferative) => {
             // Onset (rule 2): damage hazard, juxtacrine and bystander
             // induction compete; the origin is the route that won the race.
-            let h_dmg = onset_hazard(damage, p);
+            let u = draw(Purpose::Onset);
             let h_jux = p.juxtacrine_per_h * env.deep_neighbours as f64;
+            // Each Hill factor is at most 1: a draw above the bound of the
+            // total hazard cannot arrest, so the hazards are not computed
+            // for it (most cells; the draws are keyed, nothing else moves).
+            let bound = p.onset_max_per_h + p.bystander_per_h + env.wound_induction_per_h + h_jux;
+            if u >= bound * dt * (1.0 + 1e-12) {
+                return ev;
+            }
+            let h_dmg = onset_hazard(damage, p);
             let h_by = bystander_hazard(env.bystander_signal, p);
             let h_other = h_dmg + env.wound_induction_per_h;
             let h = h_other + h_jux + h_by;
-            let u = draw(Purpose::Onset);
             if happens(u, h, dt) {
                 let prob = hazard_prob(h, dt);
                 let origin = if u < prob * h_jux / h {
@@ -392,6 +407,27 @@ pub fn contact_weight(cell: &Cell, now_h: f64, p: &CellParams) -> f32 {
 mod tests {
     use super::*;
     use crate::scenario::load;
+
+    #[test]
+    fn hill_is_bit_identical_to_the_powi_form() {
+        let mut x = 0.37_f64;
+        for i in 0..20_000 {
+            x = (x * 7.31 + 0.123).fract() * 10f64.powi(i % 9 - 4);
+            for n in [1.0f64, 2.0, 3.0, 4.0, 5.0, 2.5] {
+                let r = x / 0.7;
+                let xn = if n == n.trunc() {
+                    r.powi(n as i32)
+                } else {
+                    r.powf(n)
+                };
+                assert_eq!(
+                    hill(x, 0.7, n).to_bits(),
+                    (xn / (1.0 + xn)).to_bits(),
+                    "{x}^{n}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn inlined_powi_is_bit_identical_to_std() {
