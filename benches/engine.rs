@@ -8,6 +8,11 @@
 //!   (no-flux; `periodic_*` at 512²): the SASP steady solve, an EV step
 //!   without and with a source.
 //!
+//! - `fast/{multigrid_warm,kernel}/N`: the solvers the engine uses by
+//!   default (docs/model.md §4): the `sasp` steady solve by warm-started f32
+//!   multigrid (from the previous solution, 0.5% of the sources changed),
+//!   and the f32 heat-kernel EV step.
+//!
 //! Run: `cargo bench --bench engine` (about 6 minutes on 2 cores; one group:
 //! `cargo bench --bench engine -- spectral`). Recorded figures: README,
 //! Performance. The whole-run, memory and sweep figures: benches/scale.rs.
@@ -102,5 +107,38 @@ fn spectral(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, spectral, step);
+fn fast(c: &mut Criterion) {
+    let pool = pool();
+    let mut g = c.benchmark_group("fast");
+    g.sample_size(10);
+    for n in SIZES {
+        let grid = Grid::new(n, n, Boundary::NoFlux);
+        g.throughput(Throughput::Elements((n * n) as u64));
+        let mut mg = senesim::model::multigrid::Multigrid::new(grid).expect("a power of two");
+        for (i, s) in mg.source.iter_mut().enumerate() {
+            *s = if i % 17 == 0 { 16.0 } else { 0.0 };
+        }
+        let mut u = vec![0f32; n * n];
+        pool.install(|| mg.solve(&mut u, 3600.0, 16.0));
+        let mut k = 0usize;
+        g.bench_with_input(BenchmarkId::new("multigrid_warm", n), &n, |b, _| {
+            b.iter(|| {
+                // A step's worth of change: 1 source in 200 switches.
+                k += 1;
+                for i in (k % 200..n * n).step_by(200) {
+                    mg.source[i] = if mg.source[i] > 0.0 { 0.0 } else { 16.0 };
+                }
+                pool.install(|| mg.solve(black_box(&mut u), 3600.0, 16.0))
+            })
+        });
+        let step = senesim::model::kernel::KernelStep::new(grid, 10.0, 1.0).expect("narrow");
+        let mut c: Vec<f32> = (0..n * n).map(|i| (i % 97) as f32).collect();
+        g.bench_with_input(BenchmarkId::new("kernel", n), &n, |b, _| {
+            b.iter(|| pool.install(|| step.apply(black_box(&mut c), 0.97)))
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, spectral, fast, step);
 criterion_main!(benches);

@@ -10,11 +10,15 @@
 //!   (benches/sweep.toml) at --threads 1 and 2 (median of 5), and the speed-up;
 //! - the throughput targets of issue 19 at 1024²: the default scenario (aged
 //!   skin, weekly young EVs) and one without EV/CM fields (aged skin
-//!   untreated), site-steps per second on 2 threads, each with the fraction
+//!   untreated), site-steps per second on 2 threads over a week (one dosing
+//!   cycle), each with the fraction
 //!   of the memory roofline it reaches: a triad (a = b + s·c on 3 × 64 MiB of
 //!   f64) measured in the same bench run gives the bandwidth, and a step is
 //!   taken to stream the bytes per site that a world holds (the `memory`
-//!   part's figure) once.
+//!   part's figure) once;
+//! - where a step's time goes (`step_timer`): ns per site-step of each
+//!   phase of a step over the first week at 1024², 2 threads, for the same
+//!   two scenarios, with the whole step's fraction of the roofline.
 //!
 //! Run: `cargo bench --bench scale` (about 6 minutes on 2 cores). Prints a
 //! Markdown table. `SCALE_ONLY=run|memory|sweep|targets|step_timer` runs one part.
@@ -213,41 +217,43 @@ fn triad_gb_per_s() -> f64 {
     24.0 * n as f64 / best / 1e9
 }
 
-/// Site-steps per second of `file` at 1024² on 2 threads: the median of
-/// three timings of 24 steps, after 24 warm-up steps (the first dose falls
-/// at 24 h in the default scenario).
+/// Site-steps per second of `file` at 1024² on 2 threads over its first
+/// week (168 steps from t = 0: one dosing cycle of the default scenario,
+/// its dose at 24 h, the EV fields solved until they fall dormant); the
+/// median of three such weeks.
 fn throughput(file: &str) -> f64 {
     let sets = vec![
         "grid.nx=1024".to_string(),
         "grid.ny=1024".to_string(),
-        "run.days=10".to_string(),
+        "run.days=7".to_string(),
     ];
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
     let s = load(Some(&path), &sets).expect("scenario").scenario;
+    let steps = s.steps();
     with_threads(2, || {
-        let mut w = World::new(s);
-        for _ in 0..24 {
-            w.step();
-        }
         let times: Vec<f64> = (0..3)
             .map(|_| {
+                let mut w = World::new(s.clone());
                 let t = Instant::now();
-                for _ in 0..24 {
+                for _ in 0..steps {
                     w.step();
                 }
                 t.elapsed().as_secs_f64()
             })
             .collect();
-        1024.0 * 1024.0 * 24.0 / median(times)
+        1024.0 * 1024.0 * steps as f64 / median(times)
     })
     .expect("pool")
 }
 
+/// Bytes per site a world holds (the `memory` part, 2026-12-06, after the
+/// f32 fields): a step that streamed them once would run at bw / bytes
+/// site-steps per second.
+const BYTES_PER_SITE: f64 = 122.0;
+
 fn targets() {
     let bw = triad_gb_per_s();
-    // Bytes per site a world holds (the `memory` part, 2026-12-06): a step
-    // that streamed them once would run at bw / bytes site-steps per second.
-    let bytes_per_site = 131.0;
+    let bytes_per_site = BYTES_PER_SITE;
     let roof = bw * 1e9 / bytes_per_site;
     println!("\n| issue 19 target, 1024², 2 threads | site-steps/s | of the roofline |");
     println!("|---|---|---|");
@@ -273,7 +279,7 @@ fn targets() {
 /// Where a step's time goes: ns per site-step of each phase of
 /// `World::step_with`, summed over the first week of `file` at 1024² on
 /// 2 threads (one dosing cycle of the default scenario).
-fn step_timer(file: &str) {
+fn step_timer(file: &str, roof: f64) {
     use senesim::model::world::Phase;
     let sets = vec![
         "grid.nx=1024".to_string(),
@@ -309,9 +315,10 @@ fn step_timer(file: &str) {
         );
     }
     println!(
-        "| whole step | {:.1} ({:.1} M site-steps/s) | |",
+        "| whole step | {:.1} ({:.1} M site-steps/s, {:.1}% of the roofline) | |",
         total / site_steps * 1e9,
-        site_steps / total / 1e6
+        site_steps / total / 1e6,
+        100.0 * site_steps / total / roof
     );
 }
 
@@ -335,7 +342,13 @@ fn main() {
         targets();
     }
     if only.is_empty() || only == "step_timer" {
-        step_timer("scenarios/default.toml");
-        step_timer("scenarios/aged_skin_baseline.toml");
+        let bw = triad_gb_per_s();
+        let roof = bw * 1e9 / BYTES_PER_SITE;
+        println!(
+            "\ntriad {bw:.1} GB/s: roofline {:.0} M site-steps/s at {BYTES_PER_SITE} B/site",
+            roof / 1e6
+        );
+        step_timer("scenarios/default.toml", roof);
+        step_timer("scenarios/aged_skin_baseline.toml", roof);
     }
 }

@@ -21,7 +21,6 @@ pub mod model;
 pub mod plot;
 pub mod run;
 pub mod scenario;
-pub mod simd;
 pub mod study;
 pub mod text;
 pub mod validate;

@@ -103,7 +103,7 @@ fn a_different_seed_gives_a_different_run() {
 
 /// The vector (AVX2) and scalar builds of the hot loops give the same
 /// bits: a run with the scalar build forced (`SENESIM_SIMD=scalar`) writes
-/// every file byte for byte as the default one (src/simd.rs). The scenario
+/// every file byte for byte as the default one (src/model/simd.rs). The scenario
 /// exercises the heat-kernel EV step, the multigrid SASP solve, the
 /// spectral CM step and graft sources.
 #[test]

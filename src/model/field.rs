@@ -69,14 +69,14 @@ fn lanes(v: &[f32], g: impl Fn(f32) -> f64) -> f64 {
     ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]))
 }
 
-crate::simd_dispatch! {
+crate::model::simd::simd_dispatch! {
     /// Σ v in f64 by `lanes`.
     pub fn lanes_sum(v: &[f32]) -> f64 {
         lanes(v, |x| x as f64)
     }
 }
 
-crate::simd_dispatch! {
+crate::model::simd::simd_dispatch! {
     /// Σ v² in f64 by `lanes`.
     pub fn lanes_sum_sq(v: &[f32]) -> f64 {
         lanes(v, |x| (x as f64) * (x as f64))

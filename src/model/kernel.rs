@@ -184,7 +184,7 @@ impl KernelStep {
     }
 }
 
-crate::simd_dispatch! {
+crate::model::simd::simd_dispatch! {
     /// acc[i] = Σ_k w_k·((e[i+R+k] + e[i+R−k]) − 2e[i+R]) for i < n (the
     /// extended row `e` has R images on each side), k in order.
     fn flux_pass(e: &[f32], acc: &mut [f32], w: &[f32], n: usize) {
@@ -201,7 +201,7 @@ crate::simd_dispatch! {
     }
 }
 
-crate::simd_dispatch! {
+crate::model::simd::simd_dispatch! {
     /// The column pass for output row y of a band `width` wide: acc[x] =
     /// Σ_k w_k·((ext[y+R−k] + ext[y+R+k]) − 2ext[y+R]) at column x, k in
     /// order (`ext` holds the band's rows extended by R images each side).

@@ -19,6 +19,7 @@ pub mod rng;
 pub mod rules;
 pub mod sasp;
 pub mod schedule;
+pub mod simd;
 pub mod spectral;
 pub mod state;
 pub mod stencil;

@@ -311,7 +311,7 @@ pub(super) fn run_world(
             scenario_source: source,
             seed: s.run.seed,
             threads: opts.threads,
-            simd: crate::simd::name(),
+            simd: crate::model::simd::name(),
             started_unix_s,
             wall_time_s: started.elapsed().as_secs_f64(),
             completed: state == State::Complete,

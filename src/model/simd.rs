@@ -60,7 +60,6 @@ pub fn name() -> &'static str {
 
 /// Defines `$name(args)` that runs `$body` through the vector build when
 /// `vector()` says so, else the scalar one.
-#[macro_export]
 macro_rules! simd_dispatch {
     ($(#[$m:meta])* $vis:vis fn $name:ident($($a:ident: $t:ty),* $(,)?) $(-> $r:ty)? $body:block) => {
         $(#[$m])*
@@ -73,7 +72,7 @@ macro_rules! simd_dispatch {
                 body($($a),*)
             }
             #[cfg(target_arch = "x86_64")]
-            if $crate::simd::vector() {
+            if $crate::model::simd::vector() {
                 // SAFETY: `vector()` is true only on a CPU with AVX2.
                 return unsafe { wide($($a),*) };
             }
@@ -81,3 +80,4 @@ macro_rules! simd_dispatch {
         }
     };
 }
+pub(crate) use simd_dispatch;
