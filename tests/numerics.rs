@@ -184,3 +184,60 @@ fn mass_balance_closes_to_1e6() {
         assert!(f.balance.decayed > 0.0 && f.balance.taken_up > 0.0);
     }
 }
+
+/// A uniformly dosed field without uptake (the CM fields) stays exactly
+/// uniform, and its O(1)-per-site decay step agrees with the exact spectral
+/// step; a dose that is not uniform ends the shortcut.
+#[test]
+fn a_uniform_field_is_advanced_by_its_decay_alone() {
+    let grid = Grid::new(48, 40, Boundary::NoFlux);
+    let p = |solver| FieldParams {
+        diffusion: 3600.0,
+        decay: 0.35,
+        uptake: 0.0,
+        solver,
+    };
+    let mut fast = Field::new("cm_young", p(senesim::scenario::Solver::Auto), grid, 1.0);
+    let mut exact = Field::new(
+        "cm_young",
+        p(senesim::scenario::Solver::Spectral),
+        grid,
+        1.0,
+    );
+    let mut cells = common::cells_at(&vec![true; grid.len()]);
+    let mut sp = Spectral::new(grid);
+    let compare = |a: &Field, b: &Field| {
+        let peak = b.c.iter().cloned().fold(0.0f32, f32::max);
+        let worst =
+            a.c.iter()
+                .zip(&b.c)
+                .map(|(x, y)| (x - y).abs())
+                .fold(0.0f32, f32::max);
+        assert!(worst <= 1e-6 * peak, "{worst} of {peak}");
+    };
+    for f in [&mut fast, &mut exact] {
+        f.deliver(&SiteWeights::Uniform(2.5), 1.0);
+    }
+    for _ in 0..6 {
+        for f in [&mut fast, &mut exact] {
+            f.advance(&mut sp, None, &mut cells, Pool::None, 1.0, 0.0);
+        }
+        assert!(
+            fast.c.iter().all(|&v| v == fast.c[0]),
+            "stays exactly uniform"
+        );
+        compare(&fast, &exact);
+    }
+    let b = fast.balance;
+    assert!((fast.total() - b.expected_total()).abs() < 1e-6 * b.delivered);
+    // A dose at one corner: no longer uniform, solved by the spectral step.
+    let corner: Vec<f64> = (0..grid.len())
+        .map(|i| if i < 5 { 10.0 } else { 0.0 })
+        .collect();
+    for f in [&mut fast, &mut exact] {
+        f.deliver(&SiteWeights::Table(corner.clone()), 1.0);
+        f.advance(&mut sp, None, &mut cells, Pool::None, 1.0, 0.0);
+    }
+    assert!(fast.c.iter().any(|&v| v != fast.c[0]));
+    compare(&fast, &exact);
+}

@@ -119,6 +119,10 @@ pub struct Field {
     active: bool,
     /// The largest total since the field last became active (au).
     peak: f64,
+    /// Every site holds the same value (all zero, or uniform doses only,
+    /// no uptake, no source): diffusion leaves it as it is, so a step is
+    /// its decay alone (docs/model.md §4).
+    uniform: bool,
     /// The heat-kernel step, when the field's solver may use it.
     kernel: Option<KernelStep>,
     /// The first solve that produced a non-finite value or a negative beyond
@@ -153,6 +157,7 @@ pub struct FieldState {
     pub balance: Balance,
     pub active: bool,
     pub peak: f64,
+    pub uniform: bool,
 }
 
 impl Field {
@@ -170,6 +175,7 @@ impl Field {
             nx: grid.nx,
             active: false,
             peak: 0.0,
+            uniform: true,
             kernel,
             defect: None,
         }
@@ -188,6 +194,7 @@ impl Field {
             balance: self.balance,
             active: self.active,
             peak: self.peak,
+            uniform: self.uniform,
         }
     }
 
@@ -204,6 +211,7 @@ impl Field {
         self.balance = s.balance;
         self.active = s.active;
         self.peak = s.peak;
+        self.uniform = s.uniform;
         Ok(())
     }
 
@@ -233,6 +241,9 @@ impl Field {
             })
             .collect();
         let added: f64 = rows.iter().sum();
+        // The same amount added to the same f32 value at every site keeps
+        // the field uniform.
+        self.uniform &= matches!(weights, SiteWeights::Uniform(_));
         if added > 0.0 {
             self.balance.delivered += added;
             if !self.active {
@@ -248,6 +259,7 @@ impl Field {
         if f == 0.0 {
             return 0.0;
         }
+        self.uniform = false;
         let nx = self.nx;
         let rows: Vec<f64> = self
             .c
@@ -299,7 +311,15 @@ impl Field {
             diffusion, decay, ..
         } = self.params;
         let source = src.filter(|_| s_total > 0.0);
+        self.uniform &= source.is_none();
+        let fast = self.params.solver == crate::model::params::Solver::Auto;
         match (&self.kernel, source) {
+            (_, None) if fast && self.uniform => {
+                // Uniform: diffusion is the identity; only decay acts.
+                let keep = (-decay * dt).exp() as f32;
+                self.c.par_iter_mut().for_each(|c| *c *= keep);
+                self.balance.decayed += m0 * (1.0 - keep as f64);
+            }
             (Some(k), None) => {
                 // Booked with the factor the step applies (f32), so that
                 // its rounding is not an imbalance.
@@ -322,6 +342,7 @@ impl Field {
                 self.balance.flushed += total;
                 self.c.par_iter_mut().for_each(|c| *c = 0.0);
                 self.active = false;
+                self.uniform = true;
             }
         }
     }

@@ -132,6 +132,7 @@ impl World {
                 balance: Balance::default(),
                 active: s.active,
                 peak: s.peak,
+                uniform: s.uniform,
             })?;
             f.balance.initial = f.total();
         }
