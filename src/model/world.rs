@@ -405,21 +405,15 @@ impl World {
         let (grid, cells, now) = (self.grid, &self.cells, self.now_h());
         let p = &self.scenario.cell_rules;
         let Scratch { deep, contact, .. } = &mut self.scratch;
-        let band = crate::model::stencil::band_len(&grid);
-        crate::model::stencil::moore_fold(
+        crate::model::stencil::moore_sums(
             &grid,
             |j| {
                 let c = &cells[j];
                 let deep = c.kind == Kind::Tissue && c.phenotype == Phenotype::Senescent;
                 (deep as u8, contact_weight(c, now, p))
             },
-            deep.par_chunks_mut(band).zip(contact.par_chunks_mut(band)),
-            (0u8, 0.0f32),
-            |(n, sum), (d, w)| (n + d, sum + w),
-            |(d, b), k, (n, sum)| {
-                d[k] = n;
-                b[k] = sum;
-            },
+            deep,
+            contact,
         );
     }
 
