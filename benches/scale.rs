@@ -217,18 +217,23 @@ fn triad_gb_per_s() -> f64 {
     24.0 * n as f64 / best / 1e9
 }
 
-/// Site-steps per second of `file` at 1024² on 2 threads over its first
-/// week (168 steps from t = 0: one dosing cycle of the default scenario,
-/// its dose at 24 h, the EV fields solved until they fall dormant); the
-/// median of three such weeks.
-fn throughput(file: &str) -> f64 {
+/// The scenario `file` (relative to the crate) on 1024² sites for 7 days.
+fn week_at_1024(file: &str) -> senesim::scenario::Scenario {
     let sets = vec![
         "grid.nx=1024".to_string(),
         "grid.ny=1024".to_string(),
         "run.days=7".to_string(),
     ];
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
-    let s = load(Some(&path), &sets).expect("scenario").scenario;
+    load(Some(&path), &sets).expect("scenario").scenario
+}
+
+/// Site-steps per second of `file` at 1024² on 2 threads over its first
+/// week (168 steps from t = 0: one dosing cycle of the default scenario,
+/// its dose at 24 h, the EV fields solved until they fall dormant); the
+/// median of three such weeks.
+fn throughput(file: &str) -> f64 {
+    let s = week_at_1024(file);
     let steps = s.steps();
     with_threads(2, || {
         let times: Vec<f64> = (0..3)
@@ -281,13 +286,7 @@ fn targets() {
 /// 2 threads (one dosing cycle of the default scenario).
 fn step_timer(file: &str, roof: f64) {
     use senesim::model::world::Phase;
-    let sets = vec![
-        "grid.nx=1024".to_string(),
-        "grid.ny=1024".to_string(),
-        "run.days=7".to_string(),
-    ];
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
-    let s = load(Some(&path), &sets).expect("scenario").scenario;
+    let s = week_at_1024(file);
     let steps = s.steps();
     let mut spent = [0.0f64; Phase::ALL.len()];
     with_threads(2, || {

@@ -109,6 +109,23 @@ impl Grid {
     }
 }
 
+/// The row-major grid `g` (rows of `nx`) cut into bands of `width`
+/// columns: band b holds its piece of every row, top to bottom. Safe
+/// disjoint views, so the solvers process column bands in parallel with no
+/// transpose.
+pub fn column_bands<T>(g: &mut [T], nx: usize, width: usize) -> Vec<Vec<&mut [T]>> {
+    let ny = g.len() / nx;
+    let mut bands: Vec<Vec<&mut [T]>> = (0..nx.div_ceil(width))
+        .map(|_| Vec::with_capacity(ny))
+        .collect();
+    for row in g.chunks_mut(nx) {
+        for (b, piece) in row.chunks_mut(width).enumerate() {
+            bands[b].push(piece);
+        }
+    }
+    bands
+}
+
 /// A part of the lattice, in sites. A site belongs to a region when its centre
 /// (x + 0.5, y + 0.5) lies inside it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

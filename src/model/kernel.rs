@@ -24,7 +24,7 @@
 //! sum over k runs in one fixed order for every site, so vector and scalar
 //! code give the same bits.
 
-use crate::model::geometry::{Boundary, Grid};
+use crate::model::geometry::{column_bands, Boundary, Grid};
 use rayon::prelude::*;
 
 /// Taps below this fraction of the centre tap are dropped.
@@ -217,21 +217,6 @@ crate::model::simd::simd_dispatch! {
             }
         }
     }
-}
-
-/// The row-major grid `g` cut into bands of `width` columns: band b holds
-/// its piece of every row, top to bottom.
-fn column_bands(g: &mut [f32], nx: usize, width: usize) -> Vec<Vec<&mut [f32]>> {
-    let ny = g.len() / nx;
-    let mut bands: Vec<Vec<&mut [f32]>> = (0..nx.div_ceil(width))
-        .map(|_| Vec::with_capacity(ny))
-        .collect();
-    for row in g.chunks_mut(nx) {
-        for (b, piece) in row.chunks_mut(width).enumerate() {
-            bands[b].push(piece);
-        }
-    }
-    bands
 }
 
 #[cfg(test)]

@@ -43,7 +43,7 @@
 
 mod dct;
 
-use crate::model::geometry::{Boundary, Grid};
+use crate::model::geometry::{column_bands, Boundary, Grid};
 use dct::Cosine;
 use rayon::prelude::*;
 use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
@@ -130,22 +130,6 @@ fn transpose<T: Copy + Send + Sync>(src: &[T], dst: &mut [T], rows: usize, cols:
 /// Columns per band of the no-flux column pass: 16 values (128 bytes) of
 /// each row, so a band's columns (16 × ny) stay in cache while transformed.
 const BAND: usize = 16;
-
-/// The row-major grid `g` (rows of `nx`) cut into bands of `BAND` columns:
-/// band b holds its piece of every row, top to bottom. Safe disjoint views,
-/// so bands can be transformed in parallel with no transpose.
-fn column_bands(g: &mut [f64], nx: usize) -> Vec<Vec<&mut [f64]>> {
-    let ny = g.len() / nx;
-    let mut bands: Vec<Vec<&mut [f64]>> = (0..nx.div_ceil(BAND))
-        .map(|_| Vec::with_capacity(ny))
-        .collect();
-    for row in g.chunks_mut(nx) {
-        for (b, piece) in row.chunks_mut(BAND).enumerate() {
-            bands[b].push(piece);
-        }
-    }
-    bands
-}
 
 thread_local! {
     /// Per-thread column buffers of the no-flux column pass (a band of the
@@ -308,9 +292,9 @@ impl CosinePlan {
         }
         let norm = 4.0 / (nx as f64 * ny as f64);
         let has_s = s.is_some();
-        let cb = column_bands(c, nx);
+        let cb = column_bands(c, nx, BAND);
         let sb = match s {
-            Some(s) => column_bands(s, nx),
+            Some(s) => column_bands(s, nx, BAND),
             None => (0..cb.len()).map(|_| Vec::new()).collect(),
         };
         cb.into_par_iter().zip(sb).enumerate().for_each_init(
