@@ -285,7 +285,17 @@ fn a_wound_restored_from_its_state_continues_bit_for_bit() {
         half.wound_immune > 0.0,
         "the wound has recruited immune cells"
     );
+    // A contraction measured mid-run (as after a jump in the sources),
+    // not the one a fresh world's first solve measures.
+    half.sasp.set_contraction(0.37);
+    whole.sasp.set_contraction(0.37);
     let mut restored = World::restore(s, half.state()).unwrap();
+    assert!(restored.sasp.is_multigrid());
+    assert_eq!(
+        restored.sasp.contraction().to_bits(),
+        half.sasp.contraction().to_bits(),
+        "the multigrid's stopping rule continues from where it was"
+    );
     while !whole.is_done() {
         whole.step();
         restored.step();
@@ -296,4 +306,9 @@ fn a_wound_restored_from_its_state_continues_bit_for_bit() {
     );
     assert_eq!(whole.closure, restored.closure);
     assert!(whole.cells == restored.cells);
+    // The fields too: the multigrid's stopping rule carries its measured
+    // contraction across the checkpoint.
+    for (a, b) in whole.fields.iter().zip(restored.fields.iter()) {
+        assert!(a.c == b.c, "{} differs after the restore", a.name);
+    }
 }

@@ -108,10 +108,6 @@ impl KernelStep {
         })
     }
 
-    pub fn radius(&self) -> usize {
-        self.w.len()
-    }
-
     /// c ← keep·e^{ΔtD∇²}c, negatives of round-off set to zero. Returns
     /// the defect, if any: (value, site) of the first non-finite result, or
     /// of a negative beyond round-off (below −1e-5 of the largest value the

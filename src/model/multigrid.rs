@@ -64,7 +64,8 @@ pub struct Multigrid {
     /// The error estimate the last solve stopped at (relative L2).
     pub estimate: f64,
     /// The contraction factor per cycle last measured (starts at 0.5).
-    rho: f64,
+    /// It steers the stopping rule, so a checkpoint saves it (`World::state`).
+    pub rho: f64,
     /// The first non-finite value a solve produced: (value, site).
     pub defect: Option<(f64, usize)>,
 }

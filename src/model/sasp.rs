@@ -45,6 +45,21 @@ impl SaspSolver {
         }
     }
 
+    /// The multigrid's measured contraction per cycle, which steers its
+    /// stopping rule: part of a run's state (checkpoints save it).
+    pub fn contraction(&self) -> f64 {
+        match self {
+            SaspSolver::Multigrid(m) => m.rho,
+            SaspSolver::Spectral(_) => 0.0,
+        }
+    }
+
+    pub fn set_contraction(&mut self, rho: f64) {
+        if let SaspSolver::Multigrid(m) = self {
+            m.rho = rho;
+        }
+    }
+
     /// Whether the fast solver is in use.
     pub fn is_multigrid(&self) -> bool {
         matches!(self, SaspSolver::Multigrid(_))

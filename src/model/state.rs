@@ -26,6 +26,9 @@ pub struct WorldState {
     pub closure: Closure,
     /// The wound bed's recruited immune level (`World::wound_immune`).
     pub wound_immune: f64,
+    /// The `sasp` multigrid's measured contraction per cycle, which steers
+    /// how many cycles the next solve takes (`SaspSolver::contraction`).
+    pub sasp_contraction: f64,
 }
 
 impl WorldState {
@@ -71,6 +74,7 @@ impl World {
             batches: self.batches.clone(),
             closure: self.closure,
             wound_immune: self.wound_immune,
+            sasp_contraction: self.sasp.contraction(),
         }
     }
 
@@ -95,6 +99,7 @@ impl World {
         w.batches = st.batches;
         w.closure = st.closure;
         w.wound_immune = st.wound_immune;
+        w.sasp.set_contraction(st.sasp_contraction);
         Ok(w)
     }
 
