@@ -15,6 +15,8 @@
 //! ```
 
 use crate::model::cell::{Cell, Kind, Markers, Origin, Phenotype};
+pub use crate::model::kinetics::hill;
+use crate::model::kinetics::relax_factors;
 use crate::model::params::{CellParams, Graft, TissueParams};
 use crate::model::rng::{happens, hazard_prob, Purpose, StepKey, StepStream};
 
@@ -113,55 +115,6 @@ impl std::ops::AddAssign for Events {
     }
 }
 
-/// aⁿ by repeated squaring: the operations of `f64::powi` (the runtime's
-/// `__powidf2`), in the same order, so the result is bit-identical, but
-/// inlined on the per-cell hot path instead of a call through the PLT.
-#[inline]
-fn powi(mut a: f64, n: i32) -> f64 {
-    let mut pow = n.unsigned_abs();
-    let mut mul = 1.0;
-    loop {
-        if pow & 1 != 0 {
-            mul *= a;
-        }
-        pow >>= 1;
-        if pow == 0 {
-            break;
-        }
-        a *= a;
-    }
-    if n < 0 {
-        1.0 / mul
-    } else {
-        mul
-    }
-}
-
-/// xⁿ/(kⁿ + xⁿ). Integer n (the usual case) uses repeated multiplication,
-/// several times faster than `powf` on the per-cell hot path.
-#[inline]
-pub fn hill(x: f64, k: f64, n: f64) -> f64 {
-    if x <= 0.0 {
-        0.0
-    } else {
-        let r = x / k;
-        // The usual coefficients written out: the same products, in the
-        // same order, as `powi` forms them (rᵐ·r^{2ᵏ} by squaring), so the
-        // same bits, without its loop.
-        let xn = if n == 3.0 {
-            r * (r * r)
-        } else if n == 4.0 {
-            let r2 = r * r;
-            r2 * r2
-        } else if n == n.trunc() && n.abs() <= 16.0 {
-            powi(r, n as i32)
-        } else {
-            r.powf(n)
-        };
-        xn / (1.0 + xn)
-    }
-}
-
 /// Young-cargo signal of a cell: saturating in internal cargo plus weighted
 /// local soluble CM (docs/model.md §5.5).
 #[inline]
@@ -191,18 +144,6 @@ pub fn onset_hazard(damage: f64, p: &CellParams) -> f64 {
 #[inline]
 pub fn bystander_hazard(signal: f32, p: &CellParams) -> f64 {
     p.bystander_per_h * hill(signal as f64, p.bystander_half_signal, p.bystander_hill)
-}
-
-/// For dx/dt = input − rate·x over Δt, exact for constant input and rate:
-/// x(t+Δt) = x·e + input·g with e = e^{−rateΔt}, g = (1 − e)/rate.
-#[inline]
-fn relax_factors(rate: f64, dt: f64) -> (f64, f64) {
-    if rate * dt < 1e-12 {
-        (1.0, dt)
-    } else {
-        let e = (-rate * dt).exp();
-        (e, (1.0 - e) / rate)
-    }
 }
 
 /// One cell's rules over one step, in this order (the rule numbers are
@@ -407,38 +348,6 @@ pub fn contact_weight(cell: &Cell, now_h: f64, p: &CellParams) -> f32 {
 mod tests {
     use super::*;
     use crate::scenario::load;
-
-    #[test]
-    fn hill_is_bit_identical_to_the_powi_form() {
-        let mut x = 0.37_f64;
-        for i in 0..20_000 {
-            x = (x * 7.31 + 0.123).fract() * 10f64.powi(i % 9 - 4);
-            for n in [1.0f64, 2.0, 3.0, 4.0, 5.0, 2.5] {
-                let r = x / 0.7;
-                let xn = if n == n.trunc() {
-                    r.powi(n as i32)
-                } else {
-                    r.powf(n)
-                };
-                assert_eq!(
-                    hill(x, 0.7, n).to_bits(),
-                    (xn / (1.0 + xn)).to_bits(),
-                    "{x}^{n}"
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn inlined_powi_is_bit_identical_to_std() {
-        let mut x = 0.37_f64;
-        for i in 0..2000 {
-            x = (x * 7.31 + 0.123).fract() * 10f64.powi(i % 7 - 3);
-            for n in -16..=16 {
-                assert_eq!(powi(x, n).to_bits(), x.powi(n).to_bits(), "{x}^{n}");
-            }
-        }
-    }
 
     fn params() -> (CellParams, TissueParams) {
         let s = load(None, &[]).unwrap().scenario;

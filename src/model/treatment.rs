@@ -213,6 +213,41 @@ impl Batches {
     }
 }
 
+/// Graft EV secretion (au/h per site) of `cells`: young EVs (from
+/// proliferative MSCs) into `src`, and the senescent EVs (from senescent
+/// MSCs) returned as (site, rate) pairs in site order, so that one scan of
+/// the cells serves both EV fields.
+pub fn graft_sources(
+    s: &Scenario,
+    cells: &[crate::model::cell::Cell],
+    nx: usize,
+    src: &mut [f64],
+) -> Vec<(usize, f64)> {
+    let sen_out = s.secretome.senescent_ev_output;
+    use rayon::prelude::*;
+    let rows: Vec<Vec<(usize, f64)>> = src
+        .par_chunks_mut(nx)
+        .zip(cells.par_chunks(nx))
+        .enumerate()
+        .map(|(r, (out, row))| {
+            let mut senescent = Vec::new();
+            for (k, (o, c)) in out.iter_mut().zip(row).enumerate() {
+                *o = 0.0;
+                if c.kind == crate::model::cell::Kind::Msc {
+                    let rate = s.grafts.get(c.graft as usize).map_or(0.0, |g| g.ev_per_h);
+                    if c.phenotype == crate::model::cell::Phenotype::Proliferative {
+                        *o = rate;
+                    } else {
+                        senescent.push((r * nx + k, rate * sen_out));
+                    }
+                }
+            }
+            senescent
+        })
+        .collect();
+    rows.into_iter().flatten().collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

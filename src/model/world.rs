@@ -25,7 +25,7 @@ use crate::model::field::Pool;
 use crate::model::fields::{FieldId, Fields};
 use crate::model::geometry::Grid;
 use crate::model::params::Scenario;
-use crate::model::rng::{normal, uniform, Purpose};
+use crate::model::rng::{uniform, Purpose};
 use crate::model::rules::{contact_weight, sasp_secretion, update_cell, Ctx, Env, Events};
 use crate::model::schedule::{Event, Schedule};
 use crate::model::spectral::Spectral;
@@ -141,7 +141,7 @@ impl World {
     pub fn new(scenario: Scenario) -> World {
         let g = &scenario.grid;
         let grid = Grid::new(g.nx, g.ny, g.boundary);
-        let cells = initial_cells(&scenario, &grid);
+        let cells = crate::model::initial::initial_cells(&scenario, &grid);
         World::assemble(scenario, grid, cells)
     }
 
@@ -379,7 +379,7 @@ impl World {
         let mut src = scratch.graft_src.as_deref_mut();
         let senescent = src
             .as_deref_mut()
-            .map(|src| graft_sources(scenario, cells, grid.nx, src));
+            .map(|src| crate::model::treatment::graft_sources(scenario, cells, grid.nx, src));
         fields[FieldId::EvYoung].advance(
             spectral,
             src.as_deref_mut(),
@@ -571,91 +571,4 @@ impl World {
         }
         self.closure.last = (t, c);
     }
-}
-
-/// Graft EV secretion (au/h per site) of `cells`: young EVs (from
-/// proliferative MSCs) into `src`, and the senescent EVs (from senescent
-/// MSCs) returned as (site, rate) pairs in site order, so that one scan of
-/// the cells serves both EV fields.
-fn graft_sources(s: &Scenario, cells: &[Cell], nx: usize, src: &mut [f64]) -> Vec<(usize, f64)> {
-    let sen_out = s.secretome.senescent_ev_output;
-    let rows: Vec<Vec<(usize, f64)>> = src
-        .par_chunks_mut(nx)
-        .zip(cells.par_chunks(nx))
-        .enumerate()
-        .map(|(r, (out, row))| {
-            let mut senescent = Vec::new();
-            for (k, (o, c)) in out.iter_mut().zip(row).enumerate() {
-                *o = 0.0;
-                if c.kind == Kind::Msc {
-                    let rate = s.grafts.get(c.graft as usize).map_or(0.0, |g| g.ev_per_h);
-                    if c.phenotype == Phenotype::Proliferative {
-                        *o = rate;
-                    } else {
-                        senescent.push((r * nx + k, rate * sen_out));
-                    }
-                }
-            }
-            senescent
-        })
-        .collect();
-    rows.into_iter().flatten().collect()
-}
-
-/// The tissue at t = 0, before the wound is cut (docs/model.md §6.4).
-pub fn initial_cells(s: &Scenario, grid: &Grid) -> Vec<Cell> {
-    let t = &s.tissue;
-    let p = &s.cell_rules;
-    let seed = s.run.seed;
-    let x0 = t.initial_senescent_fraction;
-    let clear_h = t.clearance_per_h(x0).max(1e-6);
-    let d_basal = if t.repair_per_h > 0.0 {
-        t.basal_damage_per_h / t.repair_per_h
-    } else {
-        0.0
-    };
-    (0..grid.len())
-        .into_par_iter()
-        .map(|i| {
-            let site = i as u64;
-            if uniform(seed, 0, site, Purpose::InitOccupancy) >= t.density {
-                return Cell::EMPTY;
-            }
-            let mut c = Cell::EMPTY;
-            c.kind = Kind::Tissue;
-            let limit = (p.replicative_limit_mean
-                + p.replicative_limit_sd * normal(seed, 0, site, Purpose::InitLimit))
-            .round()
-            .clamp(1.0, u16::MAX as f64);
-            c.limit = limit as u16;
-            let div = (t.initial_divisions_mean
-                + t.initial_divisions_sd * normal(seed, 0, site, Purpose::InitDivisions))
-            .round()
-            .clamp(0.0, limit - 1.0);
-            c.divisions = div as u16;
-            c.damage.intrinsic = d_basal;
-            if uniform(seed, 0, site, Purpose::InitSenescent) < x0 {
-                // Time since onset: exponential with the clearance rate, the
-                // age distribution of senescent cells at steady state.
-                let u = uniform(seed, 0, site, Purpose::InitOnsetAge);
-                let age_h = (-(1.0 - u).ln() / clear_h).min(60.0 * 24.0);
-                let phenotype = if age_h < p.commitment_h {
-                    Phenotype::Arrested
-                } else {
-                    Phenotype::Senescent
-                };
-                let stream = crate::model::rng::StepStream::new(seed, 0);
-                let delays = crate::model::rules::marker_delays(&stream, site, p);
-                let origin =
-                    if uniform(seed, 0, site, Purpose::InitOrigin) < t.initial_secondary_share {
-                        Origin::Paracrine
-                    } else {
-                        Origin::Primary
-                    };
-                c.begin_senescence(phenotype, -age_h, origin, delays);
-                c.damage.intrinsic = p.onset_half_damage;
-            }
-            c
-        })
-        .collect()
 }
