@@ -179,7 +179,7 @@ fn every_flipped_bit_tried_in_a_checkpoint_is_refused() {
 
 /// Rewrites a checkpoint file from its parts: magic, length, CRC-32, body.
 fn reframe(body: &[u8]) -> Vec<u8> {
-    let mut f = b"senesim checkpoint 5\n".to_vec();
+    let mut f = b"senesim checkpoint 6\n".to_vec();
     f.extend((body.len() as u64).to_le_bytes());
     f.extend(crc32fast::hash(body).to_le_bytes());
     f.extend(body);

@@ -434,7 +434,7 @@ fn a_cell_whose_damage_goes_non_finite_stops_the_run_before_it_is_written() {
         .scenario;
     let mut w = senesim::model::world::World::new(s);
     let i = w.cells.iter().position(|c| c.is_occupied()).unwrap();
-    w.cells[i].cargo_young = f64::INFINITY;
+    w.cells[i].cargo_young = f32::INFINITY;
     let mut rows = Vec::new();
     let mut sink = Count(0);
     match drive(&mut w, &mut rows, &mut sink, &Default::default()) {

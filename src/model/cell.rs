@@ -78,26 +78,28 @@ impl Origin {
 
 /// Damage, split by where it came from so that a damage-driven onset can be
 /// attributed (docs/model.md §5.2). All parts are repaired at the same rate.
+/// Stored in f32 (docs/model.md §4: cell state in f32, its arithmetic in
+/// f64); `total` sums the parts in f64.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Damage {
     /// Basal and stress-exposure damage.
-    pub intrinsic: f64,
+    pub intrinsic: f32,
     /// Damage caused by SASP.
-    pub sasp: f64,
+    pub sasp: f32,
     /// Damage caused by internalised senescent-EV cargo.
-    pub ev: f64,
+    pub ev: f32,
 }
 
 impl Damage {
     #[inline]
     pub fn total(&self) -> f64 {
-        self.intrinsic + self.sasp + self.ev
+        self.intrinsic as f64 + self.sasp as f64 + self.ev as f64
     }
     #[inline]
     pub fn scale(&mut self, f: f64) {
-        self.intrinsic *= f;
-        self.sasp *= f;
-        self.ev *= f;
+        self.intrinsic = (self.intrinsic as f64 * f) as f32;
+        self.sasp = (self.sasp as f64 * f) as f32;
+        self.ev = (self.ev as f64 * f) as f32;
     }
     /// The origin a damage-driven onset is attributed to: its largest part.
     pub fn dominant_origin(&self) -> Origin {
@@ -111,6 +113,10 @@ impl Damage {
     }
 }
 
+/// One site's cell: 44 bytes. Continuous state is stored in f32 and
+/// computed in f64 (docs/model.md §4); clocks are f32 hours, exact on the
+/// step grid of any Δt that is a binary fraction of an hour up to 2²⁴ h
+/// (1900 years), otherwise rounded to 2⁻²⁴ of their value.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Cell {
     pub kind: Kind,
@@ -123,13 +129,13 @@ pub struct Cell {
     pub limit: u16,
     pub damage: Damage,
     /// Time of senescence onset (h); meaningful when not proliferative.
-    pub onset_h: f64,
+    pub onset_h: f32,
     /// Internalised young-EV cargo (au).
-    pub cargo_young: f64,
+    pub cargo_young: f32,
     /// Internalised senescent-EV cargo (au).
-    pub cargo_senescent: f64,
+    pub cargo_senescent: f32,
     /// Time of the last division (h); −∞ if none.
-    pub last_division_h: f64,
+    pub last_division_h: f32,
     /// Delays after onset (h) at which this cell's SA-β-gal and p16 become
     /// detectable, drawn at onset (`Markers::delays`); meaningful when not
     /// proliferative.
@@ -153,7 +159,7 @@ impl Cell {
         onset_h: 0.0,
         cargo_young: 0.0,
         cargo_senescent: 0.0,
-        last_division_h: f64::NEG_INFINITY,
+        last_division_h: f32::NEG_INFINITY,
         sa_beta_gal_delay_h: 0.0,
         p16_delay_h: 0.0,
     };
@@ -179,7 +185,8 @@ impl Cell {
     /// Hours since senescence onset, if the cell is senescent (arrested or deep).
     #[inline]
     pub fn senescent_for_h(&self, now_h: f64) -> Option<f64> {
-        self.is_senescent_like().then_some(now_h - self.onset_h)
+        self.is_senescent_like()
+            .then_some(now_h - self.onset_h as f64)
     }
     /// The cell's markers at `now_h` (all negative unless senescent).
     #[inline]
@@ -204,7 +211,7 @@ impl Cell {
         delays: (f32, f32),
     ) {
         self.phenotype = phenotype;
-        self.onset_h = onset_h;
+        self.onset_h = onset_h as f32;
         self.origin = origin;
         (self.sa_beta_gal_delay_h, self.p16_delay_h) = delays;
     }
@@ -215,7 +222,7 @@ impl Cell {
         if !self.is_senescent_like() {
             0.0
         } else {
-            ((now_h - self.onset_h) / maturation_h).clamp(0.0, 1.0)
+            ((now_h - self.onset_h as f64) / maturation_h).clamp(0.0, 1.0)
         }
     }
 }
@@ -273,6 +280,7 @@ mod tests {
         c.phenotype = Phenotype::Arrested;
         c.onset_h = 40.0;
         assert!((c.maturity(100.0, 120.0) - 0.5).abs() < 1e-12);
+        assert_eq!(std::mem::size_of::<Cell>(), 44);
         assert_eq!(c.maturity(1000.0, 120.0), 1.0);
     }
 }

@@ -93,7 +93,8 @@ pub fn rates(cell: &Cell, env: &Env, p: &CellParams, age: (f64, f64)) -> Option<
             );
     match cell.kind {
         Kind::Tissue => {
-            let he = cell.cargo_senescent / (p.ev_half_saturation + cell.cargo_senescent);
+            let cs = cell.cargo_senescent as f64;
+            let he = cs / (p.ev_half_saturation + cs);
             let block = 1.0 - p.senescent_cargo_division_block * he;
             // The DNA-damage checkpoint: damage signalling that drives arrest
             // (the onset Hill, docs/model.md §5.2) first slows the cycle.
@@ -115,7 +116,7 @@ pub fn rates(cell: &Cell, env: &Env, p: &CellParams, age: (f64, f64)) -> Option<
             ))
         }
         Kind::Transformed => {
-            let cargo = cell.cargo_young + cell.cargo_senescent;
+            let cargo = cell.cargo_young as f64 + cell.cargo_senescent as f64;
             let stim = cargo / (p.young_half_saturation + cargo);
             Some((
                 inhibit
@@ -235,7 +236,7 @@ pub fn divide_and_migrate(
         if divide {
             let parent = &mut cells[src];
             parent.divisions = parent.divisions.saturating_add(1);
-            parent.last_division_h = t_new;
+            parent.last_division_h = t_new as f32;
             parent.cargo_young *= 0.5;
             parent.cargo_senescent *= 0.5;
             let arrests = parent.kind == Kind::Tissue && parent.divisions >= parent.limit;
@@ -304,9 +305,9 @@ mod tests {
                     } else {
                         Kind::Tissue
                     };
-                    c.cargo_young = 100.0 * r(1) * r(1);
-                    c.cargo_senescent = 100.0 * r(2) * r(2);
-                    c.damage.intrinsic = 5.0 * r(3);
+                    c.cargo_young = (100.0 * r(1) * r(1)) as f32;
+                    c.cargo_senescent = (100.0 * r(2) * r(2)) as f32;
+                    c.damage.intrinsic = (5.0 * r(3)) as f32;
                     let env = Env {
                         sasp: 50.0 * r(4) * r(4),
                         cm_young: 10.0 * r(5),

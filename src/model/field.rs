@@ -143,8 +143,8 @@ impl Pool {
     #[inline]
     fn credit(self, cell: &mut Cell, q: f64) {
         match self {
-            Pool::Young => cell.cargo_young += q,
-            Pool::Senescent => cell.cargo_senescent += q,
+            Pool::Young => cell.cargo_young = (cell.cargo_young as f64 + q) as f32,
+            Pool::Senescent => cell.cargo_senescent = (cell.cargo_senescent as f64 + q) as f32,
             Pool::None => {}
         }
     }

@@ -39,7 +39,7 @@ pub fn initial_cells(s: &Scenario, grid: &Grid) -> Vec<Cell> {
             .round()
             .clamp(0.0, limit - 1.0);
             c.divisions = div as u16;
-            c.damage.intrinsic = d_basal;
+            c.damage.intrinsic = d_basal as f32;
             if uniform(seed, 0, site, Purpose::InitSenescent) < x0 {
                 // Time since onset: exponential with the clearance rate, the
                 // age distribution of senescent cells at steady state.
@@ -59,7 +59,7 @@ pub fn initial_cells(s: &Scenario, grid: &Grid) -> Vec<Cell> {
                         Origin::Primary
                     };
                 c.begin_senescence(phenotype, -age_h, origin, delays);
-                c.damage.intrinsic = p.onset_half_damage;
+                c.damage.intrinsic = p.onset_half_damage as f32;
             }
             c
         })

@@ -81,7 +81,7 @@ impl Tally {
             Kind::Tissue | Kind::Transformed => {
                 self.tissue += 1;
                 self.damage += c.damage.total();
-                self.labelled += (now - c.last_division_h <= 24.0) as u64;
+                self.labelled += (now - c.last_division_h as f64 <= 24.0) as u64;
                 if c.kind == Kind::Transformed {
                     self.transformed += 1;
                     return;

@@ -123,8 +123,8 @@ impl World {
             .cells
             .iter()
             .map(|c| Cell {
-                onset_h: c.onset_h - time_h,
-                last_division_h: c.last_division_h - time_h,
+                onset_h: (c.onset_h as f64 - time_h) as f32,
+                last_division_h: (c.last_division_h as f64 - time_h) as f32,
                 ..*c
             })
             .collect();

@@ -1,131 +1,77 @@
-//! Sums over Moore neighbourhoods of a per-site value, for every site.
+//! Sums over Moore neighbourhoods of a per-site value, one row at a time.
 //!
-//! A site's value is computed once per step, not once for each of its eight
-//! neighbours: the lattice is cut into bands of rows; each band computes the
-//! values of its rows and of the row above and below it (wrapped on a
-//! periodic lattice) into a buffer of its own, then folds every site's
-//! neighbours out of that buffer in `MOORE` order. Interior sites index the
-//! buffer directly; sites on the lattice's edge take their neighbours from
-//! `Grid::moore`, so both boundaries (and lattices narrower than three
-//! sites) behave exactly as `Grid::moore` says. Bands run in parallel; every
-//! site's fold is the same arithmetic in the same order at any thread
-//! count.
+//! What a cell shows its neighbours (its contact-range SASP weight and
+//! whether it is deep senescent) is computed once per step per site, by the
+//! SASP-source pass (world.rs), into one f32 per site: the weight, with the
+//! deep flag in its sign bit (`pack`). The cell rules then fold each row's
+//! neighbour sums out of that array as they reach the row (`row_sums`), so
+//! no whole-lattice array of sums is stored. Interior sites index the three
+//! rows directly, eight shifted rows added plane-wise in MOORE order (this
+//! vectorises, model::simd); sites on the lattice's edge take their
+//! neighbours from `Grid::moore`, so both boundaries (and lattices narrower
+//! than three sites) behave exactly as `Grid::moore` says. Every site's
+//! fold is the same arithmetic in the same order, whoever computes it.
 
 use crate::model::geometry::{Grid, MOORE};
-use rayon::prelude::*;
 
-/// Rows per band: enough to amortise the two halo rows, few enough to keep
-/// a band's values in cache.
-const BAND_ROWS: usize = 16;
+const SIGN: u32 = 1 << 31;
 
-/// For every site i, the sums over its Moore neighbours j, in MOORE order,
-/// of `value(j)` = (count, weight): `count[i]` = Σ counts (u8), `sum[i]` =
-/// 0 + Σ weights (f32, added in MOORE order). Each value is computed once
-/// per site (and once more per band for its two halo rows) into a band
-/// buffer of two planes; interior rows are summed plane-wise, eight
-/// shifted rows added in MOORE order, which vectorises (model::simd) and
-/// gives every site the same additions in the same order as a site-by-site
-/// fold.
-pub fn moore_sums(
-    grid: &Grid,
-    value: impl Fn(usize) -> (u8, f32) + Sync,
-    count: &mut [u8],
-    sum: &mut [f32],
-) {
+/// A site's value for its neighbours: `weight` (≥ 0) with `deep` in the
+/// sign bit.
+#[inline]
+pub fn pack(deep: bool, weight: f32) -> f32 {
+    debug_assert!(weight >= 0.0);
+    f32::from_bits(weight.to_bits() | (deep as u32) << 31)
+}
+
+/// The (deep, weight) of a packed value.
+#[inline]
+pub fn unpack(v: f32) -> (u8, f32) {
+    let b = v.to_bits();
+    ((b >> 31) as u8, f32::from_bits(b & !SIGN))
+}
+
+/// For every site i of row `y`, the sums over its Moore neighbours j, in
+/// MOORE order, of the packed `values[j]`: `count[x]` = Σ deep flags,
+/// `sum[x]` = 0 + Σ weights (f32, added in MOORE order).
+pub fn row_sums(grid: &Grid, values: &[f32], y: usize, count: &mut [u8], sum: &mut [f32]) {
     let (nx, ny) = (grid.nx, grid.ny);
-    assert!(count.len() == nx * ny && sum.len() == nx * ny);
-    let band = nx * BAND_ROWS;
-    count
-        .par_chunks_mut(band)
-        .zip(sum.par_chunks_mut(band))
-        .enumerate()
-        .for_each_init(
-            || (Vec::new(), Vec::new()),
-            |(bc, bw): &mut (Vec<u8>, Vec<f32>), (b, (oc, ow))| {
-                let y0 = b * BAND_ROWS;
-                let rows = BAND_ROWS.min(ny - y0);
-                // Buffer rows: the halo above (y0 − 1), the band, the halo below.
-                let above = grid.site_at(0, y0 as i64 - 1).map(|i| i / nx);
-                let below = grid.site_at(0, (y0 + rows) as i64).map(|i| i / nx);
-                bc.clear();
-                bc.resize((rows + 2) * nx, 0);
-                bw.clear();
-                bw.resize((rows + 2) * nx, 0.0);
-                let mut fill = |slot: usize, y: usize| {
-                    for x in 0..nx {
-                        let (c, w) = value(y * nx + x);
-                        bc[slot * nx + x] = c;
-                        bw[slot * nx + x] = w;
-                    }
-                };
-                if let Some(y) = above {
-                    fill(0, y);
-                }
-                for r in 0..rows {
-                    fill(r + 1, y0 + r);
-                }
-                if let Some(y) = below {
-                    fill(rows + 1, y);
-                }
-                // Where site j's value sits in the buffer.
-                let slot_of = |j: usize| {
-                    let (x, y) = (j % nx, j / nx);
-                    let slot = if (y0..y0 + rows).contains(&y) {
-                        y - y0 + 1
-                    } else if Some(y) == above {
-                        0
-                    } else {
-                        debug_assert_eq!(Some(y), below);
-                        rows + 1
-                    };
-                    slot * nx + x
-                };
-                for r in 0..rows {
-                    let y = y0 + r;
-                    let (oc, ow) = (&mut oc[r * nx..(r + 1) * nx], &mut ow[r * nx..(r + 1) * nx]);
-                    let interior_row = y >= 1 && y + 1 < ny && nx >= 3;
-                    let edge = |x: usize| {
-                        let (mut n, mut s) = (0u8, 0.0f32);
-                        for (_, j) in grid.moore(y * nx + x) {
-                            n += bc[slot_of(j)];
-                            s += bw[slot_of(j)];
-                        }
-                        (n, s)
-                    };
-                    if !interior_row {
-                        for x in 0..nx {
-                            (oc[x], ow[x]) = edge(x);
-                        }
-                        continue;
-                    }
-                    (oc[0], ow[0]) = edge(0);
-                    (oc[nx - 1], ow[nx - 1]) = edge(nx - 1);
-                    interior_sums(
-                        &bc[r * nx..(r + 3) * nx],
-                        &bw[r * nx..(r + 3) * nx],
-                        nx,
-                        oc,
-                        ow,
-                    );
-                }
-            },
-        );
+    debug_assert!(values.len() == nx * ny && count.len() == nx && sum.len() == nx);
+    let edge = |x: usize| {
+        let (mut n, mut s) = (0u8, 0.0f32);
+        for (_, j) in grid.moore(y * nx + x) {
+            let (c, w) = unpack(values[j]);
+            n += c;
+            s += w;
+        }
+        (n, s)
+    };
+    if !(y >= 1 && y + 1 < ny && nx >= 3) {
+        for x in 0..nx {
+            (count[x], sum[x]) = edge(x);
+        }
+        return;
+    }
+    (count[0], sum[0]) = edge(0);
+    (count[nx - 1], sum[nx - 1]) = edge(nx - 1);
+    interior_sums(&values[(y - 1) * nx..(y + 2) * nx], nx, count, sum);
 }
 
 crate::model::simd::simd_dispatch! {
-    /// Sites 1..nx−1 of the middle of three buffered rows (`c`, `w`: 3 × nx):
-    /// the eight neighbours' counts and weights, added in MOORE order.
-    fn interior_sums(c: &[u8], w: &[f32], nx: usize, oc: &mut [u8], ow: &mut [f32]) {
+    /// Sites 1..nx−1 of the middle of three rows of packed values (3 × nx):
+    /// the eight neighbours' deep flags and weights, added in MOORE order.
+    fn interior_sums(v: &[f32], nx: usize, oc: &mut [u8], ow: &mut [f32]) {
         let n = nx - 2;
-        oc[1..nx - 1].iter_mut().for_each(|v| *v = 0);
-        ow[1..nx - 1].iter_mut().for_each(|v| *v = 0.0);
+        oc[1..nx - 1].iter_mut().for_each(|c| *c = 0);
+        ow[1..nx - 1].iter_mut().for_each(|w| *w = 0.0);
         for &(dx, dy) in &MOORE {
             // Neighbour (x+dx, y+dy) of site x ∈ 1..nx−1 of the middle row.
             let start = ((1 + dy) as usize) * nx + (1 + dx) as usize;
-            let (sc, sw) = (&c[start..start + n], &w[start..start + n]);
-            for ((o, v), (p, u)) in oc[1..nx - 1].iter_mut().zip(sc).zip(ow[1..nx - 1].iter_mut().zip(sw)) {
-                *o += *v;
-                *p += *u;
+            let src = &v[start..start + n];
+            for ((o, p), u) in oc[1..nx - 1].iter_mut().zip(ow[1..nx - 1].iter_mut()).zip(src) {
+                let b = u.to_bits();
+                *o += (b >> 31) as u8;
+                *p += f32::from_bits(b & !SIGN);
             }
         }
     }
@@ -137,8 +83,8 @@ mod tests {
     use crate::model::geometry::Boundary;
 
     /// The sums equal the direct site-by-site sums over `Grid::moore`, in
-    /// order, bit for bit, on both boundaries, narrow and band-straddling
-    /// lattices.
+    /// order, bit for bit, on both boundaries and narrow lattices; the
+    /// packing keeps the flag and the weight.
     #[test]
     fn sums_equal_the_direct_neighbour_sums() {
         for boundary in [Boundary::NoFlux, Boundary::Periodic] {
@@ -154,20 +100,27 @@ mod tests {
                 (64, 3),
             ] {
                 let g = Grid::new(nx, ny, boundary);
-                let value =
-                    |i: usize| (((i * 7) % 3) as u8, ((i * 2654435761) % 1000) as f32 * 0.37);
-                let mut count = vec![0u8; g.len()];
-                let mut sum = vec![0.0f32; g.len()];
-                moore_sums(&g, value, &mut count, &mut sum);
-                for i in 0..g.len() {
-                    let (n, s) = g.moore(i).fold((0u8, 0.0f32), |(n, s), (_, j)| {
-                        (n + value(j).0, s + value(j).1)
-                    });
-                    assert_eq!(
-                        (count[i], sum[i].to_bits()),
-                        (n, s.to_bits()),
-                        "{boundary:?} {nx}x{ny} site {i}"
-                    );
+                let value = |i: usize| {
+                    (
+                        (i * 7).is_multiple_of(3),
+                        ((i * 2654435761) % 1000) as f32 * 0.37,
+                    )
+                };
+                let packed: Vec<f32> = (0..g.len()).map(|i| pack(value(i).0, value(i).1)).collect();
+                let (mut count, mut sum) = (vec![9u8; nx], vec![-1.0f32; nx]);
+                for y in 0..ny {
+                    row_sums(&g, &packed, y, &mut count, &mut sum);
+                    for x in 0..nx {
+                        let i = y * nx + x;
+                        let (n, s) = g.moore(i).fold((0u8, 0.0f32), |(n, s), (_, j)| {
+                            (n + value(j).0 as u8, s + value(j).1)
+                        });
+                        assert_eq!(
+                            (count[x], sum[x].to_bits()),
+                            (n, s.to_bits()),
+                            "{boundary:?} {nx}x{ny} site {i}"
+                        );
+                    }
                 }
             }
         }

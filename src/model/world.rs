@@ -4,12 +4,13 @@
 //!   t = k·Δt
 //!   1. events due in [t, t+Δt) (schedule.rs): grafts placed, senolytics,
 //!      doses into fields
-//!   2. sources from cells as they stand at t (SASP, graft EVs) + wound pulse
+//!   2. sources from cells as they stand at t (SASP, graft EVs) + wound pulse;
+//!      in the same pass, what each cell shows its neighbours at t (deep
+//!      senescent: juxtacrine; contact SASP: bystander), stencil.rs
 //!   3. sasp: steady-state solve
 //!   4. EV and CM fields: advanced over Δt (uptake ½, exact spectral, uptake ½);
 //!      uptake credited to cell cargo pools
-//!   5. neighbour signals at t: deep-senescent count (juxtacrine), contact
-//!      SASP (bystander)
+//!   5. (the neighbour sums of step 2's values, folded row by row in step 6)
 //!   6. intracellular rules, every site in parallel (rules.rs)
 //!   7. division and migration (division.rs)
 //!   8. wound contraction (contraction.rs) and immune recruitment
@@ -26,7 +27,7 @@ use crate::model::fields::{FieldId, Fields};
 use crate::model::geometry::Grid;
 use crate::model::params::Scenario;
 use crate::model::rng::{uniform, Purpose};
-use crate::model::rules::{contact_weight, sasp_secretion, update_cell, Ctx, Env, Events};
+use crate::model::rules::{sasp_strength, update_cell, Ctx, Env, Events};
 use crate::model::schedule::{Event, Schedule};
 use crate::model::spectral::Spectral;
 use crate::model::treatment::{Batches, SiteWeights};
@@ -42,9 +43,7 @@ pub enum Phase {
     Sasp,
     /// 4. EV and CM fields advanced, uptake credited
     Dosed,
-    /// 5. neighbour signals
-    Neighbours,
-    /// 6. intracellular rules
+    /// 5-6. neighbour signals folded into the intracellular rules
     Rules,
     /// 7. division and migration
     Division,
@@ -53,11 +52,10 @@ pub enum Phase {
 }
 
 impl Phase {
-    pub const ALL: [Phase; 7] = [
+    pub const ALL: [Phase; 6] = [
         Phase::Events,
         Phase::Sasp,
         Phase::Dosed,
-        Phase::Neighbours,
         Phase::Rules,
         Phase::Division,
         Phase::Wound,
@@ -67,8 +65,7 @@ impl Phase {
             Phase::Events => "events",
             Phase::Sasp => "sasp solve",
             Phase::Dosed => "EV/CM fields",
-            Phase::Neighbours => "neighbour signals",
-            Phase::Rules => "cell rules",
+            Phase::Rules => "neighbour signals and cell rules",
             Phase::Division => "division/migration",
             Phase::Wound => "wound",
         }
@@ -120,19 +117,18 @@ struct Scratch {
     /// Graft EV secretion (au/h per site), young then senescent; only
     /// allocated when the scenario has grafts.
     graft_src: Option<Vec<f64>>,
-    /// Deep-senescent Moore neighbours of each site at the start of the step.
-    deep: Vec<u8>,
-    /// Contact-range SASP of each site's Moore neighbours at the start of the
-    /// step (mature primary-cell equivalents), for the bystander route.
-    contact: Vec<f32>,
+    /// What each site's cell shows its Moore neighbours at the start of
+    /// the step: its contact-range SASP (mature primary-cell equivalents,
+    /// bystander route) with whether it is deep senescent (juxtacrine) in
+    /// the sign bit (stencil::pack). Written with the SASP sources.
+    shown: Vec<f32>,
 }
 
 impl Scratch {
     fn new(n: usize, grafts: bool) -> Scratch {
         Scratch {
             graft_src: grafts.then(|| vec![0.0; n]),
-            deep: vec![0; n],
-            contact: vec![0.0; n],
+            shown: vec![0.0; n],
         }
     }
 }
@@ -190,8 +186,10 @@ impl World {
     /// inflammatory pulse averaged over the coming step; returns the total
     /// (au/h, summed in f64 in row order). The same pass counts the tissue
     /// cells and the senescent (SA-β-gal+) ones among them for the
-    /// clearance law (`self.load`): the cells do not change again before
-    /// the rules read it.
+    /// clearance law (`self.load`), and writes what each cell shows its
+    /// neighbours (`Scratch::shown`): the cells' phenotypes and clocks do
+    /// not change again before the rules read them (uptake changes cargo
+    /// only).
     fn sasp_sources(&mut self) -> f64 {
         let s = &self.scenario;
         let (now, nx) = (self.now_h(), self.grid.nx);
@@ -199,23 +197,31 @@ impl World {
         let wound = self.wound_mask.as_deref().filter(|_| pulse.is_some());
         let mean = pulse.unwrap_or(0.0);
         let cells = &self.cells;
+        let p = &s.cell_rules;
+        // No SASP in the scenario removes both contact routes' weights.
+        let contact = p.sasp_secretion_per_h > 0.0;
         let rows: Vec<(f64, u64, u64)> = self
             .sasp
             .source_mut()
             .par_chunks_mut(nx)
+            .zip(self.scratch.shown.par_chunks_mut(nx))
             .enumerate()
-            .map(|(r, sa)| {
+            .map(|(r, (sa, shown))| {
                 let (mut tissue, mut sen) = (0u64, 0u64);
-                for (k, x) in sa.iter_mut().enumerate() {
+                for (k, (x, sh)) in sa.iter_mut().zip(shown).enumerate() {
                     let i = r * nx + k;
                     let c = &cells[i];
                     tissue += c.is_tissue() as u64;
                     sen += (c.is_tissue() && c.is_senescent_like()) as u64;
-                    let mut v = sasp_secretion(c, now, &s.cell_rules);
+                    let strength = sasp_strength(c, now, p);
+                    let mut v = p.sasp_secretion_per_h * strength;
                     if wound.is_some_and(|m| m[i]) {
                         v += mean;
                     }
                     *x = v as f32;
+                    let deep = c.kind == Kind::Tissue && c.phenotype == Phenotype::Senescent;
+                    let weight = if contact { strength as f32 } else { 0.0 };
+                    *sh = crate::model::stencil::pack(deep, weight);
                 }
                 (crate::model::field::lanes_sum(sa), tissue, sen)
             })
@@ -399,25 +405,8 @@ impl World {
         fields[FieldId::CmSenescent].advance(spectral, None, cells, Pool::None, dt, dormant);
     }
 
-    /// Step 5: each site's deep-senescent Moore neighbours and their
-    /// contact-range SASP (summed in the fixed Moore order), at t.
-    fn count_neighbours(&mut self) {
-        let (grid, cells, now) = (self.grid, &self.cells, self.now_h());
-        let p = &self.scenario.cell_rules;
-        let Scratch { deep, contact, .. } = &mut self.scratch;
-        crate::model::stencil::moore_sums(
-            &grid,
-            |j| {
-                let c = &cells[j];
-                let deep = c.kind == Kind::Tissue && c.phenotype == Phenotype::Senescent;
-                (deep as u8, contact_weight(c, now, p))
-            },
-            deep,
-            contact,
-        );
-    }
-
-    /// Step 6: every cell's intracellular rules, in parallel by rows.
+    /// Steps 5-6: every cell's intracellular rules, in parallel by rows,
+    /// each row's neighbour signals folded first from `Scratch::shown`.
     fn update_cells(&mut self, key: StepKey) {
         let load = self.load;
         let sites = self.grid.len();
@@ -451,31 +440,35 @@ impl World {
             &fields[FieldId::CmYoung].c,
             &fields[FieldId::CmSenescent].c,
         );
-        let (deep, contact, nx) = (&scratch.deep, &scratch.contact, grid.nx);
+        let (shown, nx, grid) = (&scratch.shown, grid.nx, *grid);
         let stress = exposure.stress_per_h.as_deref();
         let wound = wound_mask.as_deref();
         let row_events: Vec<Events> = cells
             .par_chunks_mut(nx)
             .enumerate()
-            .map(|(r, row)| {
-                let mut e = Events::default();
-                for (k, c) in row.iter_mut().enumerate() {
-                    let i = r * nx + k;
-                    let in_bed = wound.is_some_and(|m| m[i]);
-                    let env = Env {
-                        sasp: sasp[i] as f64,
-                        cm_young: cmy[i] as f64,
-                        cm_senescent: cms[i] as f64,
-                        deep_neighbours: deep[i],
-                        bystander_signal: contact[i],
-                        stress_per_h: stress.map_or(0.0, |v| v[i]),
-                        wound_induction_per_h: if in_bed { induction } else { 0.0 },
-                        extra_clearance_per_h: if in_bed { bed_clearance } else { 0.0 },
-                    };
-                    e += update_cell(c, i, &env, &ctx);
-                }
-                e
-            })
+            .map_init(
+                || (vec![0u8; nx], vec![0f32; nx]),
+                |(deep, contact), (r, row)| {
+                    crate::model::stencil::row_sums(&grid, shown, r, deep, contact);
+                    let mut e = Events::default();
+                    for (k, c) in row.iter_mut().enumerate() {
+                        let i = r * nx + k;
+                        let in_bed = wound.is_some_and(|m| m[i]);
+                        let env = Env {
+                            sasp: sasp[i] as f64,
+                            cm_young: cmy[i] as f64,
+                            cm_senescent: cms[i] as f64,
+                            deep_neighbours: deep[k],
+                            bystander_signal: contact[k],
+                            stress_per_h: stress.map_or(0.0, |v| v[i]),
+                            wound_induction_per_h: if in_bed { induction } else { 0.0 },
+                            extra_clearance_per_h: if in_bed { bed_clearance } else { 0.0 },
+                        };
+                        e += update_cell(c, i, &env, &ctx);
+                    }
+                    e
+                },
+            )
             .collect();
         for e in row_events {
             *events += e;
@@ -541,8 +534,6 @@ impl World {
         lap(Phase::Sasp);
         self.advance_dosed_fields();
         lap(Phase::Dosed);
-        self.count_neighbours();
-        lap(Phase::Neighbours);
         self.update_cells(key);
         lap(Phase::Rules);
         self.divide_and_migrate(&key);

@@ -11,7 +11,7 @@
 //! generator state. A checkpoint is only resumed by the senesim version
 //! that wrote it.
 //!
-//! Format (version 5; 4 held fields in f64 without their dormancy and uniformity, 3 lacked the wound's recruited immune level, 2 held the dose list, now rebuilt from the scenario): the line `senesim checkpoint 5`, the body's length
+//! Format (version 6; 5 held cell state in f64, 4 held fields in f64 without their dormancy and uniformity, 3 lacked the wound's recruited immune level, 2 held the dose list, now rebuilt from the scenario): the line `senesim checkpoint 6`, the body's length
 //! (u64, little-endian), its CRC-32 (u32, little-endian), then the body:
 //! the fields in bincode (standard configuration). Reading checks, before
 //! anything is used: that the file is a regular file no larger than the
@@ -31,7 +31,7 @@ use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::path::Path;
 
-const MAGIC: &[u8] = b"senesim checkpoint 5\n";
+const MAGIC: &[u8] = b"senesim checkpoint 6\n";
 /// Bytes before the body: magic, length, checksum.
 const HEADER: usize = MAGIC.len() + 8 + 4;
 
@@ -170,11 +170,11 @@ pub fn read(path: &Path) -> Result<Checkpoint, CheckpointError> {
         })
         .map_err(|e| bad(e.to_string()))?;
     if !head[..got].starts_with(MAGIC) && !MAGIC.starts_with(&head[..got]) || got < MAGIC.len() {
-        return Err(bad("not a senesim checkpoint of this version (it does not start with `senesim checkpoint 5`)".into()));
+        return Err(bad("not a senesim checkpoint of this version (it does not start with `senesim checkpoint 6`)".into()));
     }
     let bytes = crate::io::input::read_capped(path, cap).map_err(|e| bad(e.to_string()))?;
     let rest = bytes.strip_prefix(MAGIC).ok_or_else(|| {
-        bad("not a senesim checkpoint of this version (it does not start with `senesim checkpoint 5`)".into())
+        bad("not a senesim checkpoint of this version (it does not start with `senesim checkpoint 6`)".into())
     })?;
     if bytes.len() < HEADER {
         return Err(bad("damaged checkpoint: shorter than its header".into()));

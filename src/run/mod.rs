@@ -125,8 +125,8 @@ fn check_cells(w: &World) -> Result<(), NonFiniteError> {
     for (i, c) in w.cells.iter().enumerate() {
         for (what, v) in [
             ("damage", c.damage.total()),
-            ("young-EV cargo", c.cargo_young),
-            ("senescent-EV cargo", c.cargo_senescent),
+            ("young-EV cargo", c.cargo_young as f64),
+            ("senescent-EV cargo", c.cargo_senescent as f64),
         ] {
             if !v.is_finite() {
                 return Err(NonFiniteError {

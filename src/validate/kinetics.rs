@@ -91,9 +91,10 @@ fn processes() -> Result<Vec<Process>> {
     tissue_cell.limit = 50;
     let mut out = Vec::new();
     // Onset at the damage of half-maximal hazard.
-    let d0 = cells.onset_half_damage;
+    // (as the cell stores it, in f32)
+    let d0 = cells.onset_half_damage as f32 as f64;
     let mut c = tissue_cell;
-    c.damage.intrinsic = d0;
+    c.damage.intrinsic = d0 as f32;
     out.push(Process {
         name: "onset",
         hazard_per_h: onset_hazard(d0, &cells),
@@ -134,7 +135,7 @@ fn processes() -> Result<Vec<Process>> {
     let mut c = tissue_cell;
     c.phenotype = Phenotype::Arrested;
     c.origin = Origin::Primary;
-    c.cargo_young = rc.young_half_saturation;
+    c.cargo_young = rc.young_half_saturation as f32;
     out.push(Process {
         name: "reversion",
         hazard_per_h: rc.reversion_max_per_h * 0.5,

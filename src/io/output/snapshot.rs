@@ -11,9 +11,9 @@
 //! | kind | UInt8 | 0 empty, 1 tissue, 2 MSC, 3 transformed |
 //! | phenotype | UInt8 | 0 proliferative, 1 arrested, 2 deep senescent (only meaningful where kind > 0) |
 //! | origin | UInt8 | 0 none, 1 primary, 2 replicative, 3 paracrine, 4 juxtacrine, 5 EV-induced |
-//! | damage | Float64 | damage (dimensionless) |
+//! | damage | Float32 | damage (dimensionless) |
 //! | divisions | UInt16 | population doublings done |
-//! | cargo_young, cargo_senescent | Float64 | internalised EV cargo (au) |
+//! | cargo_young, cargo_senescent | Float32 | internalised EV cargo (au) |
 //! | p21, sa_beta_gal, p16 | UInt8 | 1 where the cell shows the marker (they lag senescence onset: docs/model.md §7) |
 //! | sasp, ev_young, ev_senescent | Float32 | field concentration (au per site) |
 
@@ -72,20 +72,20 @@ pub fn write_vti<W: Write>(w: W, world: &World) -> std::io::Result<()> {
     data_array(
         &mut s,
         "damage",
-        "Float64",
-        c.iter().map(|c| c.damage.total()),
+        "Float32",
+        c.iter().map(|c| c.damage.total() as f32),
     )?;
     data_array(&mut s, "divisions", "UInt16", c.iter().map(|c| c.divisions))?;
     data_array(
         &mut s,
         "cargo_young",
-        "Float64",
+        "Float32",
         c.iter().map(|c| c.cargo_young),
     )?;
     data_array(
         &mut s,
         "cargo_senescent",
-        "Float64",
+        "Float32",
         c.iter().map(|c| c.cargo_senescent),
     )?;
     // Markers, 1 = positive (docs/model.md §7); 0 on empty sites.
