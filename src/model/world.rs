@@ -39,7 +39,9 @@ use rayon::prelude::*;
 pub enum Phase {
     /// 1. events due (grafts, senolytics, doses)
     Events,
-    /// 2-3. SASP sources and their steady state
+    /// 2. SASP sources (and what cells show their neighbours)
+    Sources,
+    /// 3. the SASP's steady state
     Sasp,
     /// 4. EV and CM fields advanced, uptake credited
     Dosed,
@@ -52,8 +54,9 @@ pub enum Phase {
 }
 
 impl Phase {
-    pub const ALL: [Phase; 6] = [
+    pub const ALL: [Phase; 7] = [
         Phase::Events,
+        Phase::Sources,
         Phase::Sasp,
         Phase::Dosed,
         Phase::Rules,
@@ -63,6 +66,7 @@ impl Phase {
     pub fn name(self) -> &'static str {
         match self {
             Phase::Events => "events",
+            Phase::Sources => "sources, shown to neighbours",
             Phase::Sasp => "sasp solve",
             Phase::Dosed => "EV/CM fields",
             Phase::Rules => "neighbour signals and cell rules",
@@ -238,6 +242,11 @@ impl World {
     /// 2-3: SASP sources at the current time, solved to steady state.
     fn solve_sasp(&mut self) {
         let total = self.sasp_sources();
+        self.solve_sasp_of(total);
+    }
+
+    /// 3: the steady state of the sources just written, which total `total`.
+    fn solve_sasp_of(&mut self, total: f64) {
         self.sasp
             .solve(&mut self.fields[FieldId::Sasp], &mut self.spectral, total);
     }
@@ -530,7 +539,9 @@ impl World {
         let key = StepKey::new(s.run.seed, self.step, self.now_h(), s.run.dt_h);
         self.apply_events();
         lap(Phase::Events);
-        self.solve_sasp();
+        let total = self.sasp_sources();
+        lap(Phase::Sources);
+        self.solve_sasp_of(total);
         lap(Phase::Sasp);
         self.advance_dosed_fields();
         lap(Phase::Dosed);
