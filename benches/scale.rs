@@ -219,9 +219,13 @@ fn triad_gb_per_s() -> f64 {
 
 /// The scenario `file` (relative to the crate) on 1024² sites for 7 days.
 fn week_at_1024(file: &str) -> senesim::scenario::Scenario {
+    week_at(file, 1024)
+}
+
+fn week_at(file: &str, n: usize) -> senesim::scenario::Scenario {
     let sets = vec![
-        "grid.nx=1024".to_string(),
-        "grid.ny=1024".to_string(),
+        format!("grid.nx={n}"),
+        format!("grid.ny={n}"),
         "run.days=7".to_string(),
     ];
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
@@ -284,9 +288,9 @@ fn targets() {
 /// Where a step's time goes: ns per site-step of each phase of
 /// `World::step_with`, summed over the first week of `file` at 1024² on
 /// 2 threads (one dosing cycle of the default scenario).
-fn step_timer(file: &str, roof: f64) {
+fn step_timer(file: &str, n: usize, roof: f64) {
     use senesim::model::world::Phase;
-    let s = week_at_1024(file);
+    let s = week_at(file, n);
     let steps = s.steps();
     let mut spent = [0.0f64; Phase::ALL.len()];
     with_threads(2, || {
@@ -300,9 +304,9 @@ fn step_timer(file: &str, roof: f64) {
         }
     })
     .expect("pool");
-    let site_steps = 1024.0 * 1024.0 * steps as f64;
+    let site_steps = (n * n) as f64 * steps as f64;
     let total: f64 = spent.iter().sum();
-    println!("\n| step phase, {file}, 1024², 7 days, 2 threads | ns per site-step | share |");
+    println!("\n| step phase, {file}, {n}², 7 days, 2 threads | ns per site-step | share |");
     println!("|---|---|---|");
     for p in Phase::ALL {
         let t = spent[p as usize];
@@ -347,7 +351,8 @@ fn main() {
             "\ntriad {bw:.1} GB/s: roofline {:.0} M site-steps/s at {BYTES_PER_SITE} B/site",
             roof / 1e6
         );
-        step_timer("scenarios/default.toml", roof);
-        step_timer("scenarios/aged_skin_baseline.toml", roof);
+        step_timer("scenarios/default.toml", 1024, roof);
+        step_timer("scenarios/aged_skin_baseline.toml", 1024, roof);
+        step_timer("benches/all_fields.toml", 512, roof);
     }
 }

@@ -13,7 +13,8 @@
 //! ```
 //!
 //! The middle step is the separable heat-kernel convolution (kernel.rs)
-//! when the field's kernel is narrow and it has no source this step, else
+//! when the field's kernel is narrow, its point sources (grafted MSCs) added
+//! by the time-integrated kernel (point_sources.rs) when they are few; else
 //! the exact spectral step (spectral.rs). Uptake at an occupied site is
 //! c·(1 − e^{−uΔt/2}) per half step, moved into the cell's cargo pool.
 //! Decay is integrated analytically from the uniform mode. A field whose
@@ -26,6 +27,7 @@ use crate::model::geometry::Grid;
 use crate::model::kernel::KernelStep;
 use crate::model::params::FieldParams;
 use crate::model::params::Solver;
+use crate::model::point_sources::PointSources;
 use crate::model::spectral::{decayed_over_step, Spectral};
 use crate::model::treatment::SiteWeights;
 use rayon::prelude::*;
@@ -113,7 +115,7 @@ pub struct Field {
     pub c: Vec<f32>,
     pub params: FieldParams,
     pub balance: Balance,
-    nx: usize,
+    grid: Grid,
     /// False while the field is all zero (never dosed, or flushed): it stays
     /// zero and needs no solve.
     active: bool,
@@ -125,6 +127,9 @@ pub struct Field {
     uniform: bool,
     /// The heat-kernel step, when the field's solver may use it.
     kernel: Option<KernelStep>,
+    /// The time-integrated kernel for point sources, made the first time
+    /// the field has a source (None before, and for fields without `kernel`).
+    point: Option<PointSources>,
     /// The first solve that produced a non-finite value or a negative beyond
     /// round-off: (value, site). Read by `World::check_fields`.
     pub defect: Option<(f64, usize)>,
@@ -172,11 +177,12 @@ impl Field {
             c: vec![0.0; grid.len()],
             params,
             balance: Balance::default(),
-            nx: grid.nx,
+            grid,
             active: false,
             peak: 0.0,
             uniform: true,
             kernel,
+            point: None,
             defect: None,
         }
     }
@@ -216,7 +222,7 @@ impl Field {
     }
 
     pub fn total(&self) -> f64 {
-        ordered_sum32(&self.c, self.nx)
+        ordered_sum32(&self.c, self.grid.nx)
     }
 
     /// Adds an instantaneous dose of `scale`·`weights` (au per site).
@@ -224,7 +230,7 @@ impl Field {
         if scale == 0.0 {
             return;
         }
-        let nx = self.nx;
+        let nx = self.grid.nx;
         let rows: Vec<f64> = self
             .c
             .par_chunks_mut(nx)
@@ -253,98 +259,81 @@ impl Field {
         }
     }
 
-    /// Moves c·(1 − e^{−u·h}) from each occupied site into the cell's `pool`.
-    fn uptake(&mut self, cells: &mut [Cell], pool: Pool, h: f64) -> f64 {
-        let f = -(-self.params.uptake * h).exp_m1() as f32;
-        if f == 0.0 {
-            return 0.0;
-        }
-        self.uniform = false;
-        let nx = self.nx;
-        let rows: Vec<f64> = self
-            .c
-            .par_chunks_mut(nx)
-            .zip(cells.par_chunks_mut(nx))
-            .map(|(c, cells)| {
-                let mut s = 0.0;
-                for (c, cell) in c.iter_mut().zip(cells) {
-                    if cell.is_occupied() {
-                        // The amount moved is exactly what the site lost.
-                        let before = *c;
-                        *c -= *c * f;
-                        let q = before as f64 - *c as f64;
-                        pool.credit(cell, q);
-                        s += q;
-                    }
-                }
-                s
-            })
-            .collect();
-        rows.iter().sum()
-    }
-
-    /// Advances the field over `dt` h with secretion `src` (au/h per site;
-    /// used as workspace, its contents are lost), uptake at occupied sites
-    /// credited to the cells' `pool`; then flushes it if it has fallen
-    /// dormant (below `dormant_fraction` of its peak, with no source).
+    /// Advances the field over `dt` h with point sources `sources` (site,
+    /// au/h; in increasing site order, each site once), uptake at occupied
+    /// sites credited to the cells' `pool`; then flushes it if it has
+    /// fallen dormant (below `dormant_fraction` of its peak, with no
+    /// source). `advance_together` does the same for several fields.
     pub fn advance(
         &mut self,
         sp: &mut Spectral,
-        src: Option<&mut [f64]>,
+        sources: &[(usize, f64)],
         cells: &mut [Cell],
         pool: Pool,
         dt: f64,
         dormant_fraction: f64,
     ) {
-        let s_total = src.as_deref().map_or(0.0, |s| ordered_sum(s, self.nx));
-        if !self.active && s_total <= 0.0 {
-            return;
-        }
-        if !self.active {
-            self.peak = 0.0;
-        }
-        self.active = true;
-        let mut up = self.uptake(cells, pool, 0.5 * dt);
+        let mut one = [Dosed {
+            field: self,
+            sources,
+            pool,
+        }];
+        advance_together(&mut one, sp, cells, dt, dormant_fraction);
+    }
+
+    /// The diffusion-decay-secretion part of a step (between the uptake
+    /// half steps) of an active field.
+    fn diffuse(&mut self, sp: &mut Spectral, sources: &[(usize, f64)], s_total: f64, dt: f64) {
         let m0 = self.total();
         self.peak = self.peak.max(m0);
         let FieldParams {
             diffusion, decay, ..
         } = self.params;
-        let source = src.filter(|_| s_total > 0.0);
-        self.uniform &= source.is_none();
+        let has_source = s_total > 0.0;
+        self.uniform &= !has_source;
         let fast = self.params.solver == crate::model::params::Solver::Auto;
-        match (&self.kernel, source) {
-            (_, None) if fast && self.uniform => {
+        if has_source && self.point.is_none() && self.kernel.is_some() {
+            self.point = PointSources::new(self.grid, diffusion, decay, dt);
+        }
+        let point = self.point.as_ref().filter(|p| p.worth_it(sources.len()));
+        match (&self.kernel, has_source) {
+            (_, false) if fast && self.uniform => {
                 // Uniform: diffusion is the identity; only decay acts.
                 let keep = (-decay * dt).exp() as f32;
                 self.c.par_iter_mut().for_each(|c| *c *= keep);
                 self.balance.decayed += m0 * (1.0 - keep as f64);
             }
-            (Some(k), None) => {
+            (Some(k), false) => {
                 // Booked with the factor the step applies (f32), so that
                 // its rounding is not an imbalance.
                 let keep = (-decay * dt).exp() as f32;
                 self.defect = self.defect.or(k.apply(&mut self.c, keep));
                 self.balance.decayed += m0 * (1.0 - keep as f64);
             }
-            (_, source) => {
+            (Some(k), true) if point.is_some() => {
+                // What the field held, spread and decayed; then what the
+                // sources added over the step: the rest of their secretion
+                // decayed on the way (booked from what the field received).
+                let keep = (-decay * dt).exp() as f32;
+                self.defect = self.defect.or(k.apply(&mut self.c, keep));
+                let added = point.map_or(0.0, |p| p.add(&mut self.c, sources));
+                self.balance.decayed += m0 * (1.0 - keep as f64) + (s_total * dt - added);
+            }
+            _ => {
+                let mut dense = Vec::new();
+                if has_source {
+                    dense = vec![0.0; self.c.len()];
+                    for &(i, rate) in sources {
+                        dense[i] += rate;
+                    }
+                }
+                let source = has_source.then_some(&mut dense[..]);
                 sp.advance_f32(&mut self.c, source, diffusion, decay, dt);
                 self.defect = self.defect.or(sp.defect);
                 self.balance.decayed += decayed_over_step(m0, s_total, decay, dt);
             }
         }
         self.balance.secreted += s_total * dt;
-        up += self.uptake(cells, pool, 0.5 * dt);
-        self.balance.taken_up += up;
-        if s_total <= 0.0 && dormant_fraction > 0.0 {
-            let total = self.total();
-            if total < dormant_fraction * self.peak {
-                self.balance.flushed += total;
-                self.c.par_iter_mut().for_each(|c| *c = 0.0);
-                self.active = false;
-                self.uniform = true;
-            }
-        }
     }
 
     /// Marks the field as holding a steady state (the `sasp` field: its
@@ -352,4 +341,121 @@ impl Field {
     pub fn set_active(&mut self, active: bool) {
         self.active = active;
     }
+}
+
+/// One dosed field's part of a step: the field, its point sources (site,
+/// au/h, in site order) and the cargo pool its uptake feeds.
+pub struct Dosed<'a> {
+    pub field: &'a mut Field,
+    pub sources: &'a [(usize, f64)],
+    pub pool: Pool,
+}
+
+/// Advances several fields over `dt` h as `Field::advance` does each, with
+/// the uptake of all of them in one pass over the cells per half step (the
+/// cells are the larger part of the memory a step streams). Every field's
+/// values and books are those of advancing it alone.
+pub fn advance_together(
+    items: &mut [Dosed],
+    sp: &mut Spectral,
+    cells: &mut [Cell],
+    dt: f64,
+    dormant_fraction: f64,
+) {
+    let mut live = vec![None; items.len()];
+    for (d, live) in items.iter_mut().zip(live.iter_mut()) {
+        debug_assert!(d.sources.windows(2).all(|w| w[0].0 < w[1].0));
+        if !d.sources.iter().any(|s| s.1 > 0.0) {
+            d.sources = &[];
+        }
+        let s_total: f64 = d.sources.iter().map(|s| s.1).sum();
+        let f = &mut *d.field;
+        if !f.active && s_total <= 0.0 {
+            continue;
+        }
+        if !f.active {
+            f.peak = 0.0;
+        }
+        f.active = true;
+        *live = Some(s_total);
+    }
+    let up = uptake(items, &live, cells, 0.5 * dt);
+    for (d, live) in items.iter_mut().zip(&live) {
+        if let Some(s_total) = *live {
+            d.field.diffuse(sp, d.sources, s_total, dt);
+        }
+    }
+    let up2 = uptake(items, &live, cells, 0.5 * dt);
+    for (k, (d, live)) in items.iter_mut().zip(&live).enumerate() {
+        let Some(s_total) = *live else { continue };
+        let f = &mut *d.field;
+        f.balance.taken_up += up[k] + up2[k];
+        if s_total <= 0.0 && dormant_fraction > 0.0 {
+            let total = f.total();
+            if total < dormant_fraction * f.peak {
+                f.balance.flushed += total;
+                f.c.par_iter_mut().for_each(|c| *c = 0.0);
+                f.active = false;
+                f.uniform = true;
+            }
+        }
+    }
+}
+
+/// Moves c·(1 − e^{−u·h}) from each occupied site of every live field into
+/// the cell's pool of that field, all fields in one pass over the cells;
+/// returns what each field lost (per row, summed in row order).
+fn uptake(items: &mut [Dosed], live: &[Option<f64>], cells: &mut [Cell], h: f64) -> Vec<f64> {
+    const MAX: usize = 4;
+    let mut out = vec![0.0; items.len()];
+    // (item, factor, pool) of the fields that take up anything.
+    let mut takes = Vec::new();
+    for (k, d) in items.iter_mut().enumerate() {
+        if live[k].is_none() {
+            continue;
+        }
+        let f = -(-d.field.params.uptake * h).exp_m1() as f32;
+        if f != 0.0 {
+            d.field.uniform = false;
+            takes.push((k, f, d.pool));
+        }
+    }
+    if takes.is_empty() {
+        return out;
+    }
+    assert!(takes.len() <= MAX);
+    let nx = items[takes[0].0].field.grid.nx;
+    let mut rows: Vec<Vec<&mut [f32]>> = (0..cells.len() / nx).map(|_| Vec::new()).collect();
+    for (k, d) in items.iter_mut().enumerate() {
+        if takes.iter().any(|t| t.0 == k) {
+            for (row, c) in rows.iter_mut().zip(d.field.c.chunks_mut(nx)) {
+                row.push(c);
+            }
+        }
+    }
+    let sums: Vec<[f64; MAX]> = cells
+        .par_chunks_mut(nx)
+        .zip(rows.into_par_iter())
+        .map(|(cells, mut fields)| {
+            let mut s = [0.0f64; MAX];
+            for (x, cell) in cells.iter_mut().enumerate() {
+                if cell.is_occupied() {
+                    for (j, &(_, f, pool)) in takes.iter().enumerate() {
+                        // The amount moved is exactly what the site lost.
+                        let c = &mut fields[j][x];
+                        let before = *c;
+                        *c -= *c * f;
+                        let q = before as f64 - *c as f64;
+                        pool.credit(cell, q);
+                        s[j] += q;
+                    }
+                }
+            }
+            s
+        })
+        .collect();
+    for (j, &(k, ..)) in takes.iter().enumerate() {
+        out[k] = sums.iter().map(|s| s[j]).sum();
+    }
+    out
 }

@@ -28,7 +28,7 @@ use crate::model::geometry::{column_bands, Boundary, Grid};
 use rayon::prelude::*;
 
 /// Taps below this fraction of the centre tap are dropped.
-const TAIL: f64 = 1e-9;
+pub(crate) const TAIL: f64 = 1e-9;
 
 /// Widest kernel the kernel step is used for; a wider one (a fast soluble
 /// factor, D·Δt in the thousands) takes the spectral step instead.
@@ -66,7 +66,7 @@ pub fn taps(diffusion: f64, dt: f64) -> Vec<f64> {
 
 /// The site index of lattice coordinate `j` (which may lie beyond either
 /// edge) along an axis of `n` sites.
-fn fold(j: i64, n: usize, boundary: Boundary) -> usize {
+pub(crate) fn fold(j: i64, n: usize, boundary: Boundary) -> usize {
     let n = n as i64;
     match boundary {
         Boundary::Periodic => j.rem_euclid(n) as usize,

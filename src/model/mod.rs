@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod multigrid;
 pub mod observe;
 pub mod params;
+pub mod point_sources;
 pub mod product;
 pub mod rng;
 pub mod rules;

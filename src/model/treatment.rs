@@ -213,39 +213,46 @@ impl Batches {
     }
 }
 
-/// Graft EV secretion (au/h per site) of `cells`: young EVs (from
-/// proliferative MSCs) into `src`, and the senescent EVs (from senescent
-/// MSCs) returned as (site, rate) pairs in site order, so that one scan of
-/// the cells serves both EV fields.
-pub fn graft_sources(
-    s: &Scenario,
-    cells: &[crate::model::cell::Cell],
-    nx: usize,
-    src: &mut [f64],
-) -> Vec<(usize, f64)> {
-    let sen_out = s.secretome.senescent_ev_output;
+/// Graft EV secretion of `cells` as point sources (site, au/h) in site
+/// order: young EVs from proliferative MSCs, senescent EVs from senescent
+/// ones, from one scan of the cells.
+pub fn graft_sources(s: &Scenario, cells: &[crate::model::cell::Cell], nx: usize) -> GraftSources {
+    use crate::model::cell::{Kind, Phenotype};
     use rayon::prelude::*;
-    let rows: Vec<Vec<(usize, f64)>> = src
-        .par_chunks_mut(nx)
-        .zip(cells.par_chunks(nx))
+    let sen_out = s.secretome.senescent_ev_output;
+    let rows: Vec<GraftSources> = cells
+        .par_chunks(nx)
         .enumerate()
-        .map(|(r, (out, row))| {
-            let mut senescent = Vec::new();
-            for (k, (o, c)) in out.iter_mut().zip(row).enumerate() {
-                *o = 0.0;
-                if c.kind == crate::model::cell::Kind::Msc {
+        .map(|(r, row)| {
+            let mut out = GraftSources::default();
+            for (k, c) in row.iter().enumerate() {
+                if c.kind == Kind::Msc {
                     let rate = s.grafts.get(c.graft as usize).map_or(0.0, |g| g.ev_per_h);
-                    if c.phenotype == crate::model::cell::Phenotype::Proliferative {
-                        *o = rate;
+                    if c.phenotype == Phenotype::Proliferative {
+                        out.young.push((r * nx + k, rate));
                     } else {
-                        senescent.push((r * nx + k, rate * sen_out));
+                        out.senescent.push((r * nx + k, rate * sen_out));
                     }
                 }
             }
-            senescent
+            out
         })
         .collect();
-    rows.into_iter().flatten().collect()
+    let mut all = GraftSources::default();
+    for r in rows {
+        all.young.extend(r.young);
+        all.senescent.extend(r.senescent);
+    }
+    all
+}
+
+/// The EV sources of grafted MSCs: (site, au/h), in site order.
+#[derive(Default)]
+pub struct GraftSources {
+    /// Young-EV secretion of proliferative MSCs.
+    pub young: Vec<(usize, f64)>,
+    /// Senescent-EV secretion of senescent MSCs.
+    pub senescent: Vec<(usize, f64)>,
 }
 
 #[cfg(test)]

@@ -22,7 +22,7 @@
 
 use crate::model::cell::{Cell, Kind, Origin, Phenotype};
 use crate::model::division::{divide_and_migrate, Moves, Signals, StepKey};
-use crate::model::field::Pool;
+use crate::model::field::{Dosed, Pool};
 use crate::model::fields::{FieldId, Fields};
 use crate::model::geometry::Grid;
 use crate::model::params::Scenario;
@@ -118,9 +118,6 @@ pub struct World {
 /// page faults on large grids). Kept small: memory per site is what limits
 /// the largest grid (README, Performance).
 struct Scratch {
-    /// Graft EV secretion (au/h per site), young then senescent; only
-    /// allocated when the scenario has grafts.
-    graft_src: Option<Vec<f64>>,
     /// What each site's cell shows its Moore neighbours at the start of
     /// the step: its contact-range SASP (mature primary-cell equivalents,
     /// bystander route) with whether it is deep senescent (juxtacrine) in
@@ -129,9 +126,8 @@ struct Scratch {
 }
 
 impl Scratch {
-    fn new(n: usize, grafts: bool) -> Scratch {
+    fn new(n: usize) -> Scratch {
         Scratch {
-            graft_src: grafts.then(|| vec![0.0; n]),
             shown: vec![0.0; n],
         }
     }
@@ -160,7 +156,7 @@ impl World {
             fields: Fields::new(f, grid, scenario.run.dt_h),
             spectral: Spectral::new(grid),
             sasp: crate::model::sasp::SaspSolver::new(grid, f.sasp.solver),
-            scratch: Scratch::new(n, !scenario.grafts.is_empty()),
+            scratch: Scratch::new(n),
             cells,
             grid,
             scenario,
@@ -377,8 +373,7 @@ impl World {
     }
 
     /// Step 4: the EV and CM fields over Δt, their uptake credited to the
-    /// cells' cargo pools. The graft sources of both EV fields share one
-    /// buffer (each solve uses it as workspace).
+    /// cells' cargo pools, the grafts' EVs their point sources.
     fn advance_dosed_fields(&mut self) {
         let dt = self.dt();
         let World {
@@ -387,31 +382,32 @@ impl World {
             cells,
             fields,
             spectral,
-            scratch,
             ..
         } = self;
         let dormant = scenario.fields.dormant_fraction;
-        let mut src = scratch.graft_src.as_deref_mut();
-        let senescent = src
-            .as_deref_mut()
-            .map(|src| crate::model::treatment::graft_sources(scenario, cells, grid.nx, src));
-        fields[FieldId::EvYoung].advance(
+        let src = if scenario.grafts.is_empty() {
+            crate::model::treatment::GraftSources::default()
+        } else {
+            crate::model::treatment::graft_sources(scenario, cells, grid.nx)
+        };
+        let [_, ev_young, ev_senescent, cm_young, cm_senescent] = fields.each_mut();
+        let dosed = |field, sources, pool| Dosed {
+            field,
+            sources,
+            pool,
+        };
+        crate::model::field::advance_together(
+            &mut [
+                dosed(ev_young, &src.young[..], Pool::Young),
+                dosed(ev_senescent, &src.senescent[..], Pool::Senescent),
+                dosed(cm_young, &[], Pool::None),
+                dosed(cm_senescent, &[], Pool::None),
+            ],
             spectral,
-            src.as_deref_mut(),
             cells,
-            Pool::Young,
             dt,
             dormant,
         );
-        if let (Some(src), Some(senescent)) = (src.as_deref_mut(), senescent) {
-            src.par_iter_mut().for_each(|x| *x = 0.0);
-            for (i, rate) in senescent {
-                src[i] = rate;
-            }
-        }
-        fields[FieldId::EvSenescent].advance(spectral, src, cells, Pool::Senescent, dt, dormant);
-        fields[FieldId::CmYoung].advance(spectral, None, cells, Pool::None, dt, dormant);
-        fields[FieldId::CmSenescent].advance(spectral, None, cells, Pool::None, dt, dormant);
     }
 
     /// Steps 5-6: every cell's intracellular rules, in parallel by rows,

@@ -165,9 +165,7 @@ fn single_field_balance(boundary: Boundary, secreting: bool) -> f64 {
             c
         })
         .collect();
-    let src: Vec<f64> = (0..nx * ny)
-        .map(|i| if i % 97 == 0 { 2.5 } else { 0.0 })
-        .collect();
+    let src: Vec<(usize, f64)> = (0..nx * ny).step_by(97).map(|i| (i, 2.5)).collect();
     let mut worst: f64 = 0.0;
     for step in 0..200 {
         if step % 50 == 0 {
@@ -176,8 +174,7 @@ fn single_field_balance(boundary: Boundary, secreting: bool) -> f64 {
                 .collect();
             f.deliver(&SiteWeights::Table(dose), 1.0);
         }
-        let mut s = src.clone();
-        let s = secreting.then_some(&mut s[..]);
+        let s = if secreting { &src[..] } else { &[] };
         f.advance(&mut sp, s, &mut cells, Pool::Young, 1.0, 1e-3);
         let scale = f.balance.secreted + f.balance.delivered;
         worst = worst.max((f.total() - f.balance.expected_total()).abs() / scale);
