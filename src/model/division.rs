@@ -33,8 +33,8 @@ pub struct Signals<'a> {
     pub division_factor: f64,
     pub migration_factor: f64,
     pub sasp: &'a [f32],
-    pub cm_young: &'a [f32],
-    pub cm_senescent: &'a [f32],
+    pub cm_young: crate::model::field::View<'a>,
+    pub cm_senescent: crate::model::field::View<'a>,
     /// Upper bounds of a tissue and of a transformed cell's division plus
     /// migration rate (1/h), widened against round-off (`rate_bound`).
     pub rate_bound: (f64, f64),
@@ -171,8 +171,8 @@ fn intent(
     }
     let env = Env {
         sasp: sig.sasp[i] as f64,
-        cm_young: sig.cm_young[i] as f64,
-        cm_senescent: sig.cm_senescent[i] as f64,
+        cm_young: sig.cm_young.at(i) as f64,
+        cm_senescent: sig.cm_senescent.at(i) as f64,
         ..Env::default()
     };
     let Some((k_div, k_mig)) = rates(cell, &env, p, (sig.division_factor, sig.migration_factor))
@@ -335,8 +335,8 @@ mod tests {
             division_factor: 1.0,
             migration_factor: 1.0,
             sasp: &z,
-            cm_young: &z,
-            cm_senescent: &z,
+            cm_young: crate::model::field::View::Grid(&z),
+            cm_senescent: crate::model::field::View::Grid(&z),
             rate_bound: rate_bound(&p, (1.0, 1.0)),
         };
         for step in 0..200 {
@@ -354,8 +354,8 @@ mod tests {
             division_factor: 1.0,
             migration_factor: 1.0,
             sasp: &z,
-            cm_young: &z,
-            cm_senescent: &z,
+            cm_young: crate::model::field::View::Grid(&z),
+            cm_senescent: crate::model::field::View::Grid(&z),
             rate_bound: rate_bound(&p, (1.0, 1.0)),
         };
         let trials = 4000;
@@ -398,8 +398,8 @@ mod tests {
             division_factor: 1.0,
             migration_factor: 1.0,
             sasp: &z,
-            cm_young: &z,
-            cm_senescent: &z,
+            cm_young: crate::model::field::View::Grid(&z),
+            cm_senescent: crate::model::field::View::Grid(&z),
             rate_bound: rate_bound(&p, (1.0, 1.0)),
         };
         let before = cells.iter().filter(|c| c.is_occupied()).count();
@@ -419,8 +419,8 @@ mod tests {
             division_factor: 1.0,
             migration_factor: 1.0,
             sasp: &z,
-            cm_young: &z,
-            cm_senescent: &z,
+            cm_young: crate::model::field::View::Grid(&z),
+            cm_senescent: crate::model::field::View::Grid(&z),
             rate_bound: rate_bound(&p, (1.0, 1.0)),
         };
         let mut cells = vec![Cell::EMPTY; 25];

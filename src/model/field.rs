@@ -112,7 +112,11 @@ impl Balance {
 
 pub struct Field {
     pub name: &'static str,
+    /// The value at every site, row-major; empty while a dosed field is
+    /// uniform, its value then `level` (`view` and `values` read either).
     pub c: Vec<f32>,
+    /// The value of every site while `c` is empty.
+    level: f32,
     pub params: FieldParams,
     pub balance: Balance,
     grid: Grid,
@@ -158,7 +162,9 @@ impl Pool {
 /// A field's state in a checkpoint.
 #[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct FieldState {
+    /// Empty while the field is uniform at `level`.
     pub c: Vec<f32>,
+    pub level: f32,
     pub balance: Balance,
     pub active: bool,
     pub peak: f64,
@@ -172,9 +178,17 @@ impl Field {
         let kernel = (params.solver == Solver::Auto && name != "sasp")
             .then(|| KernelStep::new(grid, params.diffusion, dt))
             .flatten();
+        // A dosed field starts uniform (zero) and holds one value until it
+        // varies; the steady `sasp` field is written site by site.
+        let c = if name == "sasp" {
+            vec![0.0; grid.len()]
+        } else {
+            Vec::new()
+        };
         Field {
             name,
-            c: vec![0.0; grid.len()],
+            c,
+            level: 0.0,
             params,
             balance: Balance::default(),
             grid,
@@ -192,11 +206,44 @@ impl Field {
         self.active
     }
 
+    /// The field's values, stored or uniform.
+    #[inline]
+    pub fn view(&self) -> View<'_> {
+        if self.c.is_empty() {
+            View::Uniform(self.level)
+        } else {
+            View::Grid(&self.c)
+        }
+    }
+
+    /// The value at every site (a copy when the field is uniform).
+    pub fn values(&self) -> std::borrow::Cow<'_, [f32]> {
+        match self.view() {
+            View::Grid(c) => std::borrow::Cow::Borrowed(c),
+            View::Uniform(v) => std::borrow::Cow::Owned(vec![v; self.grid.len()]),
+        }
+    }
+
+    /// Stores the value of every site (before a step that varies them).
+    fn materialise(&mut self) {
+        if self.c.is_empty() {
+            self.c = vec![self.level; self.grid.len()];
+        }
+    }
+
+    /// Sets every site to `v` and frees the stored values.
+    fn set_uniform(&mut self, v: f32) {
+        self.c = Vec::new();
+        self.level = v;
+        self.uniform = true;
+    }
+
     /// What a checkpoint keeps of the field: values, books, and whether it
     /// has ever held anything (the spectral factors are recomputed).
     pub fn state(&self) -> FieldState {
         FieldState {
             c: self.c.clone(),
+            level: self.level,
             balance: self.balance,
             active: self.active,
             peak: self.peak,
@@ -205,15 +252,18 @@ impl Field {
     }
 
     pub fn restore(&mut self, s: FieldState) -> Result<(), String> {
-        if s.c.len() != self.c.len() {
+        let n = self.grid.len();
+        let stored_ok = s.c.len() == n || (s.c.is_empty() && self.name != "sasp" && s.uniform);
+        if !stored_ok || !s.level.is_finite() {
             return Err(format!(
                 "field {} has {} values for {} sites",
                 self.name,
                 s.c.len(),
-                self.c.len()
+                n
             ));
         }
         self.c = s.c;
+        self.level = s.level;
         self.balance = s.balance;
         self.active = s.active;
         self.peak = s.peak;
@@ -222,7 +272,10 @@ impl Field {
     }
 
     pub fn total(&self) -> f64 {
-        ordered_sum32(&self.c, self.grid.nx)
+        match self.view() {
+            View::Grid(c) => ordered_sum32(c, self.grid.nx),
+            View::Uniform(v) => v as f64 * self.grid.len() as f64,
+        }
     }
 
     /// Adds an instantaneous dose of `scale`·`weights` (au per site).
@@ -230,6 +283,28 @@ impl Field {
         if scale == 0.0 {
             return;
         }
+        let added = match (self.view(), weights) {
+            (View::Uniform(before), SiteWeights::Uniform(w)) => {
+                // The same amount added to the same f32 value at every site
+                // keeps the field uniform.
+                self.level = before + (w * scale) as f32;
+                (self.level as f64 - before as f64) * self.grid.len() as f64
+            }
+            _ => self.deliver_per_site(weights, scale),
+        };
+        self.uniform &= matches!(weights, SiteWeights::Uniform(_));
+        if added > 0.0 {
+            self.balance.delivered += added;
+            if !self.active {
+                self.peak = 0.0;
+            }
+            self.active = true;
+        }
+    }
+
+    /// Adds the dose site by site; returns what the field received.
+    fn deliver_per_site(&mut self, weights: &SiteWeights, scale: f64) -> f64 {
+        self.materialise();
         let nx = self.grid.nx;
         let rows: Vec<f64> = self
             .c
@@ -246,17 +321,7 @@ impl Field {
                 s
             })
             .collect();
-        let added: f64 = rows.iter().sum();
-        // The same amount added to the same f32 value at every site keeps
-        // the field uniform.
-        self.uniform &= matches!(weights, SiteWeights::Uniform(_));
-        if added > 0.0 {
-            self.balance.delivered += added;
-            if !self.active {
-                self.peak = 0.0;
-            }
-            self.active = true;
-        }
+        rows.iter().sum()
     }
 
     /// Advances the field over `dt` h with point sources `sources` (site,
@@ -295,11 +360,15 @@ impl Field {
         if has_source && self.point.is_none() && self.kernel.is_some() {
             self.point = PointSources::new(self.grid, diffusion, decay, dt);
         }
+        if !(fast && self.uniform) {
+            self.materialise();
+        }
         let point = self.point.as_ref().filter(|p| p.worth_it(sources.len()));
         match (&self.kernel, has_source) {
             (_, false) if fast && self.uniform => {
                 // Uniform: diffusion is the identity; only decay acts.
                 let keep = (-decay * dt).exp() as f32;
+                self.level *= keep;
                 self.c.par_iter_mut().for_each(|c| *c *= keep);
                 self.balance.decayed += m0 * (1.0 - keep as f64);
             }
@@ -394,9 +463,8 @@ pub fn advance_together(
             let total = f.total();
             if total < dormant_fraction * f.peak {
                 f.balance.flushed += total;
-                f.c.par_iter_mut().for_each(|c| *c = 0.0);
+                f.set_uniform(0.0);
                 f.active = false;
-                f.uniform = true;
             }
         }
     }
@@ -417,6 +485,7 @@ fn uptake(items: &mut [Dosed], live: &[Option<f64>], cells: &mut [Cell], h: f64)
         let f = -(-d.field.params.uptake * h).exp_m1() as f32;
         if f != 0.0 {
             d.field.uniform = false;
+            d.field.materialise();
             takes.push((k, f, d.pool));
         }
     }
@@ -458,4 +527,21 @@ fn uptake(items: &mut [Dosed], live: &[Option<f64>], cells: &mut [Cell], h: f64)
         out[k] = sums.iter().map(|s| s[j]).sum();
     }
     out
+}
+
+/// A field's values as the per-site loops read them.
+#[derive(Clone, Copy)]
+pub enum View<'a> {
+    Uniform(f32),
+    Grid(&'a [f32]),
+}
+
+impl View<'_> {
+    #[inline(always)]
+    pub fn at(&self, i: usize) -> f32 {
+        match self {
+            View::Uniform(v) => *v,
+            View::Grid(c) => c[i],
+        }
+    }
 }

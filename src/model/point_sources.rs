@@ -40,6 +40,8 @@ pub struct PointSources {
     r: usize,
     /// G on offsets (dx, dy) ∈ [−R, R]², row-major by dy, in au per (au/h).
     g: Vec<f64>,
+    /// For each extended column −R..nx+R, the site column it lands on.
+    ext_x: Vec<usize>,
 }
 
 /// Gauss-Legendre nodes and weights on [0, 1] (Newton on Pₙ).
@@ -119,7 +121,10 @@ impl PointSources {
                 }
             }
         }
-        Some(PointSources { grid, r, g })
+        let ext_x = (-(r as i64)..(grid.nx + r) as i64)
+            .map(|x| fold(x, grid.nx, grid.boundary))
+            .collect();
+        Some(PointSources { grid, r, g, ext_x })
     }
 
     /// Whether `n` sources are cheaper this way than by a spectral step
@@ -156,10 +161,18 @@ impl PointSources {
                     acc.iter_mut().for_each(|a| *a = 0.0);
                     for &(s, dy) in pairs {
                         let (site, rate) = sources[s as usize];
-                        let x = (site % nx) as i64;
+                        let x = site % nx;
                         let g = &self.g[dy as usize * side..(dy as usize + 1) * side];
-                        for (dx, &gv) in (-r..=r).zip(g) {
-                            acc[fold(x + dx, nx, boundary)] += rate * gv;
+                        if x >= self.r && x + self.r < nx {
+                            // Away from the edges: one contiguous run.
+                            for (a, &gv) in acc[x - self.r..=x + self.r].iter_mut().zip(g) {
+                                *a += rate * gv;
+                            }
+                        } else {
+                            // Extended column x + dx sits at ext_x[x + dx + R].
+                            for (&tx, &gv) in self.ext_x[x..x + side].iter().zip(g) {
+                                acc[tx] += rate * gv;
+                            }
                         }
                     }
                     let mut added = 0.0;

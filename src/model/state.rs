@@ -45,8 +45,11 @@ impl WorldState {
                 s.grid.ny
             ));
         }
-        if self.fields.len() != FieldId::ALL.len() || self.fields.iter().any(|f| f.c.len() != sites)
-        {
+        // (a uniform dosed field keeps one value, no grid)
+        let sized = |(k, f): (usize, &FieldState)| {
+            f.c.len() == sites || (k > 0 && f.c.is_empty() && f.uniform)
+        };
+        if self.fields.len() != FieldId::ALL.len() || !self.fields.iter().enumerate().all(sized) {
             return Err("the fields do not match the grid".into());
         }
         if self.step > s.steps() {
@@ -134,6 +137,7 @@ impl World {
             let f = &mut w.fields[id];
             f.restore(FieldState {
                 c: s.c.clone(),
+                level: s.level,
                 balance: Balance::default(),
                 active: s.active,
                 peak: s.peak,

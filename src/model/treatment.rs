@@ -213,46 +213,50 @@ impl Batches {
     }
 }
 
-/// Graft EV secretion of `cells` as point sources (site, au/h) in site
-/// order: young EVs from proliferative MSCs, senescent EVs from senescent
-/// ones, from one scan of the cells.
-pub fn graft_sources(s: &Scenario, cells: &[crate::model::cell::Cell], nx: usize) -> GraftSources {
+/// Adds the graft EV secretion of `cell` at `site` to `out`: young EVs
+/// from a proliferative MSC, senescent EVs from a senescent one. Called for
+/// the cells in site order (world.rs, with the SASP sources).
+#[inline]
+pub fn graft_source(
+    s: &Scenario,
+    cell: &crate::model::cell::Cell,
+    site: usize,
+    out: &mut GraftSources,
+) {
     use crate::model::cell::{Kind, Phenotype};
-    use rayon::prelude::*;
-    let sen_out = s.secretome.senescent_ev_output;
-    let rows: Vec<GraftSources> = cells
-        .par_chunks(nx)
-        .enumerate()
-        .map(|(r, row)| {
-            let mut out = GraftSources::default();
-            for (k, c) in row.iter().enumerate() {
-                if c.kind == Kind::Msc {
-                    let rate = s.grafts.get(c.graft as usize).map_or(0.0, |g| g.ev_per_h);
-                    if c.phenotype == Phenotype::Proliferative {
-                        out.young.push((r * nx + k, rate));
-                    } else {
-                        out.senescent.push((r * nx + k, rate * sen_out));
-                    }
-                }
-            }
-            out
-        })
-        .collect();
-    let mut all = GraftSources::default();
-    for r in rows {
-        all.young.extend(r.young);
-        all.senescent.extend(r.senescent);
+    if cell.kind != Kind::Msc {
+        return;
     }
-    all
+    let rate = s
+        .grafts
+        .get(cell.graft as usize)
+        .map_or(0.0, |g| g.ev_per_h);
+    if cell.phenotype == Phenotype::Proliferative {
+        out.young.push((site, rate));
+    } else {
+        out.senescent
+            .push((site, rate * s.secretome.senescent_ev_output));
+    }
 }
 
 /// The EV sources of grafted MSCs: (site, au/h), in site order.
-#[derive(Default)]
+#[derive(Default, Debug)]
 pub struct GraftSources {
     /// Young-EV secretion of proliferative MSCs.
     pub young: Vec<(usize, f64)>,
     /// Senescent-EV secretion of senescent MSCs.
     pub senescent: Vec<(usize, f64)>,
+}
+
+impl GraftSources {
+    pub fn clear(&mut self) {
+        self.young.clear();
+        self.senescent.clear();
+    }
+    pub fn append(&mut self, other: &mut GraftSources) {
+        self.young.append(&mut other.young);
+        self.senescent.append(&mut other.senescent);
+    }
 }
 
 #[cfg(test)]

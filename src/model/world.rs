@@ -30,7 +30,7 @@ use crate::model::rng::{uniform, Purpose};
 use crate::model::rules::{sasp_strength, update_cell, Ctx, Env, Events};
 use crate::model::schedule::{Event, Schedule};
 use crate::model::spectral::Spectral;
-use crate::model::treatment::{Batches, SiteWeights};
+use crate::model::treatment::{Batches, GraftSources, SiteWeights};
 use rayon::prelude::*;
 
 /// The phases of a step, in order (this file's header), as `step_with`
@@ -123,12 +123,16 @@ struct Scratch {
     /// bystander route) with whether it is deep senescent (juxtacrine) in
     /// the sign bit (stencil::pack). Written with the SASP sources.
     shown: Vec<f32>,
+    /// The grafts' EV sources at the start of the step, also written with
+    /// the SASP sources.
+    graft: crate::model::treatment::GraftSources,
 }
 
 impl Scratch {
     fn new(n: usize) -> Scratch {
         Scratch {
             shown: vec![0.0; n],
+            graft: Default::default(),
         }
     }
 }
@@ -187,9 +191,9 @@ impl World {
     /// (au/h, summed in f64 in row order). The same pass counts the tissue
     /// cells and the senescent (SA-β-gal+) ones among them for the
     /// clearance law (`self.load`), and writes what each cell shows its
-    /// neighbours (`Scratch::shown`): the cells' phenotypes and clocks do
-    /// not change again before the rules read them (uptake changes cargo
-    /// only).
+    /// neighbours (`Scratch::shown`) and the grafts' EV sources: the cells'
+    /// kinds, phenotypes and clocks do not change again before the fields
+    /// and the rules read them (uptake changes cargo only).
     fn sasp_sources(&mut self) -> f64 {
         let s = &self.scenario;
         let (now, nx) = (self.now_h(), self.grid.nx);
@@ -200,7 +204,8 @@ impl World {
         let p = &s.cell_rules;
         // No SASP in the scenario removes both contact routes' weights.
         let contact = p.sasp_secretion_per_h > 0.0;
-        let rows: Vec<(f64, u64, u64)> = self
+        let grafts = !s.grafts.is_empty();
+        let mut rows: Vec<(f64, u64, u64, GraftSources)> = self
             .sasp
             .source_mut()
             .par_chunks_mut(nx)
@@ -208,6 +213,7 @@ impl World {
             .enumerate()
             .map(|(r, (sa, shown))| {
                 let (mut tissue, mut sen) = (0u64, 0u64);
+                let mut graft = GraftSources::default();
                 for (k, (x, sh)) in sa.iter_mut().zip(shown).enumerate() {
                     let i = r * nx + k;
                     let c = &cells[i];
@@ -222,11 +228,18 @@ impl World {
                     let deep = c.kind == Kind::Tissue && c.phenotype == Phenotype::Senescent;
                     let weight = if contact { strength as f32 } else { 0.0 };
                     *sh = crate::model::stencil::pack(deep, weight);
+                    if grafts {
+                        crate::model::treatment::graft_source(s, c, i, &mut graft);
+                    }
                 }
-                (crate::model::field::lanes_sum(sa), tissue, sen)
+                (crate::model::field::lanes_sum(sa), tissue, sen, graft)
             })
             .collect();
         let (tissue, sen) = rows.iter().fold((0, 0), |a, r| (a.0 + r.1, a.1 + r.2));
+        self.scratch.graft.clear();
+        for r in rows.iter_mut() {
+            self.scratch.graft.append(&mut r.3);
+        }
         self.load = if tissue == 0 {
             0.0
         } else {
@@ -378,18 +391,14 @@ impl World {
         let dt = self.dt();
         let World {
             scenario,
-            grid,
             cells,
             fields,
             spectral,
+            scratch,
             ..
         } = self;
         let dormant = scenario.fields.dormant_fraction;
-        let src = if scenario.grafts.is_empty() {
-            crate::model::treatment::GraftSources::default()
-        } else {
-            crate::model::treatment::graft_sources(scenario, cells, grid.nx)
-        };
+        let src = &scratch.graft;
         let [_, ev_young, ev_senescent, cm_young, cm_senescent] = fields.each_mut();
         let dosed = |field, sources, pool| Dosed {
             field,
@@ -442,8 +451,8 @@ impl World {
         );
         let (sasp, cmy, cms) = (
             &fields[FieldId::Sasp].c,
-            &fields[FieldId::CmYoung].c,
-            &fields[FieldId::CmSenescent].c,
+            fields[FieldId::CmYoung].view(),
+            fields[FieldId::CmSenescent].view(),
         );
         let (shown, nx, grid) = (&scratch.shown, grid.nx, *grid);
         let stress = exposure.stress_per_h.as_deref();
@@ -461,8 +470,8 @@ impl World {
                         let in_bed = wound.is_some_and(|m| m[i]);
                         let env = Env {
                             sasp: sasp[i] as f64,
-                            cm_young: cmy[i] as f64,
-                            cm_senescent: cms[i] as f64,
+                            cm_young: cmy.at(i) as f64,
+                            cm_senescent: cms.at(i) as f64,
                             deep_neighbours: deep[k],
                             bystander_signal: contact[k],
                             stress_per_h: stress.map_or(0.0, |v| v[i]),
@@ -494,8 +503,8 @@ impl World {
             division_factor: s.tissue.division_factor,
             migration_factor: s.tissue.migration_factor,
             sasp: &fields[FieldId::Sasp].c,
-            cm_young: &fields[FieldId::CmYoung].c,
-            cm_senescent: &fields[FieldId::CmSenescent].c,
+            cm_young: fields[FieldId::CmYoung].view(),
+            cm_senescent: fields[FieldId::CmSenescent].view(),
             rate_bound: crate::model::division::rate_bound(
                 &s.cell_rules,
                 (s.tissue.division_factor, s.tissue.migration_factor),

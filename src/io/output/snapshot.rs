@@ -107,7 +107,7 @@ pub fn write_vti<W: Write>(w: W, world: &World) -> std::io::Result<()> {
         "ev_young",
         "Float32",
         world.fields[crate::model::fields::FieldId::EvYoung]
-            .c
+            .values()
             .iter(),
     )?;
     data_array(
@@ -115,7 +115,7 @@ pub fn write_vti<W: Write>(w: W, world: &World) -> std::io::Result<()> {
         "ev_senescent",
         "Float32",
         world.fields[crate::model::fields::FieldId::EvSenescent]
-            .c
+            .values()
             .iter(),
     )?;
     writeln!(s, "      </CellData>")?;
