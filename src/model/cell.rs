@@ -113,10 +113,11 @@ impl Damage {
     }
 }
 
-/// One site's cell: 44 bytes. Continuous state is stored in f32 and
+/// One site's cell: 40 bytes. Continuous state is stored in f32 and
 /// computed in f64 (docs/model.md §4); clocks are f32 hours, exact on the
 /// step grid of any Δt that is a binary fraction of an hour up to 2²⁴ h
-/// (1900 years), otherwise rounded to 2⁻²⁴ of their value.
+/// (1900 years), otherwise rounded to 2⁻²⁴ of their value; marker delays
+/// are u16 eighths of an hour (`MarkerDelay`).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Cell {
     pub kind: Kind,
@@ -139,8 +140,25 @@ pub struct Cell {
     /// Delays after onset (h) at which this cell's SA-β-gal and p16 become
     /// detectable, drawn at onset (`Markers::delays`); meaningful when not
     /// proliferative.
-    pub sa_beta_gal_delay_h: f32,
-    pub p16_delay_h: f32,
+    pub sa_beta_gal_delay: MarkerDelay,
+    pub p16_delay: MarkerDelay,
+}
+
+/// A marker's delay after onset, in eighths of an hour, rounded to the
+/// nearest and capped at 8191.875 h (341 days; docs/model.md §7).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MarkerDelay(pub u16);
+
+impl MarkerDelay {
+    pub const MAX_H: f64 = u16::MAX as f64 / 8.0;
+    #[inline]
+    pub fn from_hours(h: f64) -> MarkerDelay {
+        MarkerDelay((h * 8.0).round().clamp(0.0, u16::MAX as f64) as u16)
+    }
+    #[inline]
+    pub fn hours(self) -> f64 {
+        self.0 as f64 / 8.0
+    }
 }
 
 impl Cell {
@@ -160,8 +178,8 @@ impl Cell {
         cargo_young: 0.0,
         cargo_senescent: 0.0,
         last_division_h: f32::NEG_INFINITY,
-        sa_beta_gal_delay_h: 0.0,
-        p16_delay_h: 0.0,
+        sa_beta_gal_delay: MarkerDelay(0),
+        p16_delay: MarkerDelay(0),
     };
 
     #[inline]
@@ -195,8 +213,8 @@ impl Cell {
             None => Markers::default(),
             Some(age) => Markers {
                 p21: age >= p21_delay_h,
-                sa_beta_gal: age >= self.sa_beta_gal_delay_h as f64,
-                p16: age >= self.p16_delay_h as f64,
+                sa_beta_gal: age >= self.sa_beta_gal_delay.hours(),
+                p16: age >= self.p16_delay.hours(),
             },
         }
     }
@@ -208,12 +226,12 @@ impl Cell {
         phenotype: Phenotype,
         onset_h: f64,
         origin: Origin,
-        delays: (f32, f32),
+        delays: (MarkerDelay, MarkerDelay),
     ) {
         self.phenotype = phenotype;
         self.onset_h = onset_h as f32;
         self.origin = origin;
-        (self.sa_beta_gal_delay_h, self.p16_delay_h) = delays;
+        (self.sa_beta_gal_delay, self.p16_delay) = delays;
     }
     /// Fraction of the mature SASP (the IL-6 proxy) reached, ramping linearly
     /// over `maturation_h` after onset.
@@ -241,17 +259,17 @@ pub struct Markers {
 
 impl Markers {
     /// A cell's (SA-β-gal, p16) delays (h) from two standard normals:
-    /// median·e^{σz}, in f32 (the cell's storage).
+    /// median·e^{σz}, stored to 1/8 h (`MarkerDelay`).
     #[inline]
     pub fn delays(
         z_sa_beta_gal: f64,
         z_p16: f64,
         p: &crate::model::params::CellParams,
-    ) -> (f32, f32) {
+    ) -> (MarkerDelay, MarkerDelay) {
         let s = p.marker_delay_spread;
         (
-            (p.sa_beta_gal_delay_h * (s * z_sa_beta_gal).exp()) as f32,
-            (p.p16_delay_h * (s * z_p16).exp()) as f32,
+            MarkerDelay::from_hours(p.sa_beta_gal_delay_h * (s * z_sa_beta_gal).exp()),
+            MarkerDelay::from_hours(p.p16_delay_h * (s * z_p16).exp()),
         )
     }
 }
@@ -273,6 +291,15 @@ mod tests {
     }
 
     #[test]
+    fn marker_delays_round_to_an_eighth_of_an_hour_and_cap() {
+        assert_eq!(MarkerDelay::from_hours(72.06).hours(), 72.0);
+        assert_eq!(MarkerDelay::from_hours(72.07).hours(), 72.125);
+        assert_eq!(MarkerDelay::from_hours(-1.0).hours(), 0.0);
+        assert_eq!(MarkerDelay::from_hours(1e9).hours(), MarkerDelay::MAX_H);
+        assert_eq!(MarkerDelay::from_hours(f64::NAN).hours(), 0.0);
+    }
+
+    #[test]
     fn maturity_ramps_from_onset() {
         let mut c = Cell::EMPTY;
         c.kind = Kind::Tissue;
@@ -280,7 +307,7 @@ mod tests {
         c.phenotype = Phenotype::Arrested;
         c.onset_h = 40.0;
         assert!((c.maturity(100.0, 120.0) - 0.5).abs() < 1e-12);
-        assert_eq!(std::mem::size_of::<Cell>(), 44);
+        assert_eq!(std::mem::size_of::<Cell>(), 40);
         assert_eq!(c.maturity(1000.0, 120.0), 1.0);
     }
 }

@@ -305,7 +305,10 @@ pub fn marker_delays(
     stream: &crate::model::rng::StepStream,
     key: u64,
     p: &CellParams,
-) -> (f32, f32) {
+) -> (
+    crate::model::cell::MarkerDelay,
+    crate::model::cell::MarkerDelay,
+) {
     Markers::delays(
         stream.normal(key, Purpose::MarkerSaBetaGal),
         stream.normal(key, Purpose::MarkerP16),

@@ -347,8 +347,8 @@ impl World {
                 let delays = crate::model::rules::marker_delays(&stream, key, p);
                 let onset = now
                     - p.sasp_maturation_h
-                        .max(delays.0 as f64)
-                        .max(delays.1 as f64);
+                        .max(delays.0.hours())
+                        .max(delays.1.hours());
                 c.begin_senescence(Phenotype::Senescent, onset, Origin::Primary, delays);
             }
             self.cells[i] = c;
