@@ -128,7 +128,14 @@ impl StepStream {
     }
     #[inline]
     pub fn hash(&self, site: u64, purpose: Purpose) -> u64 {
-        mix64(mix64(self.prefix ^ site) ^ purpose as u64)
+        self.site(site).hash(purpose)
+    }
+    /// The draws of one site this step (the site mixed once).
+    #[inline]
+    pub fn site(&self, site: u64) -> SiteStream {
+        SiteStream {
+            prefix: mix64(self.prefix ^ site),
+        }
     }
     #[inline]
     pub fn uniform(&self, site: u64, purpose: Purpose) -> f64 {
@@ -138,6 +145,24 @@ impl StepStream {
     #[inline]
     pub fn normal(&self, site: u64, purpose: Purpose) -> f64 {
         normal_of(self.hash(site, purpose))
+    }
+}
+
+/// The draws of one (seed, step, site): the same numbers as `StepStream`'s
+/// for that site, the site mixed once for a cell's several draws.
+#[derive(Clone, Copy, Debug)]
+pub struct SiteStream {
+    prefix: u64,
+}
+
+impl SiteStream {
+    #[inline]
+    pub fn hash(&self, purpose: Purpose) -> u64 {
+        mix64(self.prefix ^ purpose as u64)
+    }
+    #[inline]
+    pub fn uniform(&self, purpose: Purpose) -> f64 {
+        to_unit(self.hash(purpose))
     }
 }
 

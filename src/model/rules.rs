@@ -162,7 +162,8 @@ pub fn update_cell(cell: &mut Cell, site: usize, env: &Env, ctx: &Ctx) -> Events
     }
     let p = ctx.cell_rules;
     let dt = ctx.dt;
-    let draw = |purpose| ctx.stream.uniform(site as u64, purpose);
+    let stream = ctx.stream.site(site as u64);
+    let draw = |purpose| stream.uniform(purpose);
     let delays = || marker_delays(&ctx.stream, site as u64, p);
 
     // Signals use the pools as they stand after this step's uptake.
