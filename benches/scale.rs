@@ -255,10 +255,10 @@ fn throughput(file: &str) -> f64 {
     .expect("pool")
 }
 
-/// Bytes per site a world holds (the `memory` part, 2026-12-06, after the
-/// f32 fields): a step that streamed them once would run at bw / bytes
-/// site-steps per second.
-const BYTES_PER_SITE: f64 = 122.0;
+/// Bytes per site a world holds (the `memory` part at 4096², 2026-12-06,
+/// after the 40-byte cell): a step that streamed them once would run at
+/// bw / bytes site-steps per second.
+const BYTES_PER_SITE: f64 = 63.0;
 
 fn targets() {
     let bw = triad_gb_per_s();

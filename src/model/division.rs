@@ -160,7 +160,8 @@ fn intent(
     }
     let mut empty = [0usize; 8];
     let mut m = 0;
-    for (_, j) in grid.moore(i) {
+    let (around, n) = grid.moore_sites(i);
+    for &j in &around[..n] {
         if cells[j].is_empty() {
             empty[m] = j;
             m += 1;

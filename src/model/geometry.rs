@@ -107,6 +107,28 @@ impl Grid {
             .enumerate()
             .filter_map(move |(k, &(dx, dy))| self.neighbour_at(i, x, y, dx, dy).map(|j| (k, j)))
     }
+
+    /// The sites of `moore(i)`, in order, and their number: interior sites
+    /// by fixed offsets (no boundary arithmetic), edge sites by `moore`.
+    #[inline]
+    pub fn moore_sites(&self, i: usize) -> ([usize; 8], usize) {
+        let (x, y) = self.xy(i);
+        let nx = self.nx;
+        if x >= 1 && x + 1 < nx && y >= 1 && y + 1 < self.ny {
+            let (up, down) = (i - nx, i + nx);
+            return (
+                [up - 1, up, up + 1, i - 1, i + 1, down - 1, down, down + 1],
+                8,
+            );
+        }
+        let mut out = [0usize; 8];
+        let mut m = 0;
+        for (_, j) in self.moore(i) {
+            out[m] = j;
+            m += 1;
+        }
+        (out, m)
+    }
 }
 
 /// The row-major grid `g` (rows of `nx`) cut into bands of `width`
@@ -208,6 +230,21 @@ mod tests {
         let n: Vec<usize> = p.moore(0).map(|(_, j)| j).collect();
         assert_eq!(n.len(), 8);
         assert!(n.contains(&19)); // (4,3) wraps to the corner's diagonal
+    }
+
+    /// `moore_sites` lists exactly `moore`'s sites, in order, everywhere.
+    #[test]
+    fn moore_sites_equal_moore() {
+        for boundary in [Boundary::NoFlux, Boundary::Periodic] {
+            for (nx, ny) in [(1, 1), (2, 3), (3, 3), (7, 5), (16, 2)] {
+                let g = Grid::new(nx, ny, boundary);
+                for i in 0..g.len() {
+                    let (s, n) = g.moore_sites(i);
+                    let expect: Vec<usize> = g.moore(i).map(|(_, j)| j).collect();
+                    assert_eq!(&s[..n], &expect[..], "{boundary:?} {nx}x{ny} site {i}");
+                }
+            }
+        }
     }
 
     #[test]
