@@ -61,6 +61,26 @@ pub fn rate_bound(p: &CellParams, age: (f64, f64)) -> (f64, f64) {
     (tissue * (1.0 + 1e-9), transformed * (1.0 + 1e-9))
 }
 
+/// An upper bound of a tissue cell's `rates(..)` summed, from its own
+/// signals: the same saturating signals as `rates`, each damping factor at
+/// its largest (as in `rate_bound`), widened by 1e-9. Cheaper than `rates`
+/// (no Hill functions) and tighter than `rate_bound` for most cells (no
+/// young cargo, little SASP).
+#[inline]
+pub fn tissue_rate_bound(cell: &Cell, env: &Env, p: &CellParams, age: (f64, f64)) -> f64 {
+    let damp = |x: f64| 1f64.max(1.0 - x);
+    let sasp = env.sasp + env.cm_senescent;
+    let hs = sasp / (p.sasp_division_half_saturation + sasp);
+    let hy = young_signal(cell, env, p);
+    let division = (age.0 * p.division_per_h).max(0.0)
+        * (1.0 + p.young_division_boost * hy + p.sasp_division_boost * hs).max(0.0);
+    let migration =
+        (age.1 * p.migration_per_h).max(0.0) * (1.0 + p.sasp_division_boost * hs).max(0.0);
+    damp(p.senescent_cargo_division_block)
+        * (damp(p.sasp_division_inhibition) * damp(p.damage_checkpoint) * division + migration)
+        * (1.0 + 1e-9)
+}
+
 pub use crate::model::rng::StepKey;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -158,6 +178,16 @@ fn intent(
     if u >= bound * key.dt {
         return NONE;
     }
+    let env = Env {
+        sasp: sig.sasp[i] as f64,
+        cm_young: sig.cm_young.at(i) as f64,
+        cm_senescent: sig.cm_senescent.at(i) as f64,
+        ..Env::default()
+    };
+    let age = (sig.division_factor, sig.migration_factor);
+    if cell.kind == Kind::Tissue && u >= tissue_rate_bound(cell, &env, p, age) * key.dt {
+        return NONE;
+    }
     let mut empty = [0usize; 8];
     let mut m = 0;
     let (around, n) = grid.moore_sites(i);
@@ -170,14 +200,7 @@ fn intent(
     if m == 0 {
         return NONE;
     }
-    let env = Env {
-        sasp: sig.sasp[i] as f64,
-        cm_young: sig.cm_young.at(i) as f64,
-        cm_senescent: sig.cm_senescent.at(i) as f64,
-        ..Env::default()
-    };
-    let Some((k_div, k_mig)) = rates(cell, &env, p, (sig.division_factor, sig.migration_factor))
-    else {
+    let Some((k_div, k_mig)) = rates(cell, &env, p, age) else {
         return NONE;
     };
     let total = k_div + k_mig;
@@ -317,6 +340,9 @@ mod tests {
                     };
                     let (d, m) = rates(&c, &env, &p, age).unwrap();
                     let bound = if c.kind == Kind::Tissue {
+                        let own = tissue_rate_bound(&c, &env, &p, age);
+                        assert!(d + m <= own, "{d} + {m} > {own} (the cell's own)");
+                        assert!(own <= tissue * (1.0 + 1e-12), "{own} > {tissue}");
                         tissue
                     } else {
                         transformed
