@@ -69,9 +69,7 @@ pub fn rate_bound(p: &CellParams, age: (f64, f64)) -> (f64, f64) {
 #[inline]
 pub fn tissue_rate_bound(cell: &Cell, env: &Env, p: &CellParams, age: (f64, f64)) -> f64 {
     let damp = |x: f64| 1f64.max(1.0 - x);
-    let sasp = env.sasp + env.cm_senescent;
-    let hs = sasp / (p.sasp_division_half_saturation + sasp);
-    let hy = young_signal(cell, env, p);
+    let (_, hs, hy) = signals(cell, env, p);
     let division = (age.0 * p.division_per_h).max(0.0)
         * (1.0 + p.young_division_boost * hy + p.sasp_division_boost * hs).max(0.0);
     let migration =
@@ -92,15 +90,22 @@ pub struct Moves {
     pub contractions: u64,
 }
 
+/// The local SASP (field plus senescent CM), its pro-regenerative signal
+/// (PDGF-AA: saturating, below the damaging level) and the young-cargo
+/// signal, as `rates` and `tissue_rate_bound` read them.
+#[inline]
+fn signals(cell: &Cell, env: &Env, p: &CellParams) -> (f64, f64, f64) {
+    let sasp = env.sasp + env.cm_senescent;
+    let hs = sasp / (p.sasp_division_half_saturation + sasp);
+    (sasp, hs, young_signal(cell, env, p))
+}
+
 /// Division and migration rates (1/h) of a cell, or None if it cannot act.
 pub fn rates(cell: &Cell, env: &Env, p: &CellParams, age: (f64, f64)) -> Option<(f64, f64)> {
     if cell.phenotype != Phenotype::Proliferative {
         return None;
     }
-    // Pro-regenerative signal of SASP (PDGF-AA): saturating, below the damaging level.
-    let sasp = env.sasp + env.cm_senescent;
-    let hs = sasp / (p.sasp_division_half_saturation + sasp);
-    let hy = young_signal(cell, env, p);
+    let (sasp, hs, hy) = signals(cell, env, p);
     // Growth inhibition by SASP (TGF-β, IL-1): reversible, before any
     // arrest; transformed cells too (their advantage is their own faster,
     // unlimited division, not an escape from the tissue's signals).

@@ -171,6 +171,14 @@ pub struct FieldState {
     pub uniform: bool,
 }
 
+impl FieldState {
+    /// Whether it fits a lattice of `sites`: a value per site, or, for a
+    /// uniform dosed field (not the `sasp` one), its one value.
+    pub fn fits(&self, sites: usize, dosed: bool) -> bool {
+        self.c.len() == sites || (dosed && self.c.is_empty() && self.uniform)
+    }
+}
+
 impl Field {
     /// An empty field on `grid`, advanced in steps of `dt` h (the steady
     /// `sasp` field ignores `dt`).
@@ -253,8 +261,7 @@ impl Field {
 
     pub fn restore(&mut self, s: FieldState) -> Result<(), String> {
         let n = self.grid.len();
-        let stored_ok = s.c.len() == n || (s.c.is_empty() && self.name != "sasp" && s.uniform);
-        if !stored_ok || !s.level.is_finite() {
+        if !s.fits(n, self.name != "sasp") || !s.level.is_finite() {
             return Err(format!(
                 "field {} has {} values for {} sites",
                 self.name,
@@ -364,28 +371,28 @@ impl Field {
             self.materialise();
         }
         let point = self.point.as_ref().filter(|p| p.worth_it(sources.len()));
-        match (&self.kernel, has_source) {
-            (_, false) if fast && self.uniform => {
+        match (&self.kernel, has_source, point) {
+            (_, false, _) if fast && self.uniform => {
                 // Uniform: diffusion is the identity; only decay acts.
                 let keep = (-decay * dt).exp() as f32;
                 self.level *= keep;
                 self.c.par_iter_mut().for_each(|c| *c *= keep);
                 self.balance.decayed += m0 * (1.0 - keep as f64);
             }
-            (Some(k), false) => {
+            (Some(k), false, _) => {
                 // Booked with the factor the step applies (f32), so that
                 // its rounding is not an imbalance.
                 let keep = (-decay * dt).exp() as f32;
                 self.defect = self.defect.or(k.apply(&mut self.c, keep));
                 self.balance.decayed += m0 * (1.0 - keep as f64);
             }
-            (Some(k), true) if point.is_some() => {
+            (Some(k), true, Some(point)) => {
                 // What the field held, spread and decayed; then what the
                 // sources added over the step: the rest of their secretion
                 // decayed on the way (booked from what the field received).
                 let keep = (-decay * dt).exp() as f32;
                 self.defect = self.defect.or(k.apply(&mut self.c, keep));
-                let added = point.map_or(0.0, |p| p.add(&mut self.c, sources));
+                let added = point.add(&mut self.c, sources);
                 self.balance.decayed += m0 * (1.0 - keep as f64) + (s_total * dt - added);
             }
             _ => {

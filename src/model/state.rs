@@ -45,10 +45,8 @@ impl WorldState {
                 s.grid.ny
             ));
         }
-        // (a uniform dosed field keeps one value, no grid)
-        let sized = |(k, f): (usize, &FieldState)| {
-            f.c.len() == sites || (k > 0 && f.c.is_empty() && f.uniform)
-        };
+        // (field 0 is the `sasp` one; the others are dosed)
+        let sized = |(k, f): (usize, &FieldState)| f.fits(sites, k > 0);
         if self.fields.len() != FieldId::ALL.len() || !self.fields.iter().enumerate().all(sized) {
             return Err("the fields do not match the grid".into());
         }
