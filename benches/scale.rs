@@ -297,7 +297,7 @@ fn step_timer(file: &str, n: usize, roof: f64) {
         let mut w = World::new(s);
         for _ in 0..steps {
             let mut t = Instant::now();
-            w.step_with(&mut |p| {
+            w.step_with(&mut |p, _| {
                 spent[p as usize] += t.elapsed().as_secs_f64();
                 t = Instant::now();
             });

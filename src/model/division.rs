@@ -21,23 +21,53 @@ use crate::model::geometry::Grid;
 use crate::model::params::CellParams;
 use crate::model::rng::{happens, hazard_prob, Purpose};
 use crate::model::rules::{young_signal, Env};
+use crate::model::vacancy::Prepared;
 use rayon::prelude::*;
 
 /// No intent. Sites are u32 (grids are limited to 2³¹ sites,
 /// scenario/validate.rs).
 const NONE: u32 = u32::MAX;
 
-/// Local signals that modulate division and migration.
-pub struct Signals<'a> {
+/// What drives division and migration the same at every site.
+#[derive(Clone, Copy, Debug)]
+pub struct Drive {
     /// Tissue-age multipliers of division and migration.
-    pub division_factor: f64,
-    pub migration_factor: f64,
-    pub sasp: &'a [f32],
-    pub cm_young: crate::model::field::View<'a>,
-    pub cm_senescent: crate::model::field::View<'a>,
+    pub age: (f64, f64),
     /// Upper bounds of a tissue and of a transformed cell's division plus
     /// migration rate (1/h), widened against round-off (`rate_bound`).
     pub rate_bound: (f64, f64),
+}
+
+impl Drive {
+    pub fn new(p: &CellParams, division_factor: f64, migration_factor: f64) -> Drive {
+        let age = (division_factor, migration_factor);
+        Drive {
+            age,
+            rate_bound: rate_bound(p, age),
+        }
+    }
+}
+
+/// The local signals that modulate division and migration at every site
+/// (the fields division reads), for `Prepared::scan`.
+pub struct Signals<'a> {
+    pub drive: Drive,
+    pub sasp: &'a [f32],
+    pub cm_young: crate::model::field::View<'a>,
+    pub cm_senescent: crate::model::field::View<'a>,
+}
+
+impl Signals<'_> {
+    /// What division reads of site i (the rules' `Env` holds the same).
+    #[inline]
+    pub fn env(&self, i: usize) -> Env {
+        Env {
+            sasp: self.sasp[i] as f64,
+            cm_young: self.cm_young.at(i) as f64,
+            cm_senescent: self.cm_senescent.at(i) as f64,
+            ..Env::default()
+        }
+    }
 }
 
 /// Upper bounds of `rates(..)` summed, for a tissue and for a transformed
@@ -155,49 +185,48 @@ pub fn rates(cell: &Cell, env: &Env, p: &CellParams, age: (f64, f64)) -> Option<
     }
 }
 
-/// Phase A for site i: NONE, or the target site << 1 | divide. The cheap
-/// tests come first (a draw above every rate's bound, no empty neighbour):
-/// the draws are keyed, so skipping work changes no result.
+/// Whether a cell may divide or hop this step, tested where the cell is at
+/// hand (the rules pass, as it leaves each cell, or `Prepared::scan`):
+/// rates are bounded, and most draws fall above the bound of every cell's
+/// rates (`rate_bound`) or of this cell's own (`tissue_rate_bound`). The
+/// draws are keyed, so skipping the rest for them changes no result.
+#[inline]
+pub fn may_act(
+    cell: &Cell,
+    site: usize,
+    env: &Env,
+    p: &CellParams,
+    key: &StepKey,
+    drive: &Drive,
+) -> bool {
+    let bound = match (cell.kind, cell.phenotype) {
+        (Kind::Tissue, Phenotype::Proliferative) => drive.rate_bound.0,
+        (Kind::Transformed, Phenotype::Proliferative) => drive.rate_bound.1,
+        _ => return false,
+    };
+    let u = key.stream.uniform(site as u64, Purpose::Action);
+    u < bound * key.dt
+        && (cell.kind != Kind::Tissue || u < tissue_rate_bound(cell, env, p, drive.age) * key.dt)
+}
+
+/// Phase A for a site whose cell may act (`may_act`): NONE, or the empty
+/// neighbour it targets << 1 | divide. No empty neighbour, no action
+/// (contact inhibition); the vacancy bits are read before the cell's rates
+/// are computed, since in a confluent tissue most cells have none.
 fn intent(
     i: usize,
     grid: &Grid,
     cells: &[Cell],
+    prep: &Prepared,
     sig: &Signals,
     p: &CellParams,
     key: &StepKey,
 ) -> u32 {
-    let cell = &cells[i];
-    if cell.phenotype != Phenotype::Proliferative
-        || !matches!(cell.kind, Kind::Tissue | Kind::Transformed)
-    {
-        return NONE;
-    }
-    // Rates are bounded: a draw at or above the bound cannot act, and
-    // most draws are (docs/model.md §5.8 rates are ~0.04/h).
-    let u = key.stream.uniform(i as u64, Purpose::Action);
-    let bound = if cell.kind == Kind::Tissue {
-        sig.rate_bound.0
-    } else {
-        sig.rate_bound.1
-    };
-    if u >= bound * key.dt {
-        return NONE;
-    }
-    let env = Env {
-        sasp: sig.sasp[i] as f64,
-        cm_young: sig.cm_young.at(i) as f64,
-        cm_senescent: sig.cm_senescent.at(i) as f64,
-        ..Env::default()
-    };
-    let age = (sig.division_factor, sig.migration_factor);
-    if cell.kind == Kind::Tissue && u >= tissue_rate_bound(cell, &env, p, age) * key.dt {
-        return NONE;
-    }
     let mut empty = [0usize; 8];
     let mut m = 0;
     let (around, n) = grid.moore_sites(i);
     for &j in &around[..n] {
-        if cells[j].is_empty() {
+        if prep.vacancy.is_empty(j) {
             empty[m] = j;
             m += 1;
         }
@@ -205,9 +234,10 @@ fn intent(
     if m == 0 {
         return NONE;
     }
-    let Some((k_div, k_mig)) = rates(cell, &env, p, age) else {
+    let Some((k_div, k_mig)) = rates(&cells[i], &sig.env(i), p, sig.drive.age) else {
         return NONE;
     };
+    let u = key.stream.uniform(i as u64, Purpose::Action);
     let total = k_div + k_mig;
     if !happens(u, total, key.dt) {
         return NONE;
@@ -227,27 +257,30 @@ struct Act {
     divide: bool,
 }
 
+/// Division and migration of one step, given what the rules pass prepared
+/// (`Prepared`: the cells that may act, by `may_act`, in site order, and
+/// the empty sites; `Prepared::scan` finds them from the cells).
 pub fn divide_and_migrate(
     grid: &Grid,
     cells: &mut [Cell],
     sig: &Signals,
     p: &CellParams,
     key: &StepKey,
+    prep: &Prepared,
 ) -> Moves {
     let cells_ro: &[Cell] = cells;
-    let nx = grid.nx;
-    // Phase A, sparse: ~3% of sites act in a step.
-    let mut acts: Vec<Act> = (0..grid.ny)
-        .into_par_iter()
-        .flat_map_iter(|r| {
-            (r * nx..(r + 1) * nx).filter_map(|i| {
-                let it = intent(i, grid, cells_ro, sig, p, key);
-                (it != NONE).then(|| Act {
-                    target: it >> 1,
-                    priority: key.stream.hash(i as u64, Purpose::ActionPriority),
-                    src: i as u32,
-                    divide: it & 1 == 1,
-                })
+    // Phase A, sparse: a few % of sites may act in a step.
+    let mut acts: Vec<Act> = prep
+        .acting
+        .par_iter()
+        .filter_map(|&src| {
+            let i = src as usize;
+            let it = intent(i, grid, cells_ro, prep, sig, p, key);
+            (it != NONE).then(|| Act {
+                target: it >> 1,
+                priority: key.stream.hash(i as u64, Purpose::ActionPriority),
+                src,
+                divide: it & 1 == 1,
             })
         })
         .collect();
@@ -305,7 +338,17 @@ mod tests {
         )
     }
     fn dm(g: &Grid, cells: &mut [Cell], sig: &Signals, p: &CellParams, key: &StepKey) -> Moves {
-        divide_and_migrate(g, cells, sig, p, key)
+        let prep = Prepared::scan(g, cells, sig, p, key);
+        divide_and_migrate(g, cells, sig, p, key, &prep)
+    }
+    /// Signals of a tissue with no SASP or CM anywhere, at age factors 1.
+    fn flat<'a>(p: &CellParams, z: &'a [f32]) -> Signals<'a> {
+        Signals {
+            drive: Drive::new(p, 1.0, 1.0),
+            sasp: z,
+            cm_young: crate::model::field::View::Grid(z),
+            cm_senescent: crate::model::field::View::Grid(z),
+        }
     }
     fn prolif() -> Cell {
         let mut c = Cell::EMPTY;
@@ -363,14 +406,7 @@ mod tests {
         let (g, mut cells, p) = setup(8, 8);
         cells.iter_mut().for_each(|c| *c = prolif());
         let z = vec![0.0f32; 64];
-        let sig = Signals {
-            division_factor: 1.0,
-            migration_factor: 1.0,
-            sasp: &z,
-            cm_young: crate::model::field::View::Grid(&z),
-            cm_senescent: crate::model::field::View::Grid(&z),
-            rate_bound: rate_bound(&p, (1.0, 1.0)),
-        };
+        let sig = flat(&p, &z);
         for step in 0..200 {
             let m = dm(&g, &mut cells, &sig, &p, &StepKey::new(1, step, 0.0, 1.0));
             assert_eq!(m, Moves::default());
@@ -382,14 +418,7 @@ mod tests {
         let (g, _, mut p) = setup(9, 9);
         p.migration_per_h = 0.0;
         let z = vec![0.0f32; 81];
-        let sig = Signals {
-            division_factor: 1.0,
-            migration_factor: 1.0,
-            sasp: &z,
-            cm_young: crate::model::field::View::Grid(&z),
-            cm_senescent: crate::model::field::View::Grid(&z),
-            rate_bound: rate_bound(&p, (1.0, 1.0)),
-        };
+        let sig = flat(&p, &z);
         let trials = 4000;
         let mut divided = 0;
         for t in 0..trials {
@@ -426,14 +455,7 @@ mod tests {
             }
         }
         let z = vec![0.0f32; 256];
-        let sig = Signals {
-            division_factor: 1.0,
-            migration_factor: 1.0,
-            sasp: &z,
-            cm_young: crate::model::field::View::Grid(&z),
-            cm_senescent: crate::model::field::View::Grid(&z),
-            rate_bound: rate_bound(&p, (1.0, 1.0)),
-        };
+        let sig = flat(&p, &z);
         let before = cells.iter().filter(|c| c.is_occupied()).count();
         let m = dm(&g, &mut cells, &sig, &p, &StepKey::new(2, 0, 0.0, 1.0));
         let after = cells.iter().filter(|c| c.is_occupied()).count();
@@ -447,14 +469,7 @@ mod tests {
         p.division_per_h = 50.0;
         p.migration_per_h = 0.0;
         let z = vec![0.0f32; 25];
-        let sig = Signals {
-            division_factor: 1.0,
-            migration_factor: 1.0,
-            sasp: &z,
-            cm_young: crate::model::field::View::Grid(&z),
-            cm_senescent: crate::model::field::View::Grid(&z),
-            rate_bound: rate_bound(&p, (1.0, 1.0)),
-        };
+        let sig = flat(&p, &z);
         let mut cells = vec![Cell::EMPTY; 25];
         cells[12] = prolif();
         cells[12].divisions = 49;

@@ -27,4 +27,5 @@ pub mod spectral;
 pub mod state;
 pub mod stencil;
 pub mod treatment;
+pub mod vacancy;
 pub mod world;

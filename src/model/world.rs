@@ -21,7 +21,7 @@
 //! ordered, so a run is bit-identical at any thread count.
 
 use crate::model::cell::{Cell, Kind, Origin, Phenotype};
-use crate::model::division::{divide_and_migrate, Moves, Signals, StepKey};
+use crate::model::division::{divide_and_migrate, may_act, Drive, Moves, Signals, StepKey};
 use crate::model::field::{Dosed, Pool};
 use crate::model::fields::{FieldId, Fields};
 use crate::model::geometry::Grid;
@@ -31,6 +31,7 @@ use crate::model::rules::{sasp_strength, update_cell, Ctx, Env, Events};
 use crate::model::schedule::{Event, Schedule};
 use crate::model::spectral::Spectral;
 use crate::model::treatment::{Batches, GraftSources, SiteWeights};
+use crate::model::vacancy::{Prepared, Vacancy};
 use rayon::prelude::*;
 
 /// The phases of a step, in order (this file's header), as `step_with`
@@ -126,13 +127,17 @@ struct Scratch {
     /// The grafts' EV sources at the start of the step, also written with
     /// the SASP sources.
     graft: crate::model::treatment::GraftSources,
+    /// The cells that want to divide or migrate and the empty sites,
+    /// written by the rules pass for division (vacancy.rs).
+    prepared: Prepared,
 }
 
 impl Scratch {
-    fn new(n: usize) -> Scratch {
+    fn new(grid: &Grid) -> Scratch {
         Scratch {
-            shown: vec![0.0; n],
+            shown: vec![0.0; grid.len()],
             graft: Default::default(),
+            prepared: Prepared::new(grid),
         }
     }
 }
@@ -148,7 +153,6 @@ impl World {
     /// A world at t = 0 of `scenario` holding `cells` (the wound, if any, cut
     /// into them), with the SASP field of that tissue.
     pub(crate) fn assemble(scenario: Scenario, grid: Grid, cells: Vec<Cell>) -> World {
-        let n = grid.len();
         let f = &scenario.fields;
         let wound_mask = scenario.wound.as_ref().map(|w| w.region.mask(&grid));
         let wound_bed = wound_mask
@@ -160,7 +164,7 @@ impl World {
             fields: Fields::new(f, grid, scenario.run.dt_h),
             spectral: Spectral::new(grid),
             sasp: crate::model::sasp::SaspSolver::new(grid, f.sasp.solver),
-            scratch: Scratch::new(n),
+            scratch: Scratch::new(&grid),
             cells,
             grid,
             scenario,
@@ -457,14 +461,22 @@ impl World {
         let (shown, nx, grid) = (&scratch.shown, grid.nx, *grid);
         let stress = exposure.stress_per_h.as_deref();
         let wound = wound_mask.as_deref();
-        let row_events: Vec<Events> = cells
+        let drive = Drive::new(
+            &s.cell_rules,
+            s.tissue.division_factor,
+            s.tissue.migration_factor,
+        );
+        let prep = &mut scratch.prepared;
+        let rows: Vec<(Events, Vec<u32>)> = cells
             .par_chunks_mut(nx)
+            .zip(prep.vacancy.rows_mut())
             .enumerate()
             .map_init(
                 || (vec![0u8; nx], vec![0f32; nx]),
-                |(deep, contact), (r, row)| {
+                |(deep, contact), (r, (row, vacant))| {
                     crate::model::stencil::row_sums(&grid, shown, r, deep, contact);
                     let mut e = Events::default();
+                    let mut acting = Vec::new();
                     for (k, c) in row.iter_mut().enumerate() {
                         let i = r * nx + k;
                         let in_bed = wound.is_some_and(|m| m[i]);
@@ -479,40 +491,48 @@ impl World {
                             extra_clearance_per_h: if in_bed { bed_clearance } else { 0.0 },
                         };
                         e += update_cell(c, i, &env, &ctx);
+                        // What division will need of this cell (vacancy.rs).
+                        Vacancy::write(vacant, k, c.is_empty());
+                        if may_act(c, i, &env, &s.cell_rules, &key, &drive) {
+                            acting.push(i as u32);
+                        }
                     }
-                    e
+                    (e, acting)
                 },
             )
             .collect();
-        for e in row_events {
+        prep.acting.clear();
+        for (e, acting) in rows {
             *events += e;
+            prep.acting.extend_from_slice(&acting);
         }
     }
 
-    /// Step 7: division into free neighbours, then migration.
+    /// What the rules pass of this step prepared for division (valid
+    /// between the two phases: `step_with`'s `Phase::Rules`).
+    pub fn prepared(&self) -> &Prepared {
+        &self.scratch.prepared
+    }
+
+    /// The signals division reads at every site.
+    pub fn division_signals(&self) -> Signals<'_> {
+        signals_of(&self.scenario, &self.fields)
+    }
+
+    /// Step 7: division into free neighbours, then migration, of the cells
+    /// the rules pass found may act.
     fn divide_and_migrate(&mut self, key: &StepKey) {
-        let World {
-            scenario: s,
-            grid,
-            cells,
-            fields,
-            moves,
-            ..
-        } = self;
-        let sig = Signals {
-            division_factor: s.tissue.division_factor,
-            migration_factor: s.tissue.migration_factor,
-            sasp: &fields[FieldId::Sasp].c,
-            cm_young: fields[FieldId::CmYoung].view(),
-            cm_senescent: fields[FieldId::CmSenescent].view(),
-            rate_bound: crate::model::division::rate_bound(
-                &s.cell_rules,
-                (s.tissue.division_factor, s.tissue.migration_factor),
-            ),
-        };
-        let m = divide_and_migrate(grid, cells, &sig, &s.cell_rules, key);
-        moves.divisions += m.divisions;
-        moves.migrations += m.migrations;
+        let sig = signals_of(&self.scenario, &self.fields);
+        let m = divide_and_migrate(
+            &self.grid,
+            &mut self.cells,
+            &sig,
+            &self.scenario.cell_rules,
+            key,
+            &self.scratch.prepared,
+        );
+        self.moves.divisions += m.divisions;
+        self.moves.migrations += m.migrations;
     }
 
     /// Step 8: the wound contracts (contraction.rs), and its senescent
@@ -533,31 +553,32 @@ impl World {
 
     /// One step of Δt, in the order of this file's header.
     pub fn step(&mut self) {
-        self.step_with(&mut |_| {});
+        self.step_with(&mut |_, _| {});
     }
 
-    /// One step, calling `lap` as each phase ends (a profiler's hook: the
-    /// bench `scale` times the phases with it; `step` passes a no-op).
-    pub fn step_with(&mut self, lap: &mut dyn FnMut(Phase)) {
+    /// One step, calling `lap` with the world as each phase ends (a
+    /// profiler's and a test's hook: the bench `scale` times the phases
+    /// with it; `step` passes a no-op).
+    pub fn step_with(&mut self, lap: &mut dyn FnMut(Phase, &World)) {
         let s = &self.scenario;
         // One key for the step's draws, shared by the rules and division.
         let key = StepKey::new(s.run.seed, self.step, self.now_h(), s.run.dt_h);
         self.apply_events();
-        lap(Phase::Events);
+        lap(Phase::Events, self);
         let total = self.sasp_sources();
-        lap(Phase::Sources);
+        lap(Phase::Sources, self);
         self.solve_sasp_of(total);
-        lap(Phase::Sasp);
+        lap(Phase::Sasp, self);
         self.advance_dosed_fields();
-        lap(Phase::Dosed);
+        lap(Phase::Dosed, self);
         self.update_cells(key);
-        lap(Phase::Rules);
+        lap(Phase::Rules, self);
         self.divide_and_migrate(&key);
-        lap(Phase::Division);
+        lap(Phase::Division, self);
         self.contract_wound();
         self.step += 1;
         self.track_closure();
-        lap(Phase::Wound);
+        lap(Phase::Wound, self);
     }
 
     fn track_closure(&mut self) {
@@ -577,5 +598,20 @@ impl World {
             self.closure.t90_h = cross(0.9);
         }
         self.closure.last = (t, c);
+    }
+}
+
+/// The signals division reads at every site: the tissue's drive and the
+/// fields of `sasp` and CM.
+fn signals_of<'a>(s: &Scenario, f: &'a Fields) -> Signals<'a> {
+    Signals {
+        drive: Drive::new(
+            &s.cell_rules,
+            s.tissue.division_factor,
+            s.tissue.migration_factor,
+        ),
+        sasp: &f[FieldId::Sasp].c,
+        cm_young: f[FieldId::CmYoung].view(),
+        cm_senescent: f[FieldId::CmSenescent].view(),
     }
 }
