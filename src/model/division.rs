@@ -226,7 +226,7 @@ fn intent(
     let mut m = 0;
     let (around, n) = grid.moore_sites(i);
     for &j in &around[..n] {
-        if prep.vacancy.is_empty(j) {
+        if prep.vacant.get(j) {
             empty[m] = j;
             m += 1;
         }
@@ -270,17 +270,17 @@ pub fn divide_and_migrate(
 ) -> Moves {
     let cells_ro: &[Cell] = cells;
     // Phase A, sparse: a few % of sites may act in a step.
-    let mut acts: Vec<Act> = prep
-        .acting
-        .par_iter()
-        .filter_map(|&src| {
-            let i = src as usize;
-            let it = intent(i, grid, cells_ro, prep, sig, p, key);
-            (it != NONE).then(|| Act {
-                target: it >> 1,
-                priority: key.stream.hash(i as u64, Purpose::ActionPriority),
-                src,
-                divide: it & 1 == 1,
+    let mut acts: Vec<Act> = (0..prep.acting.rows())
+        .into_par_iter()
+        .flat_map_iter(|r| {
+            prep.acting.ones_in_row(r).filter_map(|i| {
+                let it = intent(i, grid, cells_ro, prep, sig, p, key);
+                (it != NONE).then(|| Act {
+                    target: it >> 1,
+                    priority: key.stream.hash(i as u64, Purpose::ActionPriority),
+                    src: i as u32,
+                    divide: it & 1 == 1,
+                })
             })
         })
         .collect();

@@ -14,19 +14,19 @@ use crate::model::geometry::Grid;
 use crate::model::params::CellParams;
 use rayon::prelude::*;
 
-/// One bit per site, set where the site is empty; each row starts on a
-/// word of its own, so rows are written in parallel.
-#[derive(Clone, Debug, Default)]
-pub struct Vacancy {
+/// One bit per site; each row starts on a word of its own, so rows are
+/// written in parallel.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SiteBits {
     nx: usize,
     words_per_row: usize,
     bits: Vec<u64>,
 }
 
-impl Vacancy {
-    pub fn new(grid: &Grid) -> Vacancy {
+impl SiteBits {
+    pub fn new(grid: &Grid) -> SiteBits {
         let words_per_row = grid.nx.div_ceil(64);
-        Vacancy {
+        SiteBits {
             nx: grid.nx,
             words_per_row,
             bits: vec![0; words_per_row * grid.ny],
@@ -38,39 +38,62 @@ impl Vacancy {
         self.bits.par_chunks_mut(self.words_per_row.max(1))
     }
 
-    /// Marks site `x` of the row whose words are `row` empty or not; every
-    /// site of a row is written each step, so stale bits cannot survive.
+    /// Sets or clears the bit of site `x` of the row whose words are `row`;
+    /// every site of a row is written each step, so stale bits cannot
+    /// survive.
     #[inline]
-    pub fn write(row: &mut [u64], x: usize, empty: bool) {
+    pub fn write(row: &mut [u64], x: usize, on: bool) {
         let (w, b) = (x / 64, x % 64);
-        row[w] = (row[w] & !(1 << b)) | (empty as u64) << b;
+        row[w] = (row[w] & !(1 << b)) | (on as u64) << b;
     }
 
     #[inline]
-    pub fn is_empty(&self, site: usize) -> bool {
+    pub fn get(&self, site: usize) -> bool {
         let (y, x) = (site / self.nx, site % self.nx);
         self.bits[y * self.words_per_row + x / 64] >> (x % 64) & 1 == 1
     }
 
-    /// Bytes held (the memory accounting of README's Performance).
-    pub fn bytes(&self) -> usize {
-        self.bits.len() * 8
+    /// The sites of row `y` whose bits are set, in order.
+    pub fn ones_in_row(&self, y: usize) -> impl Iterator<Item = usize> + '_ {
+        let words = &self.bits[y * self.words_per_row..(y + 1) * self.words_per_row];
+        let base = y * self.nx;
+        words.iter().enumerate().flat_map(move |(w, &word)| {
+            let mut rest = word;
+            std::iter::from_fn(move || {
+                (rest != 0).then(|| {
+                    let b = rest.trailing_zeros() as usize;
+                    rest &= rest - 1;
+                    base + w * 64 + b
+                })
+            })
+        })
+    }
+
+    /// How many bits are set.
+    pub fn count(&self) -> usize {
+        self.bits.iter().map(|w| w.count_ones() as usize).sum()
+    }
+
+    /// The number of rows.
+    pub fn rows(&self) -> usize {
+        self.bits.len() / self.words_per_row.max(1)
     }
 }
 
 /// What the rules pass leaves for division: the sites whose cells may act
-/// this step, in site order, and the lattice's empty sites.
+/// this step (`division::may_act`) and the empty sites, one bit per site
+/// each (0.25 bytes per site in all).
 #[derive(Clone, Debug, Default)]
 pub struct Prepared {
-    pub acting: Vec<u32>,
-    pub vacancy: Vacancy,
+    pub acting: SiteBits,
+    pub vacant: SiteBits,
 }
 
 impl Prepared {
     pub fn new(grid: &Grid) -> Prepared {
         Prepared {
-            acting: Vec::new(),
-            vacancy: Vacancy::new(grid),
+            acting: SiteBits::new(grid),
+            vacant: SiteBits::new(grid),
         }
     }
 
@@ -85,23 +108,17 @@ impl Prepared {
     ) -> Prepared {
         let mut prep = Prepared::new(grid);
         let nx = grid.nx;
-        let rows: Vec<Vec<u32>> = cells
+        cells
             .par_chunks(nx)
-            .zip(prep.vacancy.rows_mut())
+            .zip(prep.acting.rows_mut().zip(prep.vacant.rows_mut()))
             .enumerate()
-            .map(|(r, (row, words))| {
-                let mut acting = Vec::new();
+            .for_each(|(r, (row, (acting, vacant)))| {
                 for (x, c) in row.iter().enumerate() {
-                    Vacancy::write(words, x, c.is_empty());
                     let i = r * nx + x;
-                    if may_act(c, i, &sig.env(i), p, key, &sig.drive) {
-                        acting.push(i as u32);
-                    }
+                    SiteBits::write(vacant, x, c.is_empty());
+                    SiteBits::write(acting, x, may_act(c, i, &sig.env(i), p, key, &sig.drive));
                 }
-                acting
-            })
-            .collect();
-        prep.acting = rows.concat();
+            });
         prep
     }
 }
@@ -137,11 +154,9 @@ mod tests {
                     let scan =
                         Prepared::scan(&w.grid, &w.cells, &sig, &w.scenario.cell_rules, &key);
                     assert_eq!(scan.acting, w.prepared().acting, "{file}, step {}", w.step);
-                    for i in 0..w.grid.len() {
-                        assert_eq!(scan.vacancy.is_empty(i), w.prepared().vacancy.is_empty(i));
-                        empty += scan.vacancy.is_empty(i) as usize;
-                    }
-                    acting += scan.acting.len();
+                    assert_eq!(scan.vacant, w.prepared().vacant, "{file}, step {}", w.step);
+                    empty += scan.vacant.count();
+                    acting += scan.acting.count();
                 });
             }
             // The runs exercise both: cells that may act, and empty sites.
@@ -153,21 +168,25 @@ mod tests {
     }
 
     #[test]
-    fn vacancy_reads_back_what_was_written_on_rows_of_any_width() {
+    fn site_bits_read_back_what_was_written_on_rows_of_any_width() {
         for nx in [1usize, 3, 63, 64, 65, 130] {
             let grid = Grid::new(nx, 3, Boundary::NoFlux);
-            let mut v = Vacancy::new(&grid);
-            let empty = |i: usize| (i * 7 + i / 5).is_multiple_of(3);
+            let mut v = SiteBits::new(&grid);
+            let on = |i: usize| (i * 7 + i / 5).is_multiple_of(3);
             // Written twice, the second time the opposite: no stale bit.
             for flip in [true, false] {
                 v.rows_mut().enumerate().for_each(|(y, row)| {
                     for x in 0..nx {
-                        Vacancy::write(row, x, empty(y * nx + x) ^ flip);
+                        SiteBits::write(row, x, on(y * nx + x) ^ flip);
                     }
                 });
+                let expect: Vec<usize> = (0..grid.len()).filter(|&i| on(i) ^ flip).collect();
                 for i in 0..grid.len() {
-                    assert_eq!(v.is_empty(i), empty(i) ^ flip, "nx {nx}, site {i}");
+                    assert_eq!(v.get(i), on(i) ^ flip, "nx {nx}, site {i}");
                 }
+                let listed: Vec<usize> = (0..v.rows()).flat_map(|y| v.ones_in_row(y)).collect();
+                assert_eq!(listed, expect, "nx {nx}");
+                assert_eq!(v.count(), expect.len());
             }
         }
     }

@@ -31,7 +31,7 @@ use crate::model::rules::{sasp_strength, update_cell, Ctx, Env, Events};
 use crate::model::schedule::{Event, Schedule};
 use crate::model::spectral::Spectral;
 use crate::model::treatment::{Batches, GraftSources, SiteWeights};
-use crate::model::vacancy::{Prepared, Vacancy};
+use crate::model::vacancy::{Prepared, SiteBits};
 use rayon::prelude::*;
 
 /// The phases of a step, in order (this file's header), as `step_with`
@@ -467,16 +467,15 @@ impl World {
             s.tissue.migration_factor,
         );
         let prep = &mut scratch.prepared;
-        let rows: Vec<(Events, Vec<u32>)> = cells
+        let row_events: Vec<Events> = cells
             .par_chunks_mut(nx)
-            .zip(prep.vacancy.rows_mut())
+            .zip(prep.acting.rows_mut().zip(prep.vacant.rows_mut()))
             .enumerate()
             .map_init(
                 || (vec![0u8; nx], vec![0f32; nx]),
-                |(deep, contact), (r, (row, vacant))| {
+                |(deep, contact), (r, (row, (acting, vacant)))| {
                     crate::model::stencil::row_sums(&grid, shown, r, deep, contact);
                     let mut e = Events::default();
-                    let mut acting = Vec::new();
                     for (k, c) in row.iter_mut().enumerate() {
                         let i = r * nx + k;
                         let in_bed = wound.is_some_and(|m| m[i]);
@@ -492,19 +491,16 @@ impl World {
                         };
                         e += update_cell(c, i, &env, &ctx);
                         // What division will need of this cell (vacancy.rs).
-                        Vacancy::write(vacant, k, c.is_empty());
-                        if may_act(c, i, &env, &s.cell_rules, &key, &drive) {
-                            acting.push(i as u32);
-                        }
+                        SiteBits::write(vacant, k, c.is_empty());
+                        let may = may_act(c, i, &env, &s.cell_rules, &key, &drive);
+                        SiteBits::write(acting, k, may);
                     }
-                    (e, acting)
+                    e
                 },
             )
             .collect();
-        prep.acting.clear();
-        for (e, acting) in rows {
+        for e in row_events {
             *events += e;
-            prep.acting.extend_from_slice(&acting);
         }
     }
 
