@@ -369,6 +369,18 @@ fn rerunning_into_a_folder_leaves_no_stale_snapshots() {
             "snapshot_0000048h.vti"
         ]
     );
+    // The collection lists this run's snapshots, with their times, and no
+    // file of the earlier interval.
+    let pvd = std::fs::read_to_string(out.join("snapshots.pvd")).unwrap();
+    let listed: Vec<&str> = pvd.lines().filter(|l| l.contains("<DataSet")).collect();
+    assert_eq!(listed.len(), 3, "{pvd}");
+    for (line, t) in listed.iter().zip([0, 24, 48]) {
+        assert!(
+            line.contains(&format!("timestep=\"{t}\""))
+                && line.contains(&format!("file=\"snapshots/snapshot_{t:07}h.vti\"")),
+            "{line}"
+        );
+    }
 }
 
 #[test]

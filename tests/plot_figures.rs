@@ -295,7 +295,7 @@ fn snapshots_read_back_exactly() {
     }
     let mut buf = Vec::new();
     write_vti(&mut buf, &w).unwrap();
-    let s = read_vti(std::str::from_utf8(&buf).unwrap()).unwrap();
+    let s = read_vti(&buf).unwrap();
     assert_eq!((s.nx, s.ny, s.time_h), (48, 40, 30.0));
     // Fields are f32: each value written reads back as the same f32.
     use senesim::model::fields::FieldId;
@@ -305,11 +305,43 @@ fn snapshots_read_back_exactly() {
         narrow(s.array("ev_young").unwrap()),
         w.fields[FieldId::EvYoung].c
     );
-    let phen: Vec<f64> = w.cells.iter().map(|c| c.phenotype as u8 as f64).collect();
+    assert_eq!(
+        narrow(s.array("cm_young").unwrap()),
+        &w.fields[FieldId::CmYoung].values()[..]
+    );
+    // Empty sites have no phenotype (255) and are not occupied.
+    let phen: Vec<f64> = w
+        .cells
+        .iter()
+        .map(|c| {
+            if c.is_occupied() {
+                c.phenotype as u8 as f64
+            } else {
+                255.0
+            }
+        })
+        .collect();
     assert_eq!(s.array("phenotype").unwrap(), &phen[..]);
-    // A truncated file is an error, not a short array.
-    let cut = &buf[..buf.len() / 2];
-    assert!(read_vti(std::str::from_utf8(cut).unwrap()).is_err());
+    let occupied: Vec<f64> = w
+        .cells
+        .iter()
+        .map(|c| c.is_occupied() as u8 as f64)
+        .collect();
+    assert_eq!(s.array("occupied").unwrap(), &occupied[..]);
+    assert!(occupied.contains(&0.0) && occupied.contains(&1.0));
+    let damage: Vec<f32> = w.cells.iter().map(|c| c.damage.total() as f32).collect();
+    assert_eq!(narrow(s.array("damage").unwrap()), damage);
+    let divisions: Vec<f64> = w.cells.iter().map(|c| c.divisions as f64).collect();
+    assert_eq!(s.array("divisions").unwrap(), &divisions[..]);
+    // Compressed: smaller than the arrays' raw bytes (7 UInt8, 1 UInt16
+    // and 8 Float32 arrays: 41 bytes per site), though damage, cargo and
+    // fields vary from site to site on this small lattice.
+    let raw = 41.0 * (s.nx * s.ny) as f64;
+    assert!((buf.len() as f64) < 0.75 * raw, "{} bytes of {raw}", buf.len());
+    // A file cut anywhere is an error, not a short array.
+    for cut in [buf.len() / 3, buf.len() / 2, buf.len() - 20] {
+        assert!(read_vti(&buf[..cut]).is_err(), "cut at {cut}");
+    }
 }
 
 const SMALL: [&str; 8] = [

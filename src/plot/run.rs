@@ -172,8 +172,8 @@ fn snapshot_files(dir: &Path) -> Vec<PathBuf> {
 }
 
 fn read_snapshot(dir: &Path, path: &Path) -> Result<Snapshot, PlotError> {
-    let text = std::fs::read_to_string(path).map_err(OutputError::io(path))?;
-    read_vti(&text).map_err(|e| bad(dir, format!("{}: {e}", path.display())))
+    let bytes = std::fs::read(path).map_err(OutputError::io(path))?;
+    read_vti(&bytes).map_err(|e| bad(dir, format!("{}: {e}", path.display())))
 }
 
 fn when(t_h: f64) -> String {

@@ -12,7 +12,8 @@ use super::{drive, progress_bar, with_threads, DriveError, RunError, Sink};
 use crate::cancel::Cancel;
 use crate::error::{CheckpointError, FolderError, OutputError, PlotError};
 use crate::io::folder::{self, Kind};
-use crate::io::output::{snapshot::write_vti, write_atomic_with, write_json, TimeseriesWriter};
+use crate::io::output::snapshot::{write_pvd, write_vti};
+use crate::io::output::{write_atomic_with, write_json, TimeseriesWriter};
 use crate::model::observe::{summarise, Row, Summary};
 use crate::model::treatment::treated_mask;
 use crate::model::world::World;
@@ -86,8 +87,21 @@ struct DirSink {
     ts: Option<TimeseriesWriter>,
     bar: Option<indicatif::ProgressBar>,
     snapshots: bool,
+    /// The times of the run's snapshots (h), for `snapshots.pvd`.
+    snapshot_times: Vec<f64>,
     /// Steps between checkpoints, and what a checkpoint says of its run.
     checkpoint: Option<(u64, Head)>,
+}
+
+/// The collection of a run's snapshots with their times (ParaView).
+pub const SNAPSHOT_COLLECTION: &str = "snapshots.pvd";
+
+/// The times (h) of the snapshots of a run of `s`.
+fn snapshot_times(s: &Scenario) -> Vec<f64> {
+    super::snapshot_steps(s.steps(), s.snapshot_stride())
+        .into_iter()
+        .map(|k| k as f64 * s.run.dt_h)
+        .collect()
 }
 
 /// A snapshot's path in a run folder, by its time.
@@ -104,7 +118,19 @@ impl Sink for DirSink {
             return Ok(());
         }
         let path = self.dir.join(snapshot_name(w.now_h()));
-        write_atomic_with(&path, |f| write_vti(f, w).map_err(OutputError::io(&path)))
+        write_atomic_with(&path, |f| write_vti(f, w).map_err(OutputError::io(&path)))?;
+        // The collection lists the snapshots written so far (a resumed run
+        // kept its earlier ones), each with its real time.
+        let written: Vec<(f64, String)> = self
+            .snapshot_times
+            .iter()
+            .filter(|&&t| t <= w.now_h())
+            .map(|&t| (t, snapshot_name(t)))
+            .collect();
+        let pvd = self.dir.join(SNAPSHOT_COLLECTION);
+        write_atomic_with(&pvd, |f| {
+            write_pvd(f, &written).map_err(OutputError::io(&pvd))
+        })
     }
     fn checkpoint(&mut self, w: &World, rows: &[Row]) -> Result<(), OutputError> {
         match &mut self.checkpoint {
@@ -149,9 +175,8 @@ fn planned_files(s: &Scenario, opts: &RunOptions) -> Vec<String> {
     .map(String::from)
     .to_vec();
     if opts.snapshots {
-        for k in super::snapshot_steps(s.steps(), s.snapshot_stride()) {
-            f.push(snapshot_name(k as f64 * s.run.dt_h));
-        }
+        f.extend(snapshot_times(s).into_iter().map(snapshot_name));
+        f.push(SNAPSHOT_COLLECTION.into());
     }
     f
 }
@@ -283,7 +308,7 @@ pub(super) fn run_world(
     let resumed_from_step = (!rows.is_empty()).then_some(w.step);
     let mut outputs = vec![folder::TIMESERIES, folder::SUMMARY];
     if opts.snapshots {
-        outputs.push("snapshots/");
+        outputs.extend(["snapshots/", SNAPSHOT_COLLECTION]);
     }
     if opts.plots() {
         outputs.push("plots/");
@@ -378,6 +403,7 @@ pub(super) fn run_world(
         ts: Some(ts),
         bar,
         snapshots: opts.snapshots,
+        snapshot_times: snapshot_times(&s),
         checkpoint: every.map(|e| (e, head.clone())),
     };
     let result = drive(&mut w, &mut rows, &mut sink, &opts.cancel);
