@@ -337,7 +337,11 @@ fn snapshots_read_back_exactly() {
     // and 8 Float32 arrays: 41 bytes per site), though damage, cargo and
     // fields vary from site to site on this small lattice.
     let raw = 41.0 * (s.nx * s.ny) as f64;
-    assert!((buf.len() as f64) < 0.75 * raw, "{} bytes of {raw}", buf.len());
+    assert!(
+        (buf.len() as f64) < 0.75 * raw,
+        "{} bytes of {raw}",
+        buf.len()
+    );
     // A file cut anywhere is an error, not a short array.
     for cut in [buf.len() / 3, buf.len() / 2, buf.len() - 20] {
         assert!(read_vti(&buf[..cut]).is_err(), "cut at {cut}");
