@@ -1,0 +1,90 @@
+"""Snapshots read back by an independent reader (VTK's own), checked against
+the run's time series: what ParaView and pyvista users will open.
+
+The run folder is $SENESIM_RUN (default: runs/default, which .ci/run makes
+with the README's run command).
+"""
+
+import csv
+import os
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+import pytest
+import vtk
+from vtk.util.numpy_support import vtk_to_numpy
+
+RUN = Path(os.environ.get("SENESIM_RUN", "runs/default"))
+
+
+def read(path):
+    r = vtk.vtkXMLImageDataReader()
+    r.SetFileName(str(path))
+    r.Update()
+    img = r.GetOutput()
+    nx, ny, _ = (d - 1 for d in img.GetDimensions())
+    cd = img.GetCellData()
+    arrays = {
+        cd.GetArrayName(k): vtk_to_numpy(cd.GetArray(k)) for k in range(cd.GetNumberOfArrays())
+    }
+    time_h = img.GetFieldData().GetArray("time_h").GetValue(0)
+    return nx, ny, time_h, arrays
+
+
+def collection():
+    root = ET.parse(RUN / "snapshots.pvd").getroot()
+    return [(float(d.get("timestep")), RUN / d.get("file")) for d in root.iter("DataSet")]
+
+
+def rows():
+    with open(RUN / "timeseries.csv") as f:
+        return {float(r["time_h"]): r for r in csv.DictReader(f)}
+
+
+@pytest.fixture(scope="module")
+def snapshots():
+    if not (RUN / "snapshots.pvd").is_file():
+        pytest.skip(f"no run at {RUN}: run `cargo run --release -- run` first")
+    return [(t, read(p)) for t, p in collection()]
+
+
+def test_the_collection_lists_every_snapshot_with_its_time(snapshots):
+    files = sorted(p.name for p in (RUN / "snapshots").glob("*.vti"))
+    assert [p.name for _, p in collection()] == files
+    assert len(files) >= 2
+    for t, (_, _, time_h, _) in snapshots:
+        assert t == time_h
+
+
+def test_arrays_have_one_value_per_site_and_their_documented_types(snapshots):
+    types = {
+        "occupied": np.uint8, "kind": np.uint8, "phenotype": np.uint8, "origin": np.uint8,
+        "p21": np.uint8, "sa_beta_gal": np.uint8, "p16": np.uint8, "divisions": np.uint16,
+        "damage": np.float32, "cargo_young": np.float32, "cargo_senescent": np.float32,
+        "sasp": np.float32, "ev_young": np.float32, "ev_senescent": np.float32,
+        "cm_young": np.float32, "cm_senescent": np.float32,
+    }
+    for _, (nx, ny, _, a) in snapshots:
+        assert set(a) == set(types)
+        for name, ty in types.items():
+            assert a[name].dtype == ty, name
+            assert a[name].shape == (nx * ny,), name
+            if ty == np.float32:
+                assert np.isfinite(a[name]).all(), name
+
+
+def test_empty_sites_have_no_phenotype_and_counts_match_the_time_series(snapshots):
+    series = rows()
+    for t, (_, _, _, a) in snapshots:
+        occupied = a["occupied"] == 1
+        assert ((a["kind"] > 0) == occupied).all()
+        assert (a["phenotype"][~occupied] == 255).all()
+        assert (a["phenotype"][occupied] <= 2).all()
+        tissue = occupied & ((a["kind"] == 1) | (a["kind"] == 3))
+        row = series[t]
+        assert tissue.sum() == int(row["tissue_cells"])
+        assert (~occupied).sum() == int(row["empty"])
+        tissue_only = a["kind"] == 1
+        assert (tissue_only & (a["phenotype"] == 1)).sum() == int(row["arrested"])
+        assert (tissue_only & (a["phenotype"] == 2)).sum() == int(row["senescent"])
