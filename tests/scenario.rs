@@ -157,3 +157,31 @@ fn cell_type_preset_sets_motility() {
     let f = resolve(None, &[]).unwrap().scenario;
     assert!(k.cell_rules.migration_per_h > f.cell_rules.migration_per_h);
 }
+
+/// Region coordinates relative to the grid ("center", "P%") resolve to
+/// sites of the grid as loaded, so a wound stays centred and in proportion
+/// when `--set` changes the grid; a bad one is refused with its key.
+#[test]
+fn region_coordinates_relative_to_the_grid_follow_the_grid() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/wound_young.toml");
+    let region = |sets: &[&str]| {
+        let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+        let s = resolve(Some(&path), &sets).unwrap().scenario;
+        serde_json::to_value(&s.wound.unwrap().region).unwrap()
+    };
+    let full = region(&[]);
+    assert_eq!(
+        (full["cx"].as_f64(), full["r"].as_f64()),
+        (Some(128.0), Some(90.0))
+    );
+    let small = region(&["grid.nx=48", "grid.ny=40"]);
+    assert_eq!(small["cx"].as_f64(), Some(24.0));
+    assert_eq!(small["cy"].as_f64(), Some(20.0));
+    assert_eq!(small["r"].as_f64(), Some(0.3515625 * 40.0));
+    let e = resolve(Some(&path), &["wound.region.r=\"half\"".to_string()]).unwrap_err();
+    let m = e.to_string();
+    assert!(
+        m.contains("wound.region.r") && m.contains("\"half\"") && m.contains("percentage"),
+        "{m}"
+    );
+}

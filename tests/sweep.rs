@@ -213,8 +213,8 @@ fn a_sweep_killed_midway_and_rerun_gives_the_uninterrupted_tables() {
 
 #[test]
 fn a_run_in_a_sweep_equals_the_same_run_alone() {
-    // Seeds come from (base seed, point, replicate): a run does not depend on
-    // the other runs of the sweep, nor on their order or threads.
+    // Seeds come from (base seed, replicate): a run does not depend on the
+    // other runs of the sweep, nor on their order or threads.
     let (t, s) = setup(SWEEP);
     let d = t.path().join("sw");
     sweep_into(&s, &d, &[]);
@@ -247,7 +247,8 @@ fn a_run_in_a_sweep_equals_the_same_run_alone() {
         read(&alone.join("summary.json")),
         read(&run_dir.join("summary.json"))
     );
-    // Replicates and points have distinct seeds; arms of one replicate share theirs.
+    // Replicates have distinct seeds, the same at every point (common random
+    // numbers across points); arms of one replicate share theirs.
     let results = String::from_utf8(read(&d.join("results.csv"))).unwrap();
     let seeds: Vec<&str> = results
         .lines()
@@ -257,7 +258,8 @@ fn a_run_in_a_sweep_equals_the_same_run_alone() {
     let mut distinct = seeds.clone();
     distinct.sort();
     distinct.dedup();
-    assert_eq!(distinct.len(), 12, "6 points × 2 replicates");
+    assert_eq!(distinct.len(), 2, "2 replicates, the same at 6 points");
+    assert_eq!(seeds.len(), 24);
     assert!(
         seeds.chunks(2).all(|c| c[0] == c[1]),
         "control and treated share a seed"
@@ -482,4 +484,84 @@ fn the_example_sweeps_resolve_to_their_stated_sizes() {
             "{file} states its run count"
         );
     }
+}
+
+/// `--set` overrides the base scenario at every point (a wound scenario's
+/// grid, its region given relative to the grid), is recorded in sweep.json
+/// and passed on by the emitted Slurm script; and every point runs the same
+/// replicate seeds, so a one-axis sweep of a treatment key has the same
+/// untreated control at every point.
+#[test]
+fn sweep_set_overrides_every_point_and_points_share_their_seeds() {
+    let t = Temp::new();
+    let base = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/wound_aged_young_ev.toml"
+    );
+    let sweep = t.write(
+        "dose.toml",
+        &format!(
+            "scenario = \"{base}\"\nreplicates = 2\npaired = true\nset = [\"arms=[]\"]\n\
+             [[axes]]\nkey = \"treatments.0.delivery.au_per_site\"\nvalues = [1.0, 4.0, 8.0]\n"
+        ),
+    );
+    let out = t.path().join("s");
+    let sets = [
+        "--set",
+        "grid.nx=24",
+        "--set",
+        "grid.ny=20",
+        "--set",
+        "run.days=2",
+    ];
+    sweep_into(&sweep, &out, &sets);
+    let rec: serde_json::Value = serde_json::from_slice(&read(&out.join("sweep.json"))).unwrap();
+    assert_eq!(
+        rec["command_line_sets"],
+        serde_json::json!(["grid.nx=24", "grid.ny=20", "run.days=2"])
+    );
+    let results = String::from_utf8(read(&out.join("results.csv"))).unwrap();
+    let mut lines = results.lines();
+    let head: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |name: &str| head.iter().position(|h| *h == name).unwrap();
+    let (arm, seed, rep) = (col("arm"), col("seed"), col("replicate"));
+    let key = col("treatments.0.delivery.au_per_site");
+    // Control rows, by replicate: the same seed and the same results at
+    // every point (every column but the run id, point and key value).
+    let mut control: std::collections::BTreeMap<String, Vec<Vec<String>>> = Default::default();
+    for l in lines {
+        let f: Vec<&str> = l.split(',').collect();
+        if f[arm] == "control" {
+            let rest: Vec<String> = (0..f.len())
+                .filter(|&k| k != key && head[k] != "run_id" && head[k] != "point")
+                .map(|k| f[k].to_string())
+                .collect();
+            control.entry(f[rep].to_string()).or_default().push(rest);
+            assert!(!f[seed].is_empty());
+        }
+    }
+    assert_eq!(control.len(), 2);
+    for (r, rows) in &control {
+        assert_eq!(rows.len(), 3, "replicate {r}");
+        assert!(
+            rows.iter().all(|x| x == &rows[0]),
+            "replicate {r}: {rows:?}"
+        );
+    }
+    // The Slurm script's tasks rerun the same sweep.
+    let slurm = t.path().join("slurm");
+    let mut a = vec![
+        "sweep",
+        sweep.to_str().unwrap(),
+        "--out",
+        slurm.to_str().unwrap(),
+        "--emit-slurm",
+    ];
+    a.extend_from_slice(&sets);
+    run(&a);
+    let script = String::from_utf8(read(&slurm.join("submit.sbatch"))).unwrap();
+    assert!(
+        script.contains("--set 'grid.nx=24' --set 'grid.ny=20' --set 'run.days=2'"),
+        "{script}"
+    );
 }

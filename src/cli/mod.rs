@@ -231,14 +231,29 @@ pub fn main_with(cli: Cli) -> i32 {
         Ok(code) => code,
         Err(e) => {
             let code = exit_code(&e);
-            if code == EXIT_INTERRUPTED {
-                eprintln!("stopped: {e:#}");
+            let what = if code == EXIT_INTERRUPTED {
+                "stopped"
             } else {
-                eprintln!("error: {e:#}");
-            }
+                "error"
+            };
+            eprintln!("{what}: {}", message(&e));
             code
         }
     }
+}
+
+/// An error and its causes, each cause once: most errors already quote
+/// their source in their own message, which `{:#}` would repeat.
+pub fn message(e: &anyhow::Error) -> String {
+    let mut m = e.to_string();
+    for cause in e.chain().skip(1) {
+        let c = cause.to_string();
+        if !m.contains(&c) {
+            m.push_str(": ");
+            m.push_str(&c);
+        }
+    }
+    m
 }
 
 /// The exit status an error ends the program with: 2 for what the user can

@@ -14,6 +14,10 @@ pub struct SweepArgs {
     /// Sweep folder [default: runs/<sweep file name>-sweep].
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Override a key of the base scenario at every point (repeatable;
+    /// after the sweep file's own `set`, before the point's values).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub sets: Vec<String>,
     /// Run only the K-th of N disjoint slices of the runs (K = 1..N),
     /// e.g. --shard $SLURM_ARRAY_TASK_ID/16; then `senesim merge`.
     #[arg(long, value_name = "K/N")]
@@ -50,7 +54,7 @@ pub fn run_sweep(a: SweepArgs) -> anyhow::Result<i32> {
     let cancel = Cancel::new();
     signals::install(&cancel);
     let threads = threads_or_default(a.threads)?;
-    let plan = sweep::plan(&a.sweep)?;
+    let plan = sweep::plan_with(&a.sweep, &a.sets)?;
     let rec = &plan.record;
     let out = a.out.unwrap_or_else(|| {
         let stem = a

@@ -380,6 +380,7 @@ pub fn load(path: Option<&Path>, sets: &[String]) -> Result<Loaded, ScenarioErro
         merge(&mut merged, t, "", "preset", &mut silent);
     }
     merge(&mut merged, user, "", "", &mut silent);
+    crate::scenario::relative::resolve(&mut merged, &origins)?;
 
     let value = Value::Table(merged.clone());
     let scenario: Scenario = serde_path_to_error::deserialize(value).map_err(|e| {

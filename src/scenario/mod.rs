@@ -3,6 +3,7 @@
 mod builder;
 mod load;
 pub mod reference;
+mod relative;
 mod validate;
 
 pub use crate::model::params::*;

@@ -15,5 +15,5 @@ pub mod spec;
 pub mod tables;
 
 pub use exec::{prepare_folder, sweep, Outcome, Shard, SweepOptions};
-pub use plan::{plan, Plan, SweepRecord};
+pub use plan::{plan, plan_with, Plan, SweepRecord};
 pub use tables::{merge, write_tables};

@@ -39,6 +39,10 @@ pub struct SweepRecord {
     pub arms: Vec<String>,
     /// The varied keys, in column order.
     pub keys: Vec<String>,
+    /// Overrides of the base scenario given on the command line (`--set`),
+    /// applied after the sweep file's own `set`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub command_line_sets: Vec<String>,
     /// Changes whenever what the sweep runs changes (values, scenarios, seeds).
     pub fingerprint: String,
     pub points: Vec<PointRecord>,
@@ -145,7 +149,14 @@ impl SweepRecord {
 /// Reads a sweep file, expands its points and resolves and validates every
 /// point's scenario (in parallel). Nothing is written.
 pub fn plan(path: &Path) -> Result<Plan, SweepError> {
-    let file = spec::read(path)?;
+    plan_with(path, &[])
+}
+
+/// `plan`, with `extra` overrides of the base scenario (`--set KEY=VALUE` on
+/// the command line) after the sweep file's own `set`.
+pub fn plan_with(path: &Path, extra: &[String]) -> Result<Plan, SweepError> {
+    let mut file = spec::read(path)?;
+    file.set.extend(extra.iter().cloned());
     let SweepFile {
         name,
         description,
@@ -247,6 +258,7 @@ pub fn plan(path: &Path) -> Result<Plan, SweepError> {
         paired,
         arms: arm_names,
         keys,
+        command_line_sets: extra.to_vec(),
         fingerprint: String::new(),
         points: points
             .iter()
@@ -254,7 +266,9 @@ pub fn plan(path: &Path) -> Result<Plan, SweepError> {
             .map(|(p, arms)| PointRecord {
                 point: p.index,
                 values: p.values.iter().map(|v| v.to_string()).collect(),
-                seed: hash(base_seed, p.index as u64, 0, Purpose::SweepPoint),
+                // Common random numbers across points: every point has the
+                // same replicate seeds (docs/sweeps.md, Seeds).
+                seed: hash(base_seed, 0, 0, Purpose::SweepPoint),
                 scenario_hashes: arms.iter().map(|s| hex(scenario_hash(s))).collect(),
             })
             .collect(),

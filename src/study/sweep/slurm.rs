@@ -148,8 +148,13 @@ pub fn script(plan: &Plan, exe: &Path, sweep: &Path, out: &Path, o: &SlurmOption
             sh(&log)
         ));
     }
+    let sets: String = rec
+        .command_line_sets
+        .iter()
+        .map(|kv| format!(" --set {}", sh(kv)))
+        .collect();
     s.push_str(&format!(
-        "exec {exe} sweep {sweep} --out {out_s} \\\n    \
+        "exec {exe} sweep {sweep} --out {out_s}{sets} \\\n    \
          --shard \"${{SLURM_ARRAY_TASK_ID}}/{tasks}\" --threads \"${{SLURM_CPUS_PER_TASK:-{cpus}}}\" --quiet\n",
         tasks = o.tasks,
         cpus = o.cpus_per_task,
