@@ -81,9 +81,17 @@ pub fn short(v: f64) -> String {
     format!("{v:.decimals$}")
 }
 
+/// Below this magnitude a tick is zero: an axis's zero tick, computed as a
+/// multiple of its step, can carry round-off (-2.78e-17), and no quantity
+/// senesim plots is this small and non-zero on an axis.
+const TICK_ZERO: f64 = 1e-12;
+
 /// An axis tick: at most 3 significant digits, trailing zeros dropped
-/// ("0.08", "25", "1.5e-6").
+/// ("0.08", "25", "1.5e-6"), round-off around zero shown as "0".
 pub fn tick(v: f64) -> String {
+    if v.abs() < TICK_ZERO {
+        return "0".into();
+    }
     let s = short(v);
     let (mantissa, exp) = match s.split_once('e') {
         Some((m, e)) => (m.to_string(), format!("e{e}")),
@@ -220,5 +228,10 @@ mod tests {
         assert_eq!(tick(0.0000015), "1.5e-6");
         assert_eq!(tick(-0.005), "-0.005");
         assert_eq!(tick(0.0), "0");
+        // Round-off at a zero tick, and negative zero, read as 0.
+        assert_eq!(tick(-2.78e-17), "0");
+        assert_eq!(tick(5.5e-17), "0");
+        assert_eq!(tick(-0.0), "0");
+        assert_eq!(tick(-0.1 + 0.1), "0");
     }
 }
