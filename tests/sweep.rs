@@ -550,15 +550,7 @@ fn sweep_set_overrides_every_point_and_points_share_their_seeds() {
     }
     // The Slurm script's tasks rerun the same sweep.
     let slurm = t.path().join("slurm");
-    let mut a = vec![
-        "sweep",
-        sweep.to_str().unwrap(),
-        "--out",
-        slurm.to_str().unwrap(),
-        "--emit-slurm",
-    ];
-    a.extend_from_slice(&sets);
-    run(&a);
+    sweep_into(&sweep, &slurm, &[&sets[..], &["--emit-slurm"]].concat());
     let script = String::from_utf8(read(&slurm.join("submit.sbatch"))).unwrap();
     assert!(
         script.contains("--set 'grid.nx=24' --set 'grid.ny=20' --set 'run.days=2'"),

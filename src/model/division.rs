@@ -39,6 +39,15 @@ pub struct Drive {
 }
 
 impl Drive {
+    /// The drive of a scenario's tissue.
+    pub fn of(s: &crate::model::params::Scenario) -> Drive {
+        Drive::new(
+            &s.cell_rules,
+            s.tissue.division_factor,
+            s.tissue.migration_factor,
+        )
+    }
+
     pub fn new(p: &CellParams, division_factor: f64, migration_factor: f64) -> Drive {
         let age = (division_factor, migration_factor);
         Drive {
@@ -57,7 +66,21 @@ pub struct Signals<'a> {
     pub cm_senescent: crate::model::field::View<'a>,
 }
 
-impl Signals<'_> {
+impl<'a> Signals<'a> {
+    /// The signals of a scenario's tissue, from its fields of `sasp` and CM.
+    pub fn of(
+        s: &crate::model::params::Scenario,
+        f: &'a crate::model::fields::Fields,
+    ) -> Signals<'a> {
+        use crate::model::fields::FieldId;
+        Signals {
+            drive: Drive::of(s),
+            sasp: &f[FieldId::Sasp].c,
+            cm_young: f[FieldId::CmYoung].view(),
+            cm_senescent: f[FieldId::CmSenescent].view(),
+        }
+    }
+
     /// What division reads of site i (the rules' `Env` holds the same).
     #[inline]
     pub fn env(&self, i: usize) -> Env {

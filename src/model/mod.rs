@@ -22,6 +22,7 @@ pub mod rng;
 pub mod rules;
 pub mod sasp;
 pub mod schedule;
+mod scratch;
 pub mod simd;
 pub mod spectral;
 pub mod state;

@@ -29,6 +29,7 @@ use crate::model::params::Scenario;
 use crate::model::rng::{uniform, Purpose};
 use crate::model::rules::{sasp_strength, update_cell, Ctx, Env, Events};
 use crate::model::schedule::{Event, Schedule};
+use crate::model::scratch::Scratch;
 use crate::model::spectral::Spectral;
 use crate::model::treatment::{Batches, GraftSources, SiteWeights};
 use crate::model::vacancy::{Prepared, SiteBits};
@@ -113,33 +114,6 @@ pub struct World {
     /// The `sasp` solver and the step's SASP sources.
     pub sasp: crate::model::sasp::SaspSolver,
     scratch: Scratch,
-}
-
-/// Per-step workspace, allocated once (a fresh allocation per step costs
-/// page faults on large grids). Kept small: memory per site is what limits
-/// the largest grid (README, Performance).
-struct Scratch {
-    /// What each site's cell shows its Moore neighbours at the start of
-    /// the step: its contact-range SASP (mature primary-cell equivalents,
-    /// bystander route) with whether it is deep senescent (juxtacrine) in
-    /// the sign bit (stencil::pack). Written with the SASP sources.
-    shown: Vec<f32>,
-    /// The grafts' EV sources at the start of the step, also written with
-    /// the SASP sources.
-    graft: crate::model::treatment::GraftSources,
-    /// The cells that want to divide or migrate and the empty sites,
-    /// written by the rules pass for division (vacancy.rs).
-    prepared: Prepared,
-}
-
-impl Scratch {
-    fn new(grid: &Grid) -> Scratch {
-        Scratch {
-            shown: vec![0.0; grid.len()],
-            graft: Default::default(),
-            prepared: Prepared::new(grid),
-        }
-    }
 }
 
 impl World {
@@ -461,11 +435,7 @@ impl World {
         let (shown, nx, grid) = (&scratch.shown, grid.nx, *grid);
         let stress = exposure.stress_per_h.as_deref();
         let wound = wound_mask.as_deref();
-        let drive = Drive::new(
-            &s.cell_rules,
-            s.tissue.division_factor,
-            s.tissue.migration_factor,
-        );
+        let drive = Drive::of(s);
         let prep = &mut scratch.prepared;
         let row_events: Vec<Events> = cells
             .par_chunks_mut(nx)
@@ -512,13 +482,13 @@ impl World {
 
     /// The signals division reads at every site.
     pub fn division_signals(&self) -> Signals<'_> {
-        signals_of(&self.scenario, &self.fields)
+        Signals::of(&self.scenario, &self.fields)
     }
 
     /// Step 7: division into free neighbours, then migration, of the cells
     /// the rules pass found may act.
     fn divide_and_migrate(&mut self, key: &StepKey) {
-        let sig = signals_of(&self.scenario, &self.fields);
+        let sig = Signals::of(&self.scenario, &self.fields);
         let m = divide_and_migrate(
             &self.grid,
             &mut self.cells,
@@ -594,20 +564,5 @@ impl World {
             self.closure.t90_h = cross(0.9);
         }
         self.closure.last = (t, c);
-    }
-}
-
-/// The signals division reads at every site: the tissue's drive and the
-/// fields of `sasp` and CM.
-fn signals_of<'a>(s: &Scenario, f: &'a Fields) -> Signals<'a> {
-    Signals {
-        drive: Drive::new(
-            &s.cell_rules,
-            s.tissue.division_factor,
-            s.tissue.migration_factor,
-        ),
-        sasp: &f[FieldId::Sasp].c,
-        cm_young: f[FieldId::CmYoung].view(),
-        cm_senescent: f[FieldId::CmSenescent].view(),
     }
 }

@@ -45,19 +45,6 @@ struct Array {
     bytes: Vec<u8>,
 }
 
-fn array<T: Copy>(
-    name: &'static str,
-    ty: &'static str,
-    vals: impl Iterator<Item = T>,
-    le: fn(T) -> Vec<u8>,
-) -> Array {
-    Array {
-        name,
-        ty,
-        bytes: vals.flat_map(le).collect(),
-    }
-}
-
 fn u8s(name: &'static str, vals: impl Iterator<Item = u8>) -> Array {
     Array {
         name,
@@ -66,8 +53,20 @@ fn u8s(name: &'static str, vals: impl Iterator<Item = u8>) -> Array {
     }
 }
 
-fn f32s<'a>(name: &'static str, vals: impl Iterator<Item = &'a f32>) -> Array {
-    array(name, "Float32", vals.copied(), |v| v.to_le_bytes().to_vec())
+fn u16s(name: &'static str, vals: impl Iterator<Item = u16>) -> Array {
+    Array {
+        name,
+        ty: "UInt16",
+        bytes: vals.flat_map(u16::to_le_bytes).collect(),
+    }
+}
+
+fn f32s(name: &'static str, vals: impl Iterator<Item = f32>) -> Array {
+    Array {
+        name,
+        ty: "Float32",
+        bytes: vals.flat_map(f32::to_le_bytes).collect(),
+    }
 }
 
 /// The arrays of a snapshot of `world`, in the order they are written.
@@ -92,26 +91,25 @@ fn arrays(world: &World) -> Vec<Array> {
             }),
         ),
         u8s("origin", c.iter().map(|c| c.origin as u8)),
-        array(
-            "damage",
-            "Float32",
-            c.iter().map(|c| c.damage.total() as f32),
-            |v| v.to_le_bytes().to_vec(),
-        ),
-        array("divisions", "UInt16", c.iter().map(|c| c.divisions), |v| {
-            v.to_le_bytes().to_vec()
-        }),
-        f32s("cargo_young", c.iter().map(|c| &c.cargo_young)),
-        f32s("cargo_senescent", c.iter().map(|c| &c.cargo_senescent)),
+        f32s("damage", c.iter().map(|c| c.damage.total() as f32)),
+        u16s("divisions", c.iter().map(|c| c.divisions)),
+        f32s("cargo_young", c.iter().map(|c| c.cargo_young)),
+        f32s("cargo_senescent", c.iter().map(|c| c.cargo_senescent)),
         // Markers, 1 = positive (docs/model.md §7); 0 on empty sites.
         u8s("p21", markers(|m| m.p21)),
         u8s("sa_beta_gal", markers(|m| m.sa_beta_gal)),
         u8s("p16", markers(|m| m.p16)),
-        f32s("sasp", f[FieldId::Sasp].c.iter()),
-        f32s("ev_young", f[FieldId::EvYoung].values().iter()),
-        f32s("ev_senescent", f[FieldId::EvSenescent].values().iter()),
-        f32s("cm_young", f[FieldId::CmYoung].values().iter()),
-        f32s("cm_senescent", f[FieldId::CmSenescent].values().iter()),
+        f32s("sasp", f[FieldId::Sasp].c.iter().copied()),
+        f32s("ev_young", f[FieldId::EvYoung].values().iter().copied()),
+        f32s(
+            "ev_senescent",
+            f[FieldId::EvSenescent].values().iter().copied(),
+        ),
+        f32s("cm_young", f[FieldId::CmYoung].values().iter().copied()),
+        f32s(
+            "cm_senescent",
+            f[FieldId::CmSenescent].values().iter().copied(),
+        ),
     ]
 }
 
