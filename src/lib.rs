@@ -25,6 +25,9 @@ pub mod study;
 pub mod text;
 pub mod validate;
 
+/// The version of this crate (and of the Python package built from it).
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
 // The public API: a scenario built with typed overrides and validated, a run
 // in memory with a cancellation token and an observer, and what it gives.
 pub use cancel::Cancel;

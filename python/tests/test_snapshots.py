@@ -88,3 +88,27 @@ def test_empty_sites_have_no_phenotype_and_counts_match_the_time_series(snapshot
         tissue_only = a["kind"] == 1
         assert (tissue_only & (a["phenotype"] == 1)).sum() == int(row["arrested"])
         assert (tissue_only & (a["phenotype"] == 2)).sum() == int(row["senescent"])
+
+
+def test_the_packages_reader_gives_vtks_arrays_types_and_times(snapshots):
+    senesim = pytest.importorskip("senesim")
+    run = senesim.load(RUN)
+    assert list(run.snapshots.times) == [t for t, _ in snapshots]
+    for (t, (nx, ny, time_h, a)), s in zip(snapshots, run.snapshots):
+        assert (s.nx, s.ny, s.time_h) == (nx, ny, time_h)
+        assert set(s.keys()) == set(a)
+        for name, v in a.items():
+            assert s[name].dtype == v.dtype, name
+            assert np.array_equal(s[name].ravel(), v), name
+
+
+def test_snapshots_as_an_xarray_dataset(snapshots):
+    senesim = pytest.importorskip("senesim")
+    pytest.importorskip("xarray")
+    ds = senesim.load(RUN).snapshots.to_xarray()
+    nx, ny = snapshots[0][1][0], snapshots[0][1][1]
+    assert ds["p16"].dims == ("time_h", "y", "x")
+    assert ds["p16"].shape == (len(snapshots), ny, nx)
+    assert list(ds["time_h"].values) == [t for t, _ in snapshots]
+    last = snapshots[-1][1][3]
+    assert np.array_equal(ds["sasp"].isel(time_h=-1).values.ravel(), last["sasp"])

@@ -5,9 +5,9 @@
 //! (`exit_code`). anyhow is used here only, at the binary's edge: the
 //! library's errors are typed (`crate::error`).
 
-mod compare;
+pub mod compare;
 mod plot;
-mod run;
+pub mod run;
 pub mod signals;
 pub mod sweep;
 pub mod validate;
@@ -295,7 +295,7 @@ pub fn exit_code(e: &anyhow::Error) -> i32 {
 }
 
 /// `--threads`, checked, or all cores.
-fn threads_or_default(threads: Option<usize>) -> Result<usize, Usage> {
+pub fn threads_or_default(threads: Option<usize>) -> Result<usize, Usage> {
     match threads {
         Some(t) if !(1..=MAX_THREADS).contains(&t) => Err(Usage(format!(
             "--threads {t}: must be between 1 and {MAX_THREADS} (rule: worker threads; results do not depend on their number)"
@@ -306,7 +306,7 @@ fn threads_or_default(threads: Option<usize>) -> Result<usize, Usage> {
 }
 
 /// `runs/<file stem>` (or `runs/default` for the built-in scenario).
-fn default_out(path: Option<&std::path::Path>) -> PathBuf {
+pub fn default_out(path: Option<&std::path::Path>) -> PathBuf {
     let stem = path.and_then(|p| p.file_stem()).map_or_else(
         || "default".to_string(),
         |s| s.to_string_lossy().into_owned(),

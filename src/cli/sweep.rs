@@ -50,19 +50,21 @@ fn absolute(p: &Path) -> PathBuf {
     std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
 }
 
+/// `runs/<sweep file name>-sweep`.
+pub fn default_out(sweep: &Path) -> PathBuf {
+    let stem = sweep
+        .file_stem()
+        .map_or("sweep".into(), |s| s.to_string_lossy().into_owned());
+    PathBuf::from("runs").join(format!("{stem}-sweep"))
+}
+
 pub fn run_sweep(a: SweepArgs) -> anyhow::Result<i32> {
     let cancel = Cancel::new();
     signals::install(&cancel);
     let threads = threads_or_default(a.threads)?;
     let plan = sweep::plan_with(&a.sweep, &a.sets)?;
     let rec = &plan.record;
-    let out = a.out.unwrap_or_else(|| {
-        let stem = a
-            .sweep
-            .file_stem()
-            .map_or("sweep".into(), |s| s.to_string_lossy().into_owned());
-        PathBuf::from("runs").join(format!("{stem}-sweep"))
-    });
+    let out = a.out.unwrap_or_else(|| default_out(&a.sweep));
     if a.emit_slurm {
         let tasks = a.tasks.unwrap_or(8).min(rec.runs()).max(1);
         if a.tasks == Some(0) {
