@@ -4,12 +4,14 @@
 
 mod common;
 use common::*;
+use plotters::style::RGBColor;
 use senesim::io::output::snapshot::{read_vti, write_vti, Snapshot};
-use senesim::model::observe::Row;
+use senesim::model::observe::{FieldSample, Row};
 use senesim::plot::compare::{effects_figure, timeseries_figure as compare_figure};
 use senesim::plot::figure::{phenotype, save, Figure, Format, ARM_COLOURS, DRIFT, REJUVENATION};
+use senesim::plot::lines::{Chart, Curve, Panels};
 use senesim::plot::map::{Gif, PhenotypeFrame, StateFigure};
-use senesim::plot::run::timeseries_figure;
+use senesim::plot::run::{dose_times, timeseries_figure};
 use std::collections::{BTreeMap, HashSet};
 
 fn count(px: &[[u8; 3]], c: plotters::style::RGBColor) -> usize {
@@ -45,7 +47,7 @@ fn rows(days: usize, wound: bool) -> Vec<Row> {
 fn run_time_series_show_each_phenotype_in_its_colour() {
     let t = Temp::new();
     let p = t.path().join("ts.png");
-    let fig = timeseries_figure(&rows(10, true), "fixed run");
+    let fig = timeseries_figure(&rows(10, true), None, "fixed run");
     save(&fig, &p, Format::Png).unwrap();
     let (w, h, px) = pixels(&p);
     assert_eq!((w, h), fig.size());
@@ -60,10 +62,177 @@ fn run_time_series_show_each_phenotype_in_its_colour() {
     ] {
         assert!(count(&px, c) > 300, "{c:?}: {}", count(&px, c));
     }
-    // The wound panel replaces the EV panel when there is a wound.
-    assert!(fig.charts[3].caption.contains("Wound"));
-    let no_wound = timeseries_figure(&rows(10, false), "fixed run");
-    assert!(no_wound.charts[3].caption.contains("EV"));
+    // The minority phenotypes have a panel of their own, on their own scale;
+    // the wound has its panel; no field was dosed, so no EV panel.
+    let captions: Vec<&str> = fig.charts.iter().map(|c| c.caption.as_str()).collect();
+    assert!(captions[1].contains("own scale"), "{captions:?}");
+    assert!(captions.last().unwrap().contains("Wound"), "{captions:?}");
+    assert!(!captions.iter().any(|c| c.contains("EV")), "{captions:?}");
+    let no_wound = timeseries_figure(&rows(10, false), None, "fixed run");
+    assert_eq!(no_wound.charts.len(), 4);
+}
+
+/// A trace of two doses on day 1 and day 4, each decaying by half an hour.
+fn trace() -> Vec<FieldSample> {
+    let mut total = 0.0;
+    let mut delivered = 0.0;
+    (0..=24 * 6)
+        .map(|h| {
+            let t = h as f64;
+            if h > 0 {
+                total *= 0.5;
+            }
+            if h == 25 || h == 97 {
+                // Given at the start of the step from t - 1.
+                total += 100.0;
+                delivered += 100.0;
+            }
+            FieldSample {
+                time_h: t,
+                ev_young_total: total,
+                ev_senescent_total: 0.0,
+                cm_young_total: 0.0,
+                cm_senescent_total: 0.0,
+                delivered_total: delivered,
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn the_dosed_fields_are_drawn_every_step_with_their_doses_marked() {
+    let tr = trace();
+    assert_eq!(dose_times(&tr), vec![24.0, 96.0]);
+    let fig = timeseries_figure(&rows(6, false), Some(&tr), "dosed");
+    let ev = fig
+        .charts
+        .iter()
+        .find(|c| c.caption.contains("EV"))
+        .expect("an EV panel");
+    assert_eq!(ev.verticals, vec![1.0, 4.0]);
+    // Every step's sample is a point of the curve (not only the daily rows).
+    assert_eq!(ev.curves.len(), 1);
+    assert_eq!(ev.curves[0].points.len(), tr.len());
+    let t = Temp::new();
+    let p = t.path().join("ts.png");
+    save(&fig, &p, Format::Png).unwrap();
+    let (_, _, px) = pixels(&p);
+    assert!(count(&px, phenotype::MSC) > 100);
+}
+
+/// Renders `chart()` alone, with and without its legend: the pixels that
+/// differ are the legend's box; in the figure without it, that box shows
+/// no curve colour (no data under the legend).
+fn assert_legend_covers_no_data(name: &str, chart: &dyn Fn() -> Chart, colours: &[RGBColor]) {
+    let t = Temp::new();
+    let draw = |show: bool, file: &str| {
+        let mut c = chart();
+        c.show_legend = show;
+        let fig = Panels {
+            title: String::new(),
+            columns: 1,
+            charts: vec![c],
+        };
+        let p = t.path().join(file);
+        save(&fig, &p, Format::Png).unwrap();
+        pixels(&p)
+    };
+    let (w, _, with) = draw(true, "with.png");
+    let (_, _, without) = draw(false, "without.png");
+    let differ: Vec<usize> = (0..with.len()).filter(|&i| with[i] != without[i]).collect();
+    assert!(!differ.is_empty(), "{name}: no legend drawn");
+    let (xs, ys): (Vec<u32>, Vec<u32>) =
+        differ.iter().map(|&i| (i as u32 % w, i as u32 / w)).unzip();
+    let (x0, x1) = (*xs.iter().min().unwrap(), *xs.iter().max().unwrap());
+    let (y0, y1) = (*ys.iter().min().unwrap(), *ys.iter().max().unwrap());
+    assert!(
+        x1 - x0 > 60 && y1 - y0 > 20,
+        "{name}: legend box {x0}..{x1} × {y0}..{y1}"
+    );
+    for y in y0..=y1 {
+        for x in x0..=x1 {
+            let p = without[(y * w + x) as usize];
+            for c in colours {
+                assert!(
+                    p != [c.0, c.1, c.2],
+                    "{name}: data ({c:?}) at ({x}, {y}) under the legend box {x0}..{x1} × {y0}..{y1}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn legends_never_cover_data() {
+    let colours = [
+        phenotype::PROLIFERATIVE,
+        phenotype::ARRESTED,
+        phenotype::DEEP,
+        phenotype::TRANSFORMED,
+        phenotype::SA_BETA_GAL,
+        phenotype::MSC,
+        RGBColor(0, 114, 178),
+        RGBColor(230, 159, 0),
+    ];
+    // Every panel of the run figures, with and without a wound and doses.
+    let tr = trace();
+    for (label, fig) in [
+        ("wound", timeseries_figure(&rows(28, true), None, "x")),
+        ("doses", timeseries_figure(&rows(6, false), Some(&tr), "x")),
+    ] {
+        for k in 0..fig.charts.len() {
+            let make = || {
+                let f = match label {
+                    "wound" => timeseries_figure(&rows(28, true), None, "x"),
+                    _ => timeseries_figure(&rows(6, false), Some(&tr), "x"),
+                };
+                f.charts.into_iter().nth(k).unwrap()
+            };
+            assert_legend_covers_no_data(
+                &format!("{label} panel {k}: {}", fig.charts[k].caption),
+                &make,
+                &colours,
+            );
+        }
+    }
+    // Data in all four corners: the legend goes above them, in headroom.
+    let corners = || {
+        Chart::new(
+            "corners",
+            "x",
+            "y",
+            vec![
+                Curve::line(
+                    "high",
+                    phenotype::PROLIFERATIVE,
+                    (0..=20).map(|i| (i as f64, 1.0)),
+                ),
+                Curve::line("low", phenotype::DEEP, (0..=20).map(|i| (i as f64, 0.0))),
+                Curve::line(
+                    "rising",
+                    phenotype::ARRESTED,
+                    (0..=20).map(|i| (i as f64, i as f64 / 20.0)),
+                ),
+            ],
+        )
+    };
+    assert_legend_covers_no_data("corners", &corners, &colours);
+    // Log axes too.
+    let log = || {
+        let mut c = Chart::new(
+            "log",
+            "dose",
+            "effect",
+            vec![Curve::line(
+                "effect",
+                phenotype::MSC,
+                (0..=12).map(|i| (0.1 * 2f64.powi(i), 1.0 + i as f64)),
+            )],
+        );
+        c.log_x = true;
+        c
+    };
+    assert_legend_covers_no_data("log", &log, &colours);
 }
 
 /// A made-up 20×10 snapshot: bottom half proliferative, top half deep

@@ -46,8 +46,8 @@ class _Folder:
 
 class Run(_Folder):
     """A run folder: ``timeseries`` (one row per output interval),
-    ``summary`` (the run's metrics), ``manifest``, ``scenario`` (as
-    resolved) and ``snapshots``."""
+    ``fields`` (the EV and CM totals at every step), ``summary`` (the run's
+    metrics), ``manifest``, ``scenario`` (as resolved) and ``snapshots``."""
 
     @property
     def completed(self) -> bool:
@@ -61,6 +61,19 @@ class Run(_Folder):
         if not path.is_file() and (self.path / "timeseries.csv.partial").is_file():
             path = self.path / "timeseries.csv.partial"
         return _csv(path)
+
+    @cached_property
+    def fields(self) -> pd.DataFrame:
+        """fields.csv: the EV and CM field totals at every step, and the
+        amount delivered by doses so far (runs with snapshots)."""
+        return _csv(self.path / "fields.csv")
+
+    def dose_times(self) -> List[float]:
+        """The times (h) of the doses: where ``fields.delivered_total``
+        steps up, the dose fell at the sample before."""
+        d = self.fields["delivered_total"].to_numpy()
+        t = self.fields["time_h"].to_numpy()
+        return [float(t[i]) for i in range(len(d) - 1) if d[i + 1] > d[i]]
 
     @cached_property
     def summary(self) -> Dict[str, Any]:

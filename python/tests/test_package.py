@@ -72,6 +72,10 @@ def test_a_run_equals_the_command_lines_byte_for_byte(cli, tmp_path):
     tissue = (last["occupied"] == 1) & np.isin(last["kind"], [1, 3])
     assert tissue.sum() == r.timeseries["tissue_cells"].iloc[-1]
     assert last["p16"].shape == (32, 32)
+    # Doses every 72 h from t = 0 (the scenario's treatment), seen in fields.csv.
+    t = r.scenario["treatments"][0]
+    assert r.dose_times() == [t["start_h"] + k * t["every_h"] for k in range(3)]
+    assert len(r.fields) == 7 * 24 + 1
 
 
 def test_results_do_not_depend_on_threads(tmp_path):

@@ -126,7 +126,7 @@ fn report(out: &Path, result: Result<Summary, RunError>, plots: bool) -> anyhow:
                 ))
             );
             eprintln!(
-                "outputs: {}/{{timeseries.csv, summary.json, manifest.json, snapshots/, snapshots.pvd{}}}",
+                "outputs: {}/{{timeseries.csv, summary.json, manifest.json, snapshots/, snapshots.pvd, fields.csv{}}}",
                 out.display(),
                 if plots { ", plots/" } else { "" }
             );

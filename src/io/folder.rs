@@ -31,6 +31,8 @@ pub const SUMMARY: &str = "summary.json";
 /// A run's (or a comparison's) time series, and its name while streamed.
 pub const TIMESERIES: &str = "timeseries.csv";
 pub const TIMESERIES_PARTIAL: &str = "timeseries.csv.partial";
+/// A run's dosed-field totals at every step (with its snapshots).
+pub const FIELDS: &str = "fields.csv";
 /// A comparison's report and tables.
 pub const COMPARISON: &str = "comparison.json";
 pub const RUNS_TABLE: &str = "runs.csv";

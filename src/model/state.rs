@@ -29,6 +29,8 @@ pub struct WorldState {
     /// The `sasp` multigrid's measured contraction per cycle, which steers
     /// how many cycles the next solve takes (`SaspSolver::contraction`).
     pub sasp_contraction: f64,
+    /// The dosed fields' totals so far (`World::trace`).
+    pub trace: Vec<crate::model::observe::FieldSample>,
 }
 
 impl WorldState {
@@ -76,6 +78,7 @@ impl World {
             closure: self.closure,
             wound_immune: self.wound_immune,
             sasp_contraction: self.sasp.contraction(),
+            trace: self.trace.clone(),
         }
     }
 
@@ -101,6 +104,7 @@ impl World {
         w.closure = st.closure;
         w.wound_immune = st.wound_immune;
         w.sasp.set_contraction(st.sasp_contraction);
+        w.trace = st.trace;
         Ok(w)
     }
 
@@ -143,6 +147,7 @@ impl World {
             })?;
             f.balance.initial = f.total();
         }
+        w.trace = vec![crate::model::observe::field_sample(&w)];
         Ok(w)
     }
 }

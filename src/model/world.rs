@@ -114,6 +114,8 @@ pub struct World {
     /// The `sasp` solver and the step's SASP sources.
     pub sasp: crate::model::sasp::SaspSolver,
     scratch: Scratch,
+    /// The dosed fields' totals at t = 0 and after every step (`fields.csv`).
+    pub trace: Vec<crate::model::observe::FieldSample>,
 }
 
 impl World {
@@ -150,6 +152,7 @@ impl World {
             load: 0.0,
             wound_mask,
             wound_bed,
+            trace: Vec::new(),
         };
         if let Some(m) = &w.wound_mask {
             for (c, &inside) in w.cells.iter_mut().zip(m) {
@@ -161,6 +164,7 @@ impl World {
         w.closure.last = (0.0, w.wound_closure().unwrap_or(0.0));
         // The SASP field of the initial tissue, so that t = 0 reports it.
         w.solve_sasp();
+        w.trace.push(crate::model::observe::field_sample(&w));
         w
     }
 
@@ -544,6 +548,7 @@ impl World {
         self.contract_wound();
         self.step += 1;
         self.track_closure();
+        self.trace.push(crate::model::observe::field_sample(self));
         lap(Phase::Wound, self);
     }
 

@@ -92,6 +92,10 @@ pub fn tick(v: f64) -> String {
     if v.abs() < TICK_ZERO {
         return "0".into();
     }
+    // Whole numbers below a million in full (90000, 100000), not 1e5.
+    if v.abs() >= 1.0 && v.abs() < 1e6 && v.fract() == 0.0 {
+        return format!("{}", v as i64);
+    }
     let s = short(v);
     let (mantissa, exp) = match s.split_once('e') {
         Some((m, e)) => (m.to_string(), format!("e{e}")),
@@ -230,6 +234,10 @@ mod tests {
         assert_eq!(tick(0.0), "0");
         // Round-off at a zero tick, and negative zero, read as 0.
         assert_eq!(tick(-2.78e-17), "0");
+        // Large whole numbers in full; beyond a million in exponent form.
+        assert_eq!(tick(100_000.0), "100000");
+        assert_eq!(tick(-2500.0), "-2500");
+        assert_eq!(tick(2.5e7), "2.5e7");
         assert_eq!(tick(5.5e-17), "0");
         assert_eq!(tick(-0.0), "0");
         assert_eq!(tick(-0.1 + 0.1), "0");

@@ -1,8 +1,10 @@
 //! Line charts with confidence bands (time series, response curves), alone or
 //! as a grid of panels under one title.
 
+use super::axis::Axis;
 use super::figure::Figure;
-use super::grid::{short, tick};
+use super::grid::tick;
+use super::legend::{self, free_corner, headroom_top, Marks};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -26,12 +28,7 @@ impl Curve {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Corner {
-    UpperLeft,
-    UpperRight,
-    LowerRight,
-}
+pub use super::legend::Corner;
 
 /// One panel: curves over a shared x axis.
 pub struct Chart {
@@ -52,7 +49,15 @@ pub struct Chart {
     pub scatter: bool,
     /// Start the y axis at 0 (fractions, concentrations).
     pub from_zero: bool,
+    /// The corner the legend prefers; it goes to another, or above the
+    /// data, where this one holds data (`legend::free_corner`).
     pub legend: Corner,
+    /// Draw the legend (tests turn it off to see what it would cover).
+    pub show_legend: bool,
+    /// Dashed vertical lines at these x (events such as doses), with one
+    /// legend entry, `vertical_label`.
+    pub verticals: Vec<f64>,
+    pub vertical_label: String,
 }
 
 impl Chart {
@@ -69,6 +74,9 @@ impl Chart {
             scatter: false,
             from_zero: true,
             legend: Corner::UpperLeft,
+            show_legend: true,
+            verticals: Vec::new(),
+            vertical_label: String::new(),
         }
     }
 
@@ -124,14 +132,54 @@ impl Chart {
             (x0, x1)
         };
         let tx = |x: f64| if self.log_x { x.log10() } else { x };
-        let mut b = ChartBuilder::on(area);
-        b.margin(15).x_label_area_size(50).y_label_area_size(80);
-        if !self.caption.is_empty() {
-            b.caption(&self.caption, ("sans-serif", 19));
+        let area = if self.caption.is_empty() {
+            area.clone()
+        } else {
+            area.titled(&self.caption, ("sans-serif", 19))
+                .map_err(|e| e.to_string())?
+        };
+        let build = |top: f64| {
+            ChartBuilder::on(&area)
+                .margin(15)
+                .x_label_area_size(50)
+                .y_label_area_size(80)
+                .build_cartesian_2d(
+                    Axis::new(tx(x0)..tx(x1), self.log_x),
+                    Axis::new(y0..top, log_y),
+                )
+                .map_err(|e| e.to_string())
+        };
+        let mut chart = build(y1 + pad)?;
+        let mut names: Vec<&str> = self
+            .curves
+            .iter()
+            .filter(|c| !c.name.is_empty())
+            .map(|c| c.name.as_str())
+            .collect();
+        if !self.verticals.is_empty() && !self.vertical_label.is_empty() {
+            names.push(&self.vertical_label);
         }
-        let mut chart = b
-            .build_cartesian_2d(tx(x0)..tx(x1), y0..(y1 + pad))
-            .map_err(|e| e.to_string())?;
+        let mut corner = self.legend;
+        if !names.is_empty() {
+            let size = legend_size(&names)?;
+            let plot = chart.plotting_area();
+            let (w, h) = plot.dim_in_pixel();
+            let dims = (w as i32, h as i32);
+            let marks = self.marks(&chart, (tx(x0), tx(x1)), (y0, y1), &ty, &tx);
+            match free_corner(&marks, dims, size, self.legend) {
+                Some(c) => corner = c,
+                None => {
+                    // Every corner holds data: make room above it.
+                    let top =
+                        headroom_top(y0, y1, size.1 + legend::EDGE + legend::CLEAR + 2, dims.1);
+                    chart = build(top.max(y1 + pad))?;
+                    corner = match self.legend {
+                        Corner::UpperLeft | Corner::LowerLeft => Corner::UpperLeft,
+                        _ => Corner::UpperRight,
+                    };
+                }
+            }
+        }
         let log = self.log_x;
         chart
             .configure_mesh()
@@ -147,7 +195,7 @@ impl Chart {
             })
             .x_label_formatter(&|v| {
                 if log {
-                    short(10f64.powf(*v))
+                    tick(10f64.powf(*v))
                 } else {
                     tick(*v)
                 }
@@ -173,6 +221,26 @@ impl Chart {
                     BLACK.stroke_width(1),
                 ))
                 .map_err(|e| e.to_string())?;
+        }
+        // Events (doses): dashed grey verticals up to the data's top (the
+        // headroom a legend may take stays clear).
+        let event = RGBColor(110, 110, 110).stroke_width(2);
+        for (k, &v) in self.verticals.iter().enumerate() {
+            let drawn = chart
+                .draw_series(DashedLineSeries::new(
+                    vec![(tx(v), y0), (tx(v), y1)],
+                    5,
+                    4,
+                    event,
+                ))
+                .map_err(|e| e.to_string())?;
+            if k == 0 && !self.vertical_label.is_empty() {
+                drawn
+                    .label(self.vertical_label.clone())
+                    .legend(move |(x, y)| {
+                        PathElement::new(vec![(x + 6, y - 6), (x + 6, y + 6)], event)
+                    });
+            }
         }
         for c in &self.curves {
             let col = c.colour;
@@ -229,19 +297,92 @@ impl Chart {
                     .map_err(|e| e.to_string())?;
             }
         }
+        if !self.show_legend {
+            return Ok(());
+        }
         chart
             .configure_series_labels()
-            .background_style(WHITE.mix(0.9))
+            .background_style(WHITE)
             .border_style(BLACK)
-            .label_font(("sans-serif", 14))
-            .position(match self.legend {
+            .label_font(LEGEND_FONT)
+            .position(match corner {
                 Corner::UpperLeft => SeriesLabelPosition::UpperLeft,
                 Corner::UpperRight => SeriesLabelPosition::UpperRight,
                 Corner::LowerRight => SeriesLabelPosition::LowerRight,
+                Corner::LowerLeft => SeriesLabelPosition::LowerLeft,
             })
             .draw()
             .map_err(|e| e.to_string())
     }
+
+    /// What the chart draws, in pixels of its plotting area: curves,
+    /// bands, dots and the reference line.
+    fn marks<DB: DrawingBackend>(
+        &self,
+        chart: &ChartContext<DB, Cartesian2d<Axis, Axis>>,
+        (x0, x1): (f64, f64),
+        (y0, y1): (f64, f64),
+        ty: &dyn Fn(f64) -> f64,
+        tx: &dyn Fn(f64) -> f64,
+    ) -> Marks {
+        let (bx, by) = chart.plotting_area().get_base_pixel();
+        let px = |x: f64, y: f64| {
+            let (u, v) = chart.backend_coord(&(x, y));
+            (u - bx, v - by)
+        };
+        let mut m = Marks::default();
+        for c in &self.curves {
+            let pts: Vec<(i32, i32)> = c
+                .points
+                .iter()
+                .map(|p| (tx(p.0), ty(p.1)))
+                .filter(|p| p.0.is_finite() && p.1.is_finite())
+                .map(|(x, y)| px(x, y))
+                .collect();
+            if self.scatter || self.markers {
+                let r = if self.scatter { 4 } else { 5 };
+                m.dots.extend(pts.iter().map(|&(x, y)| (x, y, r)));
+            }
+            if !self.scatter {
+                m.lines.push(pts);
+            }
+            let band: Vec<(i32, i32, i32)> = c
+                .points
+                .iter()
+                .map(|p| (tx(p.0), ty(p.2), ty(p.3)))
+                .filter(|p| p.0.is_finite() && p.1.is_finite() && p.2.is_finite())
+                .map(|(x, lo, hi)| {
+                    let (u, a) = px(x, lo);
+                    (u, a, px(x, hi).1)
+                })
+                .collect();
+            if band.len() >= 2 {
+                m.bands.push(band);
+            }
+        }
+        if let Some(r) = self.reference.map(ty).filter(|r| r.is_finite()) {
+            m.lines.push(vec![px(x0, r), px(x1, r)]);
+        }
+        for &v in &self.verticals {
+            m.lines.push(vec![px(tx(v), y0), px(tx(v), y1)]);
+        }
+        m
+    }
+}
+
+const LEGEND_FONT: (&str, u32) = ("sans-serif", 14);
+
+/// The legend's box (px) for these entries, as plotters lays it out:
+/// the text, a 30-px sample and 10-px margins.
+fn legend_size(names: &[&str]) -> Result<(i32, i32), String> {
+    super::ensure_font();
+    let font: TextStyle = LEGEND_FONT.into_font().into();
+    let mut text = plotters::element::MultiLineText::<(i32, i32), &str>::new((0, 0), &font);
+    for n in names {
+        text.push_line(*n);
+    }
+    let (w, h) = text.estimate_dimension().map_err(|e| e.to_string())?;
+    Ok((w + 30 + 20, h + 20))
 }
 
 /// Charts in a grid of `columns`, row by row, under one title.

@@ -5,9 +5,11 @@
 //! Every plot is drawn from a folder's saved files, never from the
 //! simulation, so `senesim plot DIR` redraws what a run drew.
 
+pub mod axis;
 pub mod compare;
 pub mod figure;
 pub mod grid;
+pub mod legend;
 pub mod lines;
 pub mod map;
 pub mod run;

@@ -1,10 +1,11 @@
 //! Plots of a run folder, drawn from its files alone (`timeseries.csv`,
-//! `manifest.json`, `snapshots/*.vti`), so `senesim run` and a later
+//! `fields.csv`, `manifest.json`, `snapshots/*.vti`), so `senesim run` and a later
 //! `senesim plot DIR` draw the same figures:
 //!
-//! * `timeseries` — cells by phenotype, senescence markers (SA-β-gal+, p16,
-//!   proliferation), mean SASP, and wound closure (EVs in tissue without a
-//!   wound);
+//! * `timeseries` — cells by phenotype (the minority phenotypes on their
+//!   own scale), senescence markers (p21, SA-β-gal, p16, proliferation),
+//!   mean SASP, the EV and CM fields at every step with the doses marked
+//!   (`fields.csv`), wound closure;
 //! * `state_<hours>h` per snapshot — phenotype map, SASP and EV heatmaps;
 //! * `phenotype.gif` — the phenotype map over the snapshots (two or more).
 
@@ -14,7 +15,7 @@ use super::map::{Gif, PhenotypeFrame, StateFigure, FIELDS};
 use crate::cancel::Cancel;
 use crate::error::{OutputError, PlotError};
 use crate::io::output::snapshot::{read_vti, Snapshot};
-use crate::model::observe::Row;
+use crate::model::observe::{FieldSample, Row};
 use plotters::style::RGBColor;
 use std::path::{Path, PathBuf};
 
@@ -43,6 +44,17 @@ pub fn read_rows(dir: &Path) -> Result<Vec<Row>, PlotError> {
 }
 
 /// The scenario name recorded in the folder's manifest.
+/// The dosed fields' trace (`fields.csv`), if the run wrote one.
+fn read_trace(dir: &Path) -> Result<Option<Vec<FieldSample>>, PlotError> {
+    let path = dir.join(crate::io::folder::FIELDS);
+    if !path.is_file() {
+        return Ok(None);
+    }
+    crate::io::output::read_field_trace(&path)
+        .map(Some)
+        .map_err(|e| bad(dir, format!("{}: {e}", crate::io::folder::FIELDS)))
+}
+
 fn scenario_name(dir: &Path) -> Result<String, PlotError> {
     let text = std::fs::read_to_string(dir.join(crate::io::folder::MANIFEST))
         .map_err(|_| bad(dir, "no manifest.json: not a run folder".into()))?;
@@ -59,21 +71,47 @@ fn frac(n: u64, of: u64) -> f64 {
     }
 }
 
-/// The four-panel time series of one run.
-pub fn timeseries_figure(rows: &[Row], name: &str) -> Panels {
+/// The times (h) of the doses in a field trace: where the amount
+/// delivered steps up between two samples, the dose fell at the first.
+pub fn dose_times(trace: &[FieldSample]) -> Vec<f64> {
+    trace
+        .windows(2)
+        .filter(|w| w[1].delivered_total > w[0].delivered_total)
+        .map(|w| w[0].time_h)
+        .collect()
+}
+
+/// The time series of one run, in panels: the main phenotypes as fractions
+/// of tissue cells; the minority ones (arrested, deep senescent,
+/// transformed) on their own scale; the senescence markers; mean SASP; the
+/// dosed fields (from `trace`, sampled every step, doses marked; from the
+/// rows without one), when a dose or field is there; wound closure, when
+/// there is a wound.
+pub fn timeseries_figure(rows: &[Row], trace: Option<&[FieldSample]>, name: &str) -> Panels {
     let day = |r: &Row| r.time_h / 24.0;
     let series = |label: &str, colour, f: &dyn Fn(&Row) -> f64| {
         Curve::line(label, colour, rows.iter().map(|r| (day(r), f(r))))
     };
     let days = "time (days)";
-    let mut phenotypes = Chart::new(
+    let cells = "fraction of tissue cells";
+    let phenotypes = Chart::new(
         "Cells by phenotype",
         days,
-        "fraction of tissue cells",
+        cells,
         vec![
             series("proliferative", phenotype::PROLIFERATIVE, &|r| {
                 frac(r.proliferative, r.tissue_cells)
             }),
+            series("senescent (arrested or deep)", phenotype::DEEP, &|r| {
+                r.senescent_fraction
+            }),
+        ],
+    );
+    let minority = Chart::new(
+        "Senescent and transformed cells (own scale)",
+        days,
+        cells,
+        vec![
             series("arrested (early senescent)", phenotype::ARRESTED, &|r| {
                 frac(r.arrested, r.tissue_cells)
             }),
@@ -85,7 +123,6 @@ pub fn timeseries_figure(rows: &[Row], name: &str) -> Panels {
             }),
         ],
     );
-    phenotypes.legend = Corner::UpperRight;
     let mut sa = series("SA-β-gal+", phenotype::SA_BETA_GAL, &|r| {
         r.sa_beta_gal_fraction
     });
@@ -93,7 +130,7 @@ pub fn timeseries_figure(rows: &[Row], name: &str) -> Panels {
     let markers = Chart::new(
         "Senescence markers",
         days,
-        "fraction of tissue cells",
+        cells,
         vec![
             series("p21+", RGBColor(230, 159, 0), &|r| r.p21_fraction),
             sa,
@@ -111,7 +148,9 @@ pub fn timeseries_figure(rows: &[Row], name: &str) -> Panels {
         "mean SASP (au per site)",
         vec![series("mean SASP", phenotype::ARRESTED, &|r| r.sasp_mean)],
     );
-    let last = if rows.iter().any(|r| r.wound_closure.is_some()) {
+    let mut charts = vec![phenotypes, minority, markers, sasp];
+    charts.extend(dosed_chart(rows, trace));
+    if rows.iter().any(|r| r.wound_closure.is_some()) {
         let mut c = Chart::new(
             "Wound closure",
             days,
@@ -122,25 +161,79 @@ pub fn timeseries_figure(rows: &[Row], name: &str) -> Panels {
         );
         c.reference = Some(0.9);
         c.legend = Corner::LowerRight;
-        c
-    } else {
-        Chart::new(
-            "EVs in tissue (no wound in this scenario)",
-            days,
-            "field total (au)",
-            vec![
-                series("young-MSC EVs", phenotype::MSC, &|r| r.ev_young_total),
-                series("senescent-MSC EVs", phenotype::DEEP, &|r| {
-                    r.ev_senescent_total
-                }),
-            ],
-        )
-    };
+        charts.push(c);
+    }
     Panels {
         title: name.to_string(),
         columns: 2,
-        charts: vec![phenotypes, markers, sasp, last],
+        charts,
     }
+}
+
+/// The EV and CM fields' totals over time, each dose marked; None when the
+/// run had neither doses nor any of these fields.
+fn dosed_chart(rows: &[Row], trace: Option<&[FieldSample]>) -> Option<Chart> {
+    type Get = fn(&FieldSample) -> f64;
+    let fields: [(&str, RGBColor, bool, Get); 4] = [
+        ("young-MSC EVs", phenotype::MSC, false, |f| f.ev_young_total),
+        ("senescent-MSC EVs", phenotype::DEEP, false, |f| {
+            f.ev_senescent_total
+        }),
+        ("young-MSC CM", phenotype::MSC, true, |f| f.cm_young_total),
+        ("senescent-MSC CM", phenotype::DEEP, true, |f| {
+            f.cm_senescent_total
+        }),
+    ];
+    // Without a trace (folders of older versions), the rows' totals.
+    let from_rows: Vec<FieldSample>;
+    let samples = match trace {
+        Some(t) => t,
+        None => {
+            from_rows = rows
+                .iter()
+                .map(|r| FieldSample {
+                    time_h: r.time_h,
+                    ev_young_total: r.ev_young_total,
+                    ev_senescent_total: r.ev_senescent_total,
+                    cm_young_total: r.cm_young_total,
+                    cm_senescent_total: r.cm_senescent_total,
+                    delivered_total: 0.0,
+                })
+                .collect();
+            &from_rows
+        }
+    };
+    let curves: Vec<Curve> = fields
+        .iter()
+        .filter(|(.., get)| samples.iter().any(|f| get(f) > 0.0))
+        .map(|&(name, colour, dashed, get)| {
+            let mut c = Curve::line(
+                name,
+                colour,
+                samples.iter().map(|f| (f.time_h / 24.0, get(f))),
+            );
+            c.dashed = dashed;
+            c
+        })
+        .collect();
+    let doses = dose_times(samples);
+    if curves.is_empty() && doses.is_empty() {
+        return None;
+    }
+    let mut c = Chart::new(
+        if trace.is_some() {
+            "EVs and CM in tissue (every step; doses marked)"
+        } else {
+            "EVs and CM in tissue (at the output interval)"
+        },
+        "time (days)",
+        "field total (au)",
+        curves,
+    );
+    c.verticals = doses.iter().map(|t| t / 24.0).collect();
+    c.vertical_label = "dose".into();
+    c.legend = Corner::UpperRight;
+    Some(c)
 }
 
 /// The folder's snapshots, in time order: those its manifest lists as the
@@ -249,12 +342,17 @@ pub fn plot_run_until(
     };
     go_on()?;
     let rows = read_rows(dir)?;
+    let trace = read_trace(dir)?;
     let name = scenario_name(dir)?;
     let out = dir.join("plots");
     std::fs::create_dir_all(&out).map_err(OutputError::io(&out))?;
     let mut written = Vec::new();
     let p = out.join("timeseries").with_extension(format.ext());
-    save(&timeseries_figure(&rows, &name), &p, format)?;
+    save(
+        &timeseries_figure(&rows, trace.as_deref(), &name),
+        &p,
+        format,
+    )?;
     written.push(p);
 
     let files = snapshot_files(dir);

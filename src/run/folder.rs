@@ -177,6 +177,7 @@ fn planned_files(s: &Scenario, opts: &RunOptions) -> Vec<String> {
     if opts.snapshots {
         f.extend(snapshot_times(s).into_iter().map(snapshot_name));
         f.push(SNAPSHOT_COLLECTION.into());
+        f.push(folder::FIELDS.into());
     }
     f
 }
@@ -308,7 +309,7 @@ pub(super) fn run_world(
     let resumed_from_step = (!rows.is_empty()).then_some(w.step);
     let mut outputs = vec![folder::TIMESERIES, folder::SUMMARY];
     if opts.snapshots {
-        outputs.extend(["snapshots/", SNAPSHOT_COLLECTION]);
+        outputs.extend(["snapshots/", SNAPSHOT_COLLECTION, folder::FIELDS]);
     }
     if opts.plots() {
         outputs.push("plots/");
@@ -466,6 +467,9 @@ pub(super) fn run_world(
         return Err(e.into());
     }
     write_json(&dir.join(crate::io::folder::SUMMARY), &summary)?;
+    if opts.snapshots {
+        crate::io::output::write_field_trace(&dir.join(folder::FIELDS), &w.trace)?;
+    }
     // With --checkpoint-every, the final state is kept (to seed new arms
     // with `--from-checkpoint`); otherwise a finished run needs none.
     if opts.checkpoint_every_h.is_some() {

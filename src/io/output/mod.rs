@@ -105,6 +105,31 @@ pub fn write_rows<W: Write>(w: W, rows: &[Row]) -> Result<(), csv::Error> {
     Ok(())
 }
 
+/// Writes the dosed fields' totals at every step (`fields.csv`) whole.
+pub fn write_field_trace(
+    path: &Path,
+    trace: &[crate::model::observe::FieldSample],
+) -> Result<(), OutputError> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let enc = |e: &dyn std::fmt::Display| OutputError::Encode {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
+    for t in trace {
+        w.serialize(t).map_err(|e| enc(&e))?;
+    }
+    let bytes = w.into_inner().map_err(|e| enc(&e))?;
+    write_atomic(path, &bytes)
+}
+
+/// Reads `fields.csv` back.
+pub fn read_field_trace(path: &Path) -> Result<Vec<crate::model::observe::FieldSample>, String> {
+    let mut r = csv::Reader::from_path(path).map_err(|e| e.to_string())?;
+    r.deserialize()
+        .map(|x| x.map_err(|e| e.to_string()))
+        .collect()
+}
+
 /// The time series, streamed row by row while the run goes on.
 pub struct TimeseriesWriter {
     partial: PathBuf,
