@@ -146,3 +146,48 @@ fn latin_hypercube_sweeps_give_one_scatter_panel_per_key() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(d.join("plots/sweep_effect_sensitivity.png").is_file());
 }
+
+#[test]
+fn signed_effects_are_mapped_on_a_diverging_scale_centred_on_zero() {
+    use senesim::plot::figure::{diverging, Format};
+    use senesim::plot::grid::CellGrid;
+    let t = Temp::new();
+    let p = t.path().join("effect.png");
+    // The values the issue met: −0.030 and +0.002 must not look alike.
+    let values = vec![vec![-0.03, 0.002], vec![0.015, -0.001]];
+    let fig = CellGrid::metric(
+        "effect".into(),
+        ("dose (au per site)".into(), vec!["1".into(), "8".into()]),
+        ("producer passage".into(), vec!["2".into(), "20".into()]),
+        &values,
+        "effect on final senescent fraction (arm − control)".into(),
+        true,
+    );
+    senesim::plot::figure::save(&fig, &p, Format::Png).unwrap();
+    let (_, _, px) = pixels(&p);
+    let m = 0.03;
+    for &v in values.iter().flatten() {
+        let c = diverging((v + m) / (2.0 * m));
+        let n = px.iter().filter(|q| **q == [c.0, c.1, c.2]).count();
+        assert!(n > 400, "cell {v}: {n} pixels of {c:?}");
+        // Below zero blue, above zero red; zero itself near white.
+        if v < 0.0 {
+            assert!(c.2 > c.0, "{v}: {c:?}");
+        } else {
+            assert!(c.0 > c.2, "{v}: {c:?}");
+        }
+    }
+    let (neg, pos) = (diverging(0.0), diverging((0.002 + m) / (2.0 * m)));
+    assert!(
+        neg.2 as i32 - neg.0 as i32 > 100 && pos.0 >= pos.2,
+        "{neg:?} vs {pos:?}"
+    );
+    assert_eq!(diverging(0.5), plotters::style::RGBColor(247, 247, 247));
+    // The colour bar spans both ends of the map.
+    for end in [diverging(0.0), diverging(1.0)] {
+        let near = |q: &[u8; 3]| {
+            (0..3).all(|k| (q[k] as i32 - [end.0, end.1, end.2][k] as i32).abs() <= 6)
+        };
+        assert!(px.iter().any(near), "colour bar end {end:?}");
+    }
+}

@@ -90,6 +90,47 @@ pub fn viridis(t: f64) -> RGBColor {
     RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
 }
 
+/// A diverging map for signed values, centred on zero at t = 0.5: blue
+/// below (rejuvenation), near-white at zero, red above (drift) — ColorBrewer
+/// RdBu reversed, readable with any colour vision and in grayscale by
+/// distance from zero.
+pub fn diverging(t: f64) -> RGBColor {
+    const STOPS: [(u8, u8, u8); 5] = [
+        (33, 102, 172),
+        (103, 169, 207),
+        (247, 247, 247),
+        (239, 138, 98),
+        (178, 24, 43),
+    ];
+    if t.is_nan() {
+        return RGBColor(220, 220, 220);
+    }
+    let x = t.clamp(0.0, 1.0) * (STOPS.len() - 1) as f64;
+    let i = (x.floor() as usize).min(STOPS.len() - 2);
+    let f = x - i as f64;
+    let (a, b) = (STOPS[i], STOPS[i + 1]);
+    let mix = |p: u8, q: u8| (p as f64 + (q as f64 - p as f64) * f).round() as u8;
+    RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+}
+
+/// The colour maps of colour bars and cell grids.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColourMap {
+    /// Sequential (magnitudes).
+    Viridis,
+    /// Signed values, zero in the middle (`diverging`).
+    Diverging,
+}
+
+impl ColourMap {
+    pub fn at(self, t: f64) -> RGBColor {
+        match self {
+            ColourMap::Viridis => viridis(t),
+            ColourMap::Diverging => diverging(t),
+        }
+    }
+}
+
 /// Relative luminance (0-1): black or white text on a colour.
 pub fn text_on(c: RGBColor) -> RGBColor {
     let l = (0.2126 * c.0 as f64 + 0.7152 * c.1 as f64 + 0.0722 * c.2 as f64) / 255.0;
@@ -188,6 +229,7 @@ pub fn colour_bar<DB: DrawingBackend>(
     lo: f64,
     hi: f64,
     label: &str,
+    map: ColourMap,
 ) -> Result<(), String> {
     let hi = if hi > lo { hi } else { lo + 1e-12 };
     let mut c = ChartBuilder::on(area)
@@ -216,7 +258,7 @@ pub fn colour_bar<DB: DrawingBackend>(
         );
         Rectangle::new(
             [(0.0, a), (1.0, b)],
-            viridis((k as f64 + 0.5) / n as f64).filled(),
+            map.at((k as f64 + 0.5) / n as f64).filled(),
         )
     }))
     .map_err(|e| e.to_string())?;

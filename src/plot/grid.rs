@@ -1,14 +1,19 @@
 //! A grid of coloured, annotated cells over parameter values: phase diagrams
 //! (a metric with a colour bar) and verdict maps (categories with a legend).
 
-use super::figure::{colour_bar, legend, text_on, viridis, Figure};
+use super::figure::{colour_bar, legend, text_on, ColourMap, Figure};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
 /// What the colours of a cell grid mean.
 pub enum Key {
-    /// A continuous value: viridis over [lo, hi], with this label (and units).
-    Bar { lo: f64, hi: f64, label: String },
+    /// A continuous value: `map` over [lo, hi], with this label (and units).
+    Bar {
+        lo: f64,
+        hi: f64,
+        label: String,
+        map: ColourMap,
+    },
     /// Categories, each with its colour.
     Legend(Vec<(String, RGBColor)>),
 }
@@ -25,19 +30,28 @@ pub struct CellGrid {
 }
 
 impl CellGrid {
-    /// A metric on viridis; NaN cells grey and blank.
+    /// A metric on viridis, or, when `signed` (an effect: arm − control),
+    /// on a diverging map centred on zero over ±(largest |value|), so that
+    /// sign reads as hue; NaN cells grey and blank.
     pub fn metric(
         title: String,
         x: (String, Vec<String>),
         y: (String, Vec<String>),
         values: &[Vec<f64>],
         label: String,
+        signed: bool,
     ) -> CellGrid {
         let finite = values.iter().flatten().copied().filter(|v| v.is_finite());
         let (lo, hi) = finite.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
             (a.min(v), b.max(v))
         });
         let (lo, hi) = if lo.is_finite() { (lo, hi) } else { (0.0, 1.0) };
+        let (lo, hi, map) = if signed {
+            let m = lo.abs().max(hi.abs()).max(1e-12);
+            (-m, m, ColourMap::Diverging)
+        } else {
+            (lo, hi, ColourMap::Viridis)
+        };
         let cells = values
             .iter()
             .map(|row| {
@@ -45,7 +59,7 @@ impl CellGrid {
                     .map(|&v| {
                         let t = if hi > lo { (v - lo) / (hi - lo) } else { 0.5 };
                         (
-                            viridis(t),
+                            map.at(t),
                             if v.is_finite() {
                                 short(v)
                             } else {
@@ -63,7 +77,7 @@ impl CellGrid {
             x_ticks: x.1,
             y_ticks: y.1,
             cells,
-            key: Key::Bar { lo, hi, label },
+            key: Key::Bar { lo, hi, label, map },
         }
     }
 }
@@ -204,7 +218,7 @@ impl Figure for CellGrid {
             .map_err(|e| e.to_string())?;
         }
         match &self.key {
-            Key::Bar { lo, hi, label } => colour_bar(&side, *lo, *hi, label),
+            Key::Bar { lo, hi, label, map } => colour_bar(&side, *lo, *hi, label, *map),
             Key::Legend(items) => legend(&side, items),
         }
     }

@@ -3,7 +3,7 @@
 //! the tissue's real scale in mm. The lattice is drawn as one raster image
 //! (embedded as PNG in SVG figures), sampled nearest-site to the pixels.
 
-use super::figure::{colour_bar, legend, phenotype, viridis, Figure};
+use super::figure::{colour_bar, legend, phenotype, viridis, ColourMap, Figure};
 use crate::error::OutputError;
 use crate::io::output::snapshot::Snapshot;
 use plotters::coord::Shift;
@@ -115,7 +115,7 @@ fn draw_map<DB: DrawingBackend>(
         Layer::Phenotype => legend(&key, &phenotype::LEGEND),
         Layer::Field { max, .. } => {
             let hi = if *max > 0.0 { *max } else { 1.0 };
-            colour_bar(&key, 0.0, hi, FIELD_UNITS)
+            colour_bar(&key, 0.0, hi, FIELD_UNITS, ColourMap::Viridis)
         }
     }
 }

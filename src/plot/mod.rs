@@ -9,6 +9,7 @@ pub mod axis;
 pub mod compare;
 pub mod figure;
 pub mod grid;
+pub mod labels;
 pub mod legend;
 pub mod lines;
 pub mod map;

@@ -10,50 +10,7 @@ use crate::study::sweep::exec::read_record;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// Axis label of a metric, with units (`model::metrics`).
-pub fn metric_label(m: &str) -> String {
-    match crate::model::metrics::by_name(m) {
-        Some(x) => x.label.into(),
-        None if m == "effect" => "effect on final senescent fraction (arm − control)".into(),
-        None => m.replace('_', " "),
-    }
-}
-
-/// Axis label of a scenario key, with its unit read from the key's name
-/// (the scenario keys carry their units: `_h`, `_per_h`, `_um`, ...; see
-/// docs/scenario-reference.md).
-pub fn key_label(key: &str) -> String {
-    let last = key.rsplit('.').next().unwrap_or(key);
-    let unit = if last == "au_per_site" {
-        Some("au per site")
-    } else if last == "au_per_point" {
-        Some("au per point")
-    } else if last.ends_with("_per_h") || last == "decay" || last == "uptake" {
-        Some("1/h")
-    } else if last.ends_with("_per_day") {
-        Some("1/day")
-    } else if last == "diffusion" {
-        Some("sites²/h")
-    } else if last.ends_with("_years") {
-        Some("years")
-    } else if last.ends_with("_um") {
-        Some("µm")
-    } else if last.ends_with("_h") {
-        Some("h")
-    } else if last == "days" {
-        Some("days")
-    } else if last == "passage" {
-        Some("passage number")
-    } else if last == "cryo_cycles" {
-        Some("freeze-thaw cycles")
-    } else {
-        None
-    };
-    match unit {
-        Some(u) => format!("{key} ({u})"),
-        None => key.to_string(),
-    }
-}
+pub use super::labels::{key_label, metric_label};
 
 type Table = Vec<BTreeMap<String, String>>;
 
@@ -252,6 +209,7 @@ pub fn plot_sweep(dir: &Path, o: &SweepPlotOptions) -> Result<Vec<PathBuf>, Plot
                 (key_label(ky), ys.clone()),
                 &values,
                 metric_label(&metric),
+                metric == "effect",
             );
             let p = file(&format!("sweep_{metric}_{arm}"));
             save(&fig, &p, o.format)?;
@@ -352,34 +310,4 @@ pub fn plot_sweep(dir: &Path, o: &SweepPlotOptions) -> Result<Vec<PathBuf>, Plot
         }
     }
     Ok(written)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::key_label;
-
-    #[test]
-    fn keys_carry_their_units() {
-        assert_eq!(
-            key_label("treatments.0.delivery.au_per_site"),
-            "treatments.0.delivery.au_per_site (au per site)"
-        );
-        assert_eq!(key_label("fields.sasp.decay"), "fields.sasp.decay (1/h)");
-        assert_eq!(
-            key_label("cells.onset_max_per_h"),
-            "cells.onset_max_per_h (1/h)"
-        );
-        assert_eq!(
-            key_label("treatments.0.every_h"),
-            "treatments.0.every_h (h)"
-        );
-        assert_eq!(
-            key_label("products.ev.donor_age_years"),
-            "products.ev.donor_age_years (years)"
-        );
-        assert_eq!(
-            key_label("tissue.clearance_kappa"),
-            "tissue.clearance_kappa"
-        );
-    }
 }
