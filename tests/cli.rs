@@ -348,6 +348,8 @@ fn rerunning_into_a_folder_leaves_no_stale_snapshots() {
             "run.days=2",
             "--set",
             &format!("run.snapshot_every_h={every}"),
+            "--set",
+            "run.snapshot_after_dose_h=0",
             // Another snapshot interval is another run: overwriting needs --force.
             "--force",
         ]);

@@ -135,7 +135,13 @@ fn a_rerun_deletes_only_the_files_its_predecessor_listed() {
     assert!(d.join("snapshots/snapshot_0000012h.vti").is_file());
     std::fs::write(d.join("snapshots/my_own.vti"), "kept").unwrap();
     std::fs::write(d.join("analysis.ipynb"), "kept").unwrap();
-    let o = senesim(&run_args(&sc, &d, &["--seed", "5", "--force"]));
+    // (No snapshots after doses: those would fall at 12 h, 36 h, 60 h too.)
+    let daily = ["--set", "run.snapshot_after_dose_h=0"];
+    let o = senesim(&run_args(
+        &sc,
+        &d,
+        &[&daily[..], &["--seed", "5", "--force"]].concat(),
+    ));
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(
         !d.join("snapshots/snapshot_0000012h.vti").exists(),
@@ -151,9 +157,13 @@ fn a_rerun_deletes_only_the_files_its_predecessor_listed() {
         "kept"
     );
     let lone = t.path().join("lone");
-    assert!(senesim(&run_args(&sc, &lone, &["--seed", "5"]))
-        .status
-        .success());
+    assert!(senesim(&run_args(
+        &sc,
+        &lone,
+        &[&daily[..], &["--seed", "5"]].concat()
+    ))
+    .status
+    .success());
     let (a, b) = (tree(&d), tree(&lone));
     for (k, v) in &b {
         assert!(a.get(k) == Some(v), "{k} equals a lone run's");

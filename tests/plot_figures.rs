@@ -626,3 +626,57 @@ fn compare_writes_replicate_series_and_its_plots() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("comparison.json"), "{}", stderr(&o));
 }
+
+#[test]
+fn a_run_animates_its_daily_snapshots_and_maps_weeks_and_the_hours_after_doses() {
+    // The default scenario (daily snapshots; doses at day 1, 8, 15, 22; a
+    // snapshot 6 h after each) on a small patch.
+    let t = Temp::new();
+    let d = t.path().join("run");
+    let o = senesim(&[
+        "run",
+        "scenarios/default.toml",
+        "--set",
+        "grid.nx=24",
+        "--set",
+        "grid.ny=24",
+        "--out",
+        d.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut states: Vec<String> = std::fs::read_dir(d.join("plots"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("state_"))
+        .collect();
+    states.sort();
+    let hours = [0, 30, 168, 198, 336, 366, 504, 534, 672];
+    assert_eq!(
+        states,
+        hours.map(|h| format!("state_{h:04}h.png")).to_vec(),
+        "weekly maps, one 6 h after each dose, the last"
+    );
+    // One animation frame per day, days 0..=28, with a delay that plays the
+    // month in a few seconds.
+    let mut opts = gif::DecodeOptions::new();
+    opts.set_color_output(gif::ColorOutput::RGBA);
+    let mut dec = opts
+        .read_info(std::fs::File::open(d.join("plots/phenotype.gif")).unwrap())
+        .unwrap();
+    let mut frames = 0;
+    let mut delay = 0;
+    while let Some(f) = dec.read_next_frame().unwrap() {
+        frames += 1;
+        delay = f.delay;
+    }
+    assert_eq!(frames, 29);
+    assert!((15..=70).contains(&delay), "{delay} cs per frame");
+    // The map 6 h after a dose shows the dose's EVs; the one before it does not.
+    let read = |h: u32| {
+        read_vti(&std::fs::read(d.join(format!("snapshots/snapshot_{h:07}h.vti"))).unwrap())
+            .unwrap()
+    };
+    let ev = |s: &Snapshot| s.array("ev_young").unwrap().iter().sum::<f64>();
+    assert!(ev(&read(30)) > 0.0 && ev(&read(24)) == 0.0);
+}

@@ -62,6 +62,7 @@ pub struct RunParams {
     pub dt_h: f64,
     pub output_every_h: f64,
     pub snapshot_every_h: f64,
+    pub snapshot_after_dose_h: f64,
     /// Written as a string (see `rng::seed_text`); read as an integer or a string.
     #[serde(with = "crate::model::rng::seed_text")]
     pub seed: u64,
@@ -458,6 +459,24 @@ impl TissueParams {
 impl Timing<'_> {
     /// Times (h) of the doses within a run of `end_h` hours, by index
     /// (start + k·every), never by repeated addition.
+    /// How many of `times(end_h)` there are, counted without listing them
+    /// (validation bounds work before it checks the intervals).
+    pub fn count_before(&self, end_h: f64) -> f64 {
+        if let Some(times) = self.times_h {
+            return times.iter().filter(|&&x| x < end_h).count() as f64;
+        }
+        let start = self.start_h.unwrap_or(0.0);
+        if start >= end_h {
+            return 0.0;
+        }
+        match self.every_h {
+            Some(every) if every > 0.0 => {
+                let n = ((end_h - start) / every).ceil().max(1.0);
+                self.count.map_or(n, |c| n.min(c as f64))
+            }
+            _ => 1.0,
+        }
+    }
     pub fn times(&self, end_h: f64) -> Vec<f64> {
         if let Some(times) = self.times_h {
             return times.iter().copied().filter(|&x| x < end_h).collect();
@@ -561,6 +580,33 @@ impl Scenario {
     pub fn snapshot_stride(&self) -> Option<u64> {
         (self.run.snapshot_every_h > 0.0)
             .then(|| (self.run.snapshot_every_h / self.run.dt_h).round().max(1.0) as u64)
+    }
+    /// The steps at which a run takes a snapshot, in order, each once: every
+    /// `snapshot_every_h` from t = 0; with those, `snapshot_after_dose_h`
+    /// after each dose (the first step ending at or after it), to show a
+    /// dose's EVs before uptake clears them; and the last step.
+    pub fn snapshot_steps(&self) -> Vec<u64> {
+        let total = self.steps();
+        let mut steps: Vec<u64> = match self.snapshot_stride() {
+            Some(s) => (0..=total).step_by(s as usize).collect(),
+            None => Vec::new(),
+        };
+        let after = self.run.snapshot_after_dose_h;
+        if self.snapshot_stride().is_some() && after > 0.0 {
+            let end_h = total as f64 * self.run.dt_h;
+            for t in &self.treatments {
+                for dose in t.timing().times(end_h) {
+                    // The dose falls at the start of the step holding it.
+                    let at = (dose / self.run.dt_h).floor() * self.run.dt_h;
+                    let k = ((at + after) / self.run.dt_h - 1e-9).ceil().max(0.0) as u64;
+                    steps.push(k.min(total));
+                }
+            }
+        }
+        steps.push(total);
+        steps.sort_unstable();
+        steps.dedup();
+        steps
     }
     /// The same scenario with every treatment, graft and senolytic removed: the untreated
     /// control arm. Same tissue, same seed, so every shared draw is shared.

@@ -130,11 +130,15 @@ pub struct StateFigure<'a> {
     pub max: [f64; 3],
 }
 
-fn field_caption(name: &str, max: f64) -> String {
-    if max > 0.0 {
-        format!("{name} (au per site; scale to the run's peak)")
-    } else {
+/// A field panel's caption: says when the field is zero throughout the run,
+/// or zero at this time (its panel then reads dark on the run's scale).
+fn field_caption(name: &str, max: f64, zero_now: bool) -> String {
+    if max <= 0.0 {
         format!("{name}: zero everywhere")
+    } else if zero_now {
+        format!("{name}: none at this time (scale: the run's peak)")
+    } else {
+        format!("{name} (au per site; scale to the run's peak)")
     }
 }
 
@@ -162,7 +166,13 @@ impl Figure for StateFigure<'_> {
                     array,
                     max: self.max[k],
                 },
-                &field_caption(name, self.max[k]),
+                &field_caption(
+                    name,
+                    self.max[k],
+                    self.snapshot
+                        .array(array)
+                        .is_ok_and(|a| a.iter().all(|&v| v == 0.0)),
+                ),
             )?;
         }
         Ok(())

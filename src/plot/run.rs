@@ -19,8 +19,16 @@ use crate::model::observe::{FieldSample, Row};
 use plotters::style::RGBColor;
 use std::path::{Path, PathBuf};
 
-/// Delay between animation frames (ms).
-const FRAME_MS: u32 = 700;
+/// The animation: at most this many frames (every k-th periodic snapshot
+/// beyond it), played in about `GIF_MS` (each frame 150-700 ms).
+const MAX_FRAMES: usize = 120;
+const GIF_MS: u32 = 10_000;
+
+/// State maps: all periodic snapshots up to this many; beyond it, one about
+/// every week (`STATE_EVERY_H`), with every extra (post-dose) snapshot and
+/// the last.
+const MAX_STATES: usize = 9;
+const STATE_EVERY_H: f64 = 168.0;
 
 fn bad(dir: &Path, rule: String) -> PlotError {
     PlotError::Input {
@@ -290,16 +298,79 @@ fn state_name(f: &Path) -> String {
     format!("state_{:0>5}", hours)
 }
 
+/// A snapshot's time (h) from its file name.
+fn snapshot_hours(f: &Path) -> f64 {
+    f.file_stem()
+        .and_then(|x| x.to_str())
+        .and_then(|x| x.strip_prefix("snapshot_"))
+        .and_then(|x| x.strip_suffix('h'))
+        .and_then(|x| x.parse().ok())
+        .unwrap_or(f64::NAN)
+}
+
+/// Which snapshots get a state map, and which are the animation's frames.
+struct Selection {
+    states: Vec<PathBuf>,
+    frames: Vec<PathBuf>,
+}
+
+/// The animation shows the periodic snapshots (every `run.snapshot_every_h`
+/// of the folder's scenario, e.g. daily), thinned to `MAX_FRAMES`, and the
+/// last; state maps show the first and last snapshots, every extra one (a
+/// dose's: `run.snapshot_after_dose_h`) and the periodic ones (about one a
+/// week when there are more than `MAX_STATES`).
+fn select(dir: &Path, files: &[PathBuf]) -> Selection {
+    let every = crate::io::folder::read_manifest(dir)
+        .and_then(|m| m["scenario"]["run"]["snapshot_every_h"].as_f64())
+        .unwrap_or(0.0);
+    let periodic = |f: &PathBuf| {
+        let h = snapshot_hours(f);
+        every <= 0.0 || ((h / every) - (h / every).round()).abs() < 1e-6
+    };
+    let regular: Vec<&PathBuf> = files.iter().filter(|f| periodic(f)).collect();
+    let thin = |n: usize| {
+        regular
+            .iter()
+            .enumerate()
+            .filter(move |(i, _)| i % n == 0)
+            .map(|(_, f)| (*f).clone())
+    };
+    let mut frames: Vec<PathBuf> = thin(regular.len().div_ceil(MAX_FRAMES).max(1)).collect();
+    let mut states: Vec<PathBuf> = if regular.len() <= MAX_STATES {
+        regular.iter().map(|f| (*f).clone()).collect()
+    } else {
+        let n = if every > 0.0 {
+            (STATE_EVERY_H / every).ceil().max(1.0) as usize
+        } else {
+            regular.len().div_ceil(MAX_STATES)
+        };
+        thin(n).collect()
+    };
+    states.extend(files.iter().filter(|f| !periodic(f)).cloned());
+    if let Some(last) = files.last() {
+        states.push(last.clone());
+        frames.push(last.clone());
+    }
+    for v in [&mut states, &mut frames] {
+        v.sort_by(|a, b| snapshot_hours(a).total_cmp(&snapshot_hours(b)));
+        v.dedup();
+    }
+    if frames.len() < 2 {
+        frames.clear();
+    }
+    Selection { states, frames }
+}
+
 /// The files `plot_run` would write for the folder as it is now.
 pub fn planned(dir: &Path, format: Format) -> Vec<PathBuf> {
     let out = dir.join("plots");
-    let files = snapshot_files(dir);
+    let sel = select(dir, &snapshot_files(dir));
     let mut p = vec![out.join("timeseries").with_extension(format.ext())];
-    if files.len() >= 2 {
+    if !sel.frames.is_empty() {
         p.push(out.join("phenotype.gif"));
     }
     p.extend(
-        files
+        sel.states
             .iter()
             .map(|f| out.join(state_name(f)).with_extension(format.ext())),
     );
@@ -379,24 +450,32 @@ pub fn plot_run_until(
             max[k] = a.iter().copied().fold(max[k], f64::max);
         }
     }
+    let sel = select(dir, &files);
     let mut gif = None;
-    if files.len() >= 2 {
+    if !sel.frames.is_empty() {
         let p = out.join("phenotype.gif");
-        gif = Some((Gif::create(&p, (960, 760), FRAME_MS)?, p));
+        let ms = (GIF_MS / sel.frames.len() as u32).clamp(150, 700);
+        gif = Some((Gif::create(&p, (960, 760), ms)?, p));
     }
     for f in &files {
+        let (state, frame) = (sel.states.contains(f), sel.frames.contains(f));
+        if !(state || frame) {
+            continue;
+        }
         go_on()?;
         crate::cancel::test_hold("plots", cancel);
         let s = read_snapshot(dir, f)?;
-        let fig = StateFigure {
-            title: format!("{name} — {}", when(s.time_h)),
-            snapshot: &s,
-            max,
-        };
-        let p = out.join(state_name(f)).with_extension(format.ext());
-        save(&fig, &p, format)?;
-        written.push(p);
-        if let Some((g, _)) = gif.as_mut() {
+        if state {
+            let fig = StateFigure {
+                title: format!("{name} — {}", when(s.time_h)),
+                snapshot: &s,
+                max,
+            };
+            let p = out.join(state_name(f)).with_extension(format.ext());
+            save(&fig, &p, format)?;
+            written.push(p);
+        }
+        if let Some((g, _)) = gif.as_mut().filter(|_| frame) {
             g.push(&PhenotypeFrame {
                 title: format!("{name} — {}", when(s.time_h)),
                 snapshot: &s,

@@ -98,7 +98,7 @@ pub const SNAPSHOT_COLLECTION: &str = "snapshots.pvd";
 
 /// The times (h) of the snapshots of a run of `s`.
 fn snapshot_times(s: &Scenario) -> Vec<f64> {
-    super::snapshot_steps(s.steps(), s.snapshot_stride())
+    s.snapshot_steps()
         .into_iter()
         .map(|k| k as f64 * s.run.dt_h)
         .collect()

@@ -49,7 +49,8 @@ pub fn drive(
 ) -> Result<(), DriveError> {
     let total = world.scenario.steps();
     let out = world.scenario.output_stride();
-    let snap = world.scenario.snapshot_stride();
+    let snaps = world.scenario.snapshot_steps();
+    let is_snapshot = |k: u64| snaps.binary_search(&k).is_ok();
     let emit = |w: &World, rows: &mut Vec<Row>, sink: &mut dyn Sink| -> Result<(), DriveError> {
         let r = observe(w);
         check_row(w, &r)?;
@@ -63,7 +64,7 @@ pub fn drive(
     };
     if rows.is_empty() {
         emit(world, rows, sink)?;
-        if snap.is_some() {
+        if is_snapshot(0) {
             snapshot(world, sink)?;
         }
     }
@@ -80,9 +81,7 @@ pub fn drive(
         if k.is_multiple_of(out) || k == total {
             emit(world, rows, sink)?;
         }
-        if snap.is_some_and(|s| k.is_multiple_of(s))
-            || (k == total && snap.is_none_or(|s| !k.is_multiple_of(s)))
-        {
+        if is_snapshot(k) {
             snapshot(world, sink)?;
         }
         if k < total {
@@ -91,19 +90,6 @@ pub fn drive(
         sink.progress(k);
     }
     Ok(())
-}
-
-/// The steps at which `drive` writes a snapshot of a run of `total` steps
-/// with snapshot stride `snap` (None: only at the end).
-pub fn snapshot_steps(total: u64, snap: Option<u64>) -> Vec<u64> {
-    let mut steps: Vec<u64> = match snap {
-        Some(s) => (0..=total).step_by(s as usize).collect(),
-        None => Vec::new(),
-    };
-    if steps.last() != Some(&total) {
-        steps.push(total);
-    }
-    steps
 }
 
 /// Refuses a row holding a non-finite value (it would be written as NaN).

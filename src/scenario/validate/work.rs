@@ -109,7 +109,20 @@ pub(super) fn grid(s: &Scenario, c: &Check, memory: u64, steps: f64) -> Result<(
         ));
     }
     if s.run.snapshot_every_h != 0.0 {
-        let n = (steps / (s.run.snapshot_every_h / s.run.dt_h).round().max(1.0)).floor() + 2.0;
+        let after_doses = if s.run.snapshot_after_dose_h > 0.0 {
+            let end_h = steps * s.run.dt_h;
+            s.treatments
+                .iter()
+                // Intervals below a step are refused later, with their own message.
+                .filter(|t| t.timing().every_h.is_none_or(|e| e >= s.run.dt_h))
+                .map(|t| t.timing().count_before(end_h))
+                .sum::<f64>()
+        } else {
+            0.0
+        };
+        let n = (steps / (s.run.snapshot_every_h / s.run.dt_h).round().max(1.0)).floor()
+            + 2.0
+            + after_doses;
         let bytes = n * sites.unwrap_or(u64::MAX) as f64 * limits::VTI_BYTES_PER_SITE;
         if n > limits::SNAPSHOTS as f64 || bytes > limits::SNAPSHOT_BYTES {
             return Err(c.fail(
