@@ -680,3 +680,60 @@ fn a_run_animates_its_daily_snapshots_and_maps_weeks_and_the_hours_after_doses()
     let ev = |s: &Snapshot| s.array("ev_young").unwrap().iter().sum::<f64>();
     assert!(ev(&read(30)) > 0.0 && ev(&read(24)) == 0.0);
 }
+
+/// The text of every `<text>` element of an SVG figure.
+fn svg_texts(svg: &str) -> Vec<String> {
+    svg.split("<text")
+        .skip(1)
+        .filter_map(|t| {
+            t.split_once('>')
+                .and_then(|(_, rest)| rest.split_once("</text>"))
+        })
+        .map(|(text, _)| text.trim().to_string())
+        .collect()
+}
+
+#[test]
+fn tick_labels_read_round_values_and_zero_as_0() {
+    // A log x axis from 0.25 to 16 (the issue met 0.251, 0.398, 15.8) and a
+    // y axis through zero (the issue met -2.78e-17).
+    let chart = || {
+        let mut c = Chart::new(
+            "ticks",
+            "dose",
+            "effect",
+            vec![Curve::line(
+                "effect",
+                phenotype::MSC,
+                (0..=8).map(|i| (0.25 * 2f64.powi(i), -0.03 + 0.0075 * i as f64)),
+            )],
+        );
+        c.log_x = true;
+        c.from_zero = false;
+        c
+    };
+    let t = Temp::new();
+    let p = t.path().join("ticks.svg");
+    let fig = Panels {
+        title: String::new(),
+        columns: 1,
+        charts: vec![chart()],
+    };
+    save(&fig, &p, Format::Svg).unwrap();
+    let texts = svg_texts(&std::fs::read_to_string(&p).unwrap());
+    let numbers: Vec<f64> = texts.iter().filter_map(|s| s.parse::<f64>().ok()).collect();
+    assert!(numbers.len() >= 8, "{texts:?}");
+    assert!(
+        texts.iter().any(|s| s == "0"),
+        "a zero tick reads 0: {texts:?}"
+    );
+    assert!(!texts.iter().any(|s| s.contains("e-1")), "{texts:?}");
+    // Every positive label is m × 10^k with a whole m (1, 2, 5, 0.5, 10, …).
+    for v in numbers.iter().filter(|v| **v > 0.2) {
+        let m = v / 10f64.powf(v.log10().floor());
+        assert!((m - m.round()).abs() < 1e-9, "tick {v} in {texts:?}");
+    }
+    for want in ["0.5", "1", "2", "5", "10"] {
+        assert!(texts.iter().any(|s| s == want), "no tick {want}: {texts:?}");
+    }
+}
