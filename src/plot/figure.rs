@@ -77,17 +77,23 @@ const VIRIDIS: [(u8, u8, u8); 17] = [
     (253, 231, 37),
 ];
 
-/// Viridis at t ∈ [0, 1] (clamped; NaN gives light grey).
-pub fn viridis(t: f64) -> RGBColor {
+/// The colour at t ∈ [0, 1] (clamped; NaN gives light grey) of a map
+/// linear between evenly spaced stops.
+fn interpolate(stops: &[(u8, u8, u8)], t: f64) -> RGBColor {
     if t.is_nan() {
         return RGBColor(220, 220, 220);
     }
-    let x = t.clamp(0.0, 1.0) * (VIRIDIS.len() - 1) as f64;
-    let i = (x.floor() as usize).min(VIRIDIS.len() - 2);
+    let x = t.clamp(0.0, 1.0) * (stops.len() - 1) as f64;
+    let i = (x.floor() as usize).min(stops.len() - 2);
     let f = x - i as f64;
-    let (a, b) = (VIRIDIS[i], VIRIDIS[i + 1]);
+    let (a, b) = (stops[i], stops[i + 1]);
     let mix = |p: u8, q: u8| (p as f64 + (q as f64 - p as f64) * f).round() as u8;
     RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+}
+
+/// Viridis at t ∈ [0, 1] (clamped; NaN gives light grey).
+pub fn viridis(t: f64) -> RGBColor {
+    interpolate(&VIRIDIS, t)
 }
 
 /// A diverging map for signed values, centred on zero at t = 0.5: blue
@@ -102,15 +108,7 @@ pub fn diverging(t: f64) -> RGBColor {
         (239, 138, 98),
         (178, 24, 43),
     ];
-    if t.is_nan() {
-        return RGBColor(220, 220, 220);
-    }
-    let x = t.clamp(0.0, 1.0) * (STOPS.len() - 1) as f64;
-    let i = (x.floor() as usize).min(STOPS.len() - 2);
-    let f = x - i as f64;
-    let (a, b) = (STOPS[i], STOPS[i + 1]);
-    let mix = |p: u8, q: u8| (p as f64 + (q as f64 - p as f64) * f).round() as u8;
-    RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+    interpolate(&STOPS, t)
 }
 
 /// The colour maps of colour bars and cell grids.
