@@ -1,8 +1,8 @@
 """Snapshots: the ``snapshots/*.vti`` of a run folder, as numpy arrays.
 
 A snapshot is VTK XML image data (``.vti``), one cell per lattice site,
-its arrays zlib-compressed in appended binary (or, from versions before
-0.1.0's binary snapshots, ASCII). docs/outputs.md lists the arrays and their
+its arrays zlib-compressed in appended binary (or, as early builds of
+0.1.0 wrote them, ASCII). docs/outputs.md lists the arrays and their
 units; ``phenotype`` is 255 on empty sites (``occupied`` is 0 there).
 """
 
