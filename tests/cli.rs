@@ -418,3 +418,78 @@ fn an_unwritable_or_closed_stdout_is_an_error_not_a_panic() {
         o.status
     );
 }
+
+#[test]
+fn snapshots_within_an_hour_get_names_of_their_own() {
+    // Δt = 0.5 h with a snapshot every step: names once rounded to whole
+    // hours, so 0.5 h overwrote 1 h's file.
+    let t = Temp::new();
+    let out = t.path().join("run");
+    let o = senesim(&[
+        "run",
+        "scenarios/aged_skin_baseline.toml",
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+        "--set",
+        "grid.nx=12",
+        "--set",
+        "grid.ny=12",
+        "--set",
+        "run.days=0.125",
+        "--set",
+        "run.dt_h=0.5",
+        "--set",
+        "run.output_every_h=0.5",
+        "--set",
+        "run.snapshot_every_h=0.5",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut names: Vec<String> = std::fs::read_dir(out.join("snapshots"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "snapshot_0000000h.vti",
+            "snapshot_0000000h1800s.vti",
+            "snapshot_0000001h.vti",
+            "snapshot_0000001h1800s.vti",
+            "snapshot_0000002h.vti",
+            "snapshot_0000002h1800s.vti",
+            "snapshot_0000003h.vti",
+        ],
+        "one file per snapshot, in time order by name"
+    );
+    // Each file holds its own time, and the collection names each once.
+    for n in &names {
+        let s = senesim::io::output::snapshot::read_vti(
+            &std::fs::read(out.join("snapshots").join(n)).unwrap(),
+        )
+        .unwrap();
+        let h: f64 = n[9..16].parse().unwrap();
+        let secs: f64 = n[17..]
+            .strip_suffix("s.vti")
+            .map_or(0.0, |x| x.parse().unwrap());
+        assert_eq!(s.time_h, h + secs / 3600.0, "{n}");
+    }
+    let pvd = std::fs::read_to_string(out.join("snapshots.pvd")).unwrap();
+    let files: std::collections::HashSet<&str> = pvd
+        .lines()
+        .filter_map(|l| l.split("file=\"").nth(1))
+        .collect();
+    assert_eq!(files.len(), 7, "{pvd}");
+    let mut states: Vec<String> = std::fs::read_dir(out.join("plots"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("state_"))
+        .collect();
+    states.sort();
+    assert_eq!(states.len(), 7, "{states:?}");
+    assert!(
+        states.contains(&"state_0000h1800s.png".to_string()),
+        "{states:?}"
+    );
+}

@@ -121,8 +121,10 @@ class Snapshots(Sequence[Snapshot]):
             pairs = [(float(d.get("timestep")), run / d.get("file")) for d in sets]
         else:
             pairs = []
-            for f in sorted((run / "snapshots").glob("snapshot_*h.vti")):
-                pairs.append((float(f.stem[len("snapshot_") : -1]), f))
+            for f in sorted((run / "snapshots").glob("snapshot_*.vti")):
+                m = re.fullmatch(r"snapshot_(\d+)h(?:(\d+)s)?", f.stem)
+                if m:
+                    pairs.append((int(m.group(1)) + int(m.group(2) or 0) / 3600, f))
         pairs.sort(key=lambda p: p[0])
         return cls([f for _, f in pairs], [t for t, _ in pairs])
 

@@ -286,25 +286,39 @@ fn when(t_h: f64) -> String {
     }
 }
 
-/// The name of the state map of snapshot `f` (`state_0168h`).
+/// The name of the state map of snapshot `f` (`state_0168h`; within an
+/// hour, `state_0000h1800s`).
 fn state_name(f: &Path) -> String {
-    let stem = f.file_stem().map(|x| x.to_string_lossy().into_owned());
-    let hours = stem
-        .as_deref()
-        .and_then(|x| x.strip_prefix("snapshot_"))
-        .map(|h| h.trim_start_matches('0'))
-        .map(|h| if h == "h" { "0h" } else { h })
-        .unwrap_or("h");
-    format!("state_{:0>5}", hours)
+    let t = snapshot_hours(f);
+    if !t.is_finite() {
+        let stem = f
+            .file_stem()
+            .map_or(String::new(), |x| x.to_string_lossy().into_owned());
+        return format!("state_{}", stem.trim_start_matches("snapshot_"));
+    }
+    let secs = (t * 3600.0).round() as u64;
+    let (h, s) = (secs / 3600, secs % 3600);
+    if s == 0 {
+        format!("state_{h:04}h")
+    } else {
+        format!("state_{h:04}h{s:04}s")
+    }
 }
 
-/// A snapshot's time (h) from its file name.
+/// A snapshot's time (h) from its file name (`run::folder::snapshot_name`).
 fn snapshot_hours(f: &Path) -> f64 {
+    let parse = |x: &str| -> Option<f64> {
+        let (h, rest) = x.split_once('h')?;
+        let s = match rest {
+            "" => 0,
+            r => r.strip_suffix('s')?.parse::<u64>().ok()?,
+        };
+        Some(h.parse::<u64>().ok()? as f64 + s as f64 / 3600.0)
+    };
     f.file_stem()
         .and_then(|x| x.to_str())
         .and_then(|x| x.strip_prefix("snapshot_"))
-        .and_then(|x| x.strip_suffix('h'))
-        .and_then(|x| x.parse().ok())
+        .and_then(parse)
         .unwrap_or(f64::NAN)
 }
 

@@ -104,9 +104,18 @@ fn snapshot_times(s: &Scenario) -> Vec<f64> {
         .collect()
 }
 
-/// A snapshot's path in a run folder, by its time.
+/// A snapshot's path in a run folder, by its time: whole hours
+/// `snapshot_0000168h.vti`; a time within an hour (Δt below 1 h) adds its
+/// seconds, `snapshot_0000000h1800s.vti`, so that no two snapshots of a run
+/// share a name and the names sort in time order.
 pub fn snapshot_name(time_h: f64) -> String {
-    format!("snapshots/snapshot_{:07}h.vti", time_h.round() as u64)
+    let secs = (time_h * 3600.0).round() as u64;
+    let (h, s) = (secs / 3600, secs % 3600);
+    if s == 0 {
+        format!("snapshots/snapshot_{h:07}h.vti")
+    } else {
+        format!("snapshots/snapshot_{h:07}h{s:04}s.vti")
+    }
 }
 
 impl Sink for DirSink {

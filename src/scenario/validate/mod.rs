@@ -158,6 +158,13 @@ fn validate_with_memory(s: &Scenario, origins: &Origins, memory: u64) -> Result<
             "must be ≤ 24 h: hazards are drawn once per step",
         ));
     }
+    if s.run.dt_h * 3600.0 < 1.0 {
+        return Err(c.fail(
+            "run.dt_h",
+            work::show(s.run.dt_h),
+            "must be ≥ 1 s (1/3600 h): snapshots are named by the second",
+        ));
+    }
     c.multiple_of_dt("run.days", s.run.days * 24.0, s.run.dt_h)
         .map_err(|_| {
             c.fail(
