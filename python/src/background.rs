@@ -29,7 +29,7 @@ pub fn run<T: Send + 'static>(
     let mut wait = Duration::from_millis(1);
     while !handle.is_finished() {
         py.detach(|| std::thread::sleep(wait));
-        wait = (wait * 2).min(Duration::from_millis(25));
+        wait = (wait * 2).min(Duration::from_millis(10));
         if interrupted.is_none() {
             if let Err(e) = py.check_signals() {
                 cancel.cancel();

@@ -152,7 +152,21 @@ pub fn to_py(py: Python<'_>, e: anyhow::Error) -> PyErr {
     let text = message(&e);
     let (kind, fields) = classify(&e);
     if kind == "interrupted" {
-        return PyKeyboardInterrupt::new_err(text);
+        // Say how to continue from Python too.
+        let dir = e.chain().find_map(|c| match c.downcast_ref::<RunError>() {
+            Some(RunError::Interrupted {
+                checkpoint: Some(d),
+                ..
+            }) => Some(d.clone()),
+            _ => None,
+        });
+        return PyKeyboardInterrupt::new_err(match dir {
+            Some(d) => format!(
+                "{text} (from Python: senesim.resume({:?}))",
+                d.display().to_string()
+            ),
+            None => text,
+        });
     }
     let details = PyDict::new(py);
     if let Some(f) = fields {

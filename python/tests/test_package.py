@@ -180,12 +180,13 @@ def interrupt_when(path, timeout=60.0):
 
 
 def test_ctrl_c_stops_a_run_that_resume_completes_to_the_same_bytes(tmp_path):
-    sets = {"grid.nx": 64, "grid.ny": 64, "run.days": 28}
+    sets = {"grid.nx": 96, "grid.ny": 96, "run.days": 28}
     full = senesim.run(set=sets, out=tmp_path / "full", plots=False)
     out = tmp_path / "stopped"
     interrupt_when(out / "snapshots" / "snapshot_0000168h.vti")
-    with pytest.raises(KeyboardInterrupt, match="interrupted at step"):
+    with pytest.raises(KeyboardInterrupt, match="interrupted at step") as e:
         senesim.run(set=sets, out=out, plots=False)
+    assert f"senesim.resume({str(out)!r})".replace("'", '"') in str(e.value)
     stopped = senesim.load(out)
     assert not stopped.completed and (out / "checkpoint.bin").is_file()
     assert 168 <= stopped.manifest["steps_done"] < stopped.manifest["steps_total"]
