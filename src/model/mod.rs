@@ -15,6 +15,7 @@ pub mod kinetics;
 pub mod metrics;
 pub mod multigrid;
 pub mod observe;
+pub mod interventions;
 pub mod params;
 pub mod point_sources;
 pub mod product;
