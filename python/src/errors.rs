@@ -30,13 +30,17 @@ struct Fields {
     rule: String,
 }
 
-fn scenario_fields(e: &ScenarioError) -> Fields {
-    let whole = |path: &std::path::Path, rule: String| Fields {
+/// A whole file refused: no key, no value.
+fn whole(path: &std::path::Path, rule: String) -> Fields {
+    Fields {
         file: path.display().to_string(),
         key: None,
         value: None,
         rule,
-    };
+    }
+}
+
+fn scenario_fields(e: &ScenarioError) -> Fields {
     match e {
         ScenarioError::Read { path, source } => {
             whole(path, format!("cannot read scenario: {source}"))
@@ -73,12 +77,6 @@ fn scenario_fields(e: &ScenarioError) -> Fields {
 }
 
 fn sweep_fields(e: &SweepError) -> Option<Fields> {
-    let whole = |path: &std::path::Path, rule: String| Fields {
-        file: path.display().to_string(),
-        key: None,
-        value: None,
-        rule,
-    };
     Some(match e {
         SweepError::Read { path, source } => {
             whole(path, format!("cannot read sweep file: {source}"))

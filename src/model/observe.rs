@@ -176,6 +176,11 @@ pub fn observe(w: &World) -> Row {
         }
     };
     let o = |k: Origin| t.origins[k as usize];
+    // The dosed fields' totals: the step's trace sample, not summed again.
+    let dosed = match w.trace.last() {
+        Some(f) if f.time_h == now => *f,
+        _ => field_sample(w),
+    };
     Row {
         time_h: now,
         tissue_cells: t.tissue,
@@ -199,10 +204,10 @@ pub fn observe(w: &World) -> Row {
         proliferation_index: per(t.labelled as f64),
         mean_damage: per(t.damage),
         sasp_mean: w.fields[crate::model::fields::FieldId::Sasp].total() / w.grid.len() as f64,
-        ev_young_total: w.fields[crate::model::fields::FieldId::EvYoung].total(),
-        ev_senescent_total: w.fields[crate::model::fields::FieldId::EvSenescent].total(),
-        cm_young_total: w.fields[crate::model::fields::FieldId::CmYoung].total(),
-        cm_senescent_total: w.fields[crate::model::fields::FieldId::CmSenescent].total(),
+        ev_young_total: dosed.ev_young_total,
+        ev_senescent_total: dosed.ev_senescent_total,
+        cm_young_total: dosed.cm_young_total,
+        cm_senescent_total: dosed.cm_senescent_total,
         ev_delivered: w.fields[crate::model::fields::FieldId::EvYoung]
             .balance
             .delivered

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 pub use super::interventions::{
-    Delivery, Form, Graft, Product, Qc, Senolytic, TissueSource, Timing, Treatment,
+    Delivery, Form, Graft, Product, Qc, Senolytic, Timing, TissueSource, Treatment,
 };
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -340,7 +340,6 @@ pub(crate) fn one() -> f64 {
 pub(crate) fn region_all() -> Region {
     Region::All
 }
-
 
 impl TissueParams {
     /// Immune clearance hazard of one senescent cell (1/h) at senescent load
