@@ -282,7 +282,8 @@ struct Act {
 
 /// Division and migration of one step, given what the rules pass prepared
 /// (`Prepared`: the cells that may act, by `may_act`, in site order, and
-/// the empty sites; `Prepared::scan` finds them from the cells).
+/// the empty sites; `Prepared::scan` finds them from the cells). Every
+/// site it changes is pushed to `changed` once, with its cell before.
 pub fn divide_and_migrate(
     grid: &Grid,
     cells: &mut [Cell],
@@ -290,6 +291,7 @@ pub fn divide_and_migrate(
     p: &CellParams,
     key: &StepKey,
     prep: &Prepared,
+    changed: &mut Vec<(u32, Cell)>,
 ) -> Moves {
     let cells_ro: &[Cell] = cells;
     // Phase A, sparse: a few % of sites may act in a step.
@@ -318,6 +320,9 @@ pub fn divide_and_migrate(
     let mut moves = Moves::default();
     let t_new = key.now_h + key.dt;
     for (target, src, divide) in winners {
+        // Sources act once and targets were empty: each site once.
+        changed.push((src as u32, cells[src]));
+        changed.push((target as u32, cells[target]));
         if divide {
             let parent = &mut cells[src];
             parent.divisions = parent.divisions.saturating_add(1);
@@ -362,7 +367,7 @@ mod tests {
     }
     fn dm(g: &Grid, cells: &mut [Cell], sig: &Signals, p: &CellParams, key: &StepKey) -> Moves {
         let prep = Prepared::scan(g, cells, sig, p, key);
-        divide_and_migrate(g, cells, sig, p, key, &prep)
+        divide_and_migrate(g, cells, sig, p, key, &prep, &mut Vec::new())
     }
     /// Signals of a tissue with no SASP or CM anywhere, at age factors 1.
     fn flat<'a>(p: &CellParams, z: &'a [f32]) -> Signals<'a> {

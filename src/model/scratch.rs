@@ -19,6 +19,9 @@ pub(crate) struct Scratch {
     /// The cells that want to divide or migrate and the empty sites,
     /// written by the rules pass for division (vacancy.rs).
     pub(crate) prepared: Prepared,
+    /// The sites division changed this step, each with its cell before
+    /// (sources.rs patches them).
+    pub(crate) changed: Vec<(u32, crate::model::cell::Cell)>,
 }
 
 impl Scratch {
@@ -27,6 +30,7 @@ impl Scratch {
             shown: vec![0.0; grid.len()],
             graft: Default::default(),
             prepared: Prepared::new(grid),
+            changed: Vec::new(),
         }
     }
 }

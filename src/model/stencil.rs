@@ -32,15 +32,33 @@ pub fn unpack(v: f32) -> (u8, f32) {
 }
 
 /// For every site i of row `y`, the sums over its Moore neighbours j, in
-/// MOORE order, of the packed `values[j]`: `count[x]` = Σ deep flags,
+/// MOORE order, of the packed values of `rows`: the rows above `y`, `y`
+/// itself and below (wrapped on a periodic lattice; beyond a no-flux edge
+/// the slot is never read), each `nx` long. `count[x]` = Σ deep flags,
 /// `sum[x]` = 0 + Σ weights (f32, added in MOORE order).
-pub fn row_sums(grid: &Grid, values: &[f32], y: usize, count: &mut [u8], sum: &mut [f32]) {
+pub fn row_sums(grid: &Grid, rows: [&[f32]; 3], y: usize, count: &mut [u8], sum: &mut [f32]) {
     let (nx, ny) = (grid.nx, grid.ny);
-    debug_assert!(values.len() == nx * ny && count.len() == nx && sum.len() == nx);
+    debug_assert!(rows.iter().all(|r| r.len() == nx) && count.len() == nx && sum.len() == nx);
+    // The rows above and below, as the lattice has them (none beyond a
+    // no-flux edge).
+    let periodic = grid.boundary == crate::model::geometry::Boundary::Periodic;
+    let up = (y > 0 || periodic).then(|| (y + ny - 1) % ny);
+    let value = |j: usize| {
+        let (jy, jx) = (j / nx, j % nx);
+        let slot = if jy == y {
+            1
+        } else if Some(jy) == up {
+            0
+        } else {
+            debug_assert!(y + 1 < ny || periodic);
+            2
+        };
+        rows[slot][jx]
+    };
     let edge = |x: usize| {
         let (mut n, mut s) = (0u8, 0.0f32);
         for (_, j) in grid.moore(y * nx + x) {
-            let (c, w) = unpack(values[j]);
+            let (c, w) = unpack(value(j));
             n += c;
             s += w;
         }
@@ -54,20 +72,43 @@ pub fn row_sums(grid: &Grid, values: &[f32], y: usize, count: &mut [u8], sum: &m
     }
     (count[0], sum[0]) = edge(0);
     (count[nx - 1], sum[nx - 1]) = edge(nx - 1);
-    interior_sums(&values[(y - 1) * nx..(y + 2) * nx], nx, count, sum);
+    interior_sums(rows, nx, count, sum);
+}
+
+/// The rows `row_sums` reads for row `y` of the whole lattice's `values`
+/// (a row beyond a no-flux edge is given as row `y`; it is never read).
+pub fn rows_of<'a>(grid: &Grid, values: &'a [f32], y: usize) -> [&'a [f32]; 3] {
+    let (nx, ny) = (grid.nx, grid.ny);
+    let row = |r: usize| &values[r * nx..(r + 1) * nx];
+    let periodic = grid.boundary == crate::model::geometry::Boundary::Periodic;
+    let up = if y > 0 {
+        y - 1
+    } else if periodic {
+        ny - 1
+    } else {
+        y
+    };
+    let down = if y + 1 < ny {
+        y + 1
+    } else if periodic {
+        0
+    } else {
+        y
+    };
+    [row(up), row(y), row(down)]
 }
 
 crate::model::simd::simd_dispatch! {
-    /// Sites 1..nx−1 of the middle of three rows of packed values (3 × nx):
-    /// the eight neighbours' deep flags and weights, added in MOORE order.
-    fn interior_sums(v: &[f32], nx: usize, oc: &mut [u8], ow: &mut [f32]) {
+    /// Sites 1..nx−1 of the middle of three rows of packed values (each
+    /// nx): the eight neighbours' deep flags and weights, added in MOORE
+    /// order.
+    fn interior_sums(rows: [&[f32]; 3], nx: usize, oc: &mut [u8], ow: &mut [f32]) {
         let n = nx - 2;
         oc[1..nx - 1].iter_mut().for_each(|c| *c = 0);
         ow[1..nx - 1].iter_mut().for_each(|w| *w = 0.0);
         for &(dx, dy) in &MOORE {
             // Neighbour (x+dx, y+dy) of site x ∈ 1..nx−1 of the middle row.
-            let start = ((1 + dy) as usize) * nx + (1 + dx) as usize;
-            let src = &v[start..start + n];
+            let src = &rows[(1 + dy) as usize][(1 + dx) as usize..][..n];
             for ((o, p), u) in oc[1..nx - 1].iter_mut().zip(ow[1..nx - 1].iter_mut()).zip(src) {
                 let b = u.to_bits();
                 *o += (b >> 31) as u8;
@@ -109,7 +150,7 @@ mod tests {
                 let packed: Vec<f32> = (0..g.len()).map(|i| pack(value(i).0, value(i).1)).collect();
                 let (mut count, mut sum) = (vec![9u8; nx], vec![-1.0f32; nx]);
                 for y in 0..ny {
-                    row_sums(&g, &packed, y, &mut count, &mut sum);
+                    row_sums(&g, rows_of(&g, &packed, y), y, &mut count, &mut sum);
                     for x in 0..nx {
                         let i = y * nx + x;
                         let (n, s) = g.moore(i).fold((0u8, 0.0f32), |(n, s), (_, j)| {

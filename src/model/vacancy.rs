@@ -38,6 +38,12 @@ impl SiteBits {
         self.bits.par_chunks_mut(self.words_per_row.max(1))
     }
 
+    /// The words of blocks of `rows` rows each, in order (the last block
+    /// may be shorter), for writing in parallel.
+    pub fn blocks_mut(&mut self, rows: usize) -> rayon::slice::ChunksMut<'_, u64> {
+        self.bits.par_chunks_mut((self.words_per_row * rows).max(1))
+    }
+
     /// Sets or clears the bit of site `x` of the row whose words are `row`;
     /// every site of a row is written each step, so stale bits cannot
     /// survive.

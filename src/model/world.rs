@@ -21,18 +21,19 @@
 //! ordered, so a run is bit-identical at any thread count.
 
 use crate::model::cell::{Cell, Kind, Origin, Phenotype};
-use crate::model::division::{divide_and_migrate, may_act, Drive, Moves, Signals, StepKey};
+use crate::model::division::{divide_and_migrate, Drive, Moves, Signals, StepKey};
 use crate::model::field::{Dosed, Pool};
 use crate::model::fields::{FieldId, Fields};
 use crate::model::geometry::Grid;
 use crate::model::params::Scenario;
 use crate::model::rng::{uniform, Purpose};
-use crate::model::rules::{sasp_strength, update_cell, Ctx, Env, Events};
+use crate::model::rules::{Ctx, Events};
 use crate::model::schedule::{Event, Schedule};
 use crate::model::scratch::Scratch;
+use crate::model::sources::{Ahead, Emit};
 use crate::model::spectral::Spectral;
 use crate::model::treatment::{Batches, GraftSources, SiteWeights};
-use crate::model::vacancy::{Prepared, SiteBits};
+use crate::model::vacancy::Prepared;
 use rayon::prelude::*;
 
 /// The phases of a step, in order (this file's header), as `step_with`
@@ -116,6 +117,20 @@ pub struct World {
     scratch: Scratch,
     /// The dosed fields' totals at t = 0 and after every step (`fields.csv`).
     pub trace: Vec<crate::model::observe::FieldSample>,
+    /// The next step's sources, if this step's rules pass computed them.
+    ahead: Ahead,
+    /// Whether the rules pass computes the next step's sources (the
+    /// default; `compute_sources_ahead`).
+    sources_ahead: bool,
+}
+
+/// The clearance law's senescent load: SA-β-gal+ among tissue cells.
+fn load_of(tissue: u64, senescent: u64) -> f64 {
+    if tissue == 0 {
+        0.0
+    } else {
+        senescent as f64 / tissue as f64
+    }
 }
 
 impl World {
@@ -153,6 +168,8 @@ impl World {
             wound_mask,
             wound_bed,
             trace: Vec::new(),
+            ahead: Ahead::default(),
+            sources_ahead: true,
         };
         if let Some(m) = &w.wound_mask {
             for (c, &inside) in w.cells.iter_mut().zip(m) {
@@ -175,18 +192,30 @@ impl World {
     /// clearance law (`self.load`), and writes what each cell shows its
     /// neighbours (`Scratch::shown`) and the grafts' EV sources: the cells'
     /// kinds, phenotypes and clocks do not change again before the fields
-    /// and the rules read them (uptake changes cargo only).
+    /// and the rules read them (uptake changes cargo only). When the
+    /// previous step's rules pass computed all of this ahead (sources.rs),
+    /// only the total is summed.
     fn sasp_sources(&mut self) -> f64 {
-        let s = &self.scenario;
-        let (now, nx) = (self.now_h(), self.grid.nx);
-        let pulse = self.schedule.wound_sasp_per_h(now);
-        let wound = self.wound_mask.as_deref().filter(|_| pulse.is_some());
-        let mean = pulse.unwrap_or(0.0);
+        let nx = self.grid.nx;
+        if std::mem::take(&mut self.ahead.ready) {
+            // The previous step's rules pass and division left them.
+            let (tissue, sen) = (self.ahead.tissue, self.ahead.senescent);
+            self.load = load_of(tissue, sen);
+            let rows: Vec<f64> = self
+                .sasp
+                .source()
+                .par_chunks(nx)
+                .map(crate::model::field::lanes_sum)
+                .collect();
+            return rows.iter().sum();
+        }
+        let emit = Emit::new(
+            &self.scenario,
+            &self.schedule,
+            self.wound_mask.as_deref(),
+            self.now_h(),
+        );
         let cells = &self.cells;
-        let p = &s.cell_rules;
-        // No SASP in the scenario removes both contact routes' weights.
-        let contact = p.sasp_secretion_per_h > 0.0;
-        let grafts = !s.grafts.is_empty();
         let mut rows: Vec<(f64, u64, u64, GraftSources)> = self
             .sasp
             .source_mut()
@@ -199,20 +228,11 @@ impl World {
                 for (k, (x, sh)) in sa.iter_mut().zip(shown).enumerate() {
                     let i = r * nx + k;
                     let c = &cells[i];
-                    tissue += c.is_tissue() as u64;
-                    sen += (c.is_tissue() && c.is_senescent_like()) as u64;
-                    let strength = sasp_strength(c, now, p);
-                    let mut v = p.sasp_secretion_per_h * strength;
-                    if wound.is_some_and(|m| m[i]) {
-                        v += mean;
-                    }
-                    *x = v as f32;
-                    let deep = c.kind == Kind::Tissue && c.phenotype == Phenotype::Senescent;
-                    let weight = if contact { strength as f32 } else { 0.0 };
-                    *sh = crate::model::stencil::pack(deep, weight);
-                    if grafts {
-                        crate::model::treatment::graft_source(s, c, i, &mut graft);
-                    }
+                    let (t, s) = crate::model::sources::counts(c);
+                    tissue += t;
+                    sen += s;
+                    (*x, *sh) = emit.site(c, i);
+                    emit.graft(c, i, &mut graft);
                 }
                 (crate::model::field::lanes_sum(sa), tissue, sen, graft)
             })
@@ -222,11 +242,7 @@ impl World {
         for r in rows.iter_mut() {
             self.scratch.graft.append(&mut r.3);
         }
-        self.load = if tissue == 0 {
-            0.0
-        } else {
-            sen as f64 / tissue as f64
-        };
+        self.load = load_of(tissue, sen);
         rows.iter().map(|r| r.0).sum()
     }
 
@@ -299,6 +315,11 @@ impl World {
                 Event::Graft(g) => self.place_graft(g),
                 Event::Senolytic(k) => self.apply_senolytic(k),
                 Event::Dose(t) => self.give_dose(t),
+            }
+            // Grafts and senolytics change cells: the sources computed
+            // ahead no longer hold.
+            if !matches!(e, Event::Dose(_)) {
+                self.ahead.ready = false;
             }
         }
     }
@@ -401,12 +422,15 @@ impl World {
         );
     }
 
-    /// Steps 5-6: every cell's intracellular rules, in parallel by rows,
-    /// each row's neighbour signals folded first from `Scratch::shown`.
+    /// Steps 5-6: every cell's intracellular rules, in parallel by blocks
+    /// of rows, each row's neighbour signals folded first from
+    /// `Scratch::shown`; the next step's sources computed ahead
+    /// (rules_pass.rs).
     fn update_cells(&mut self, key: StepKey) {
         let load = self.load;
         let sites = self.grid.len();
-        let exposure = self.schedule.exposure(self.now_h(), sites);
+        let now = self.now_h();
+        let exposure = self.schedule.exposure(now, sites);
         // The wound bed induces senescence while it is open (granulation
         // tissue, CCN1): scaled by the fraction still open at t.
         let induction = exposure.wound_induction_per_h * (1.0 - self.closure.last.1);
@@ -422,6 +446,9 @@ impl World {
             scratch,
             wound_mask,
             events,
+            schedule,
+            sasp,
+            ahead,
             ..
         } = self;
         let ctx = Ctx::new(
@@ -431,51 +458,61 @@ impl World {
             key,
             s.tissue.clearance_per_h(load),
         );
-        let (sasp, cmy, cms) = (
-            &fields[FieldId::Sasp].c,
-            fields[FieldId::CmYoung].view(),
-            fields[FieldId::CmSenescent].view(),
-        );
-        let (shown, nx, grid) = (&scratch.shown, grid.nx, *grid);
-        let stress = exposure.stress_per_h.as_deref();
-        let wound = wound_mask.as_deref();
-        let drive = Drive::of(s);
-        let prep = &mut scratch.prepared;
-        let row_events: Vec<Events> = cells
-            .par_chunks_mut(nx)
-            .zip(prep.acting.rows_mut().zip(prep.vacant.rows_mut()))
-            .enumerate()
-            .map_init(
-                || (vec![0u8; nx], vec![0f32; nx]),
-                |(deep, contact), (r, (row, (acting, vacant)))| {
-                    crate::model::stencil::row_sums(&grid, shown, r, deep, contact);
-                    let mut e = Events::default();
-                    for (k, c) in row.iter_mut().enumerate() {
-                        let i = r * nx + k;
-                        let in_bed = wound.is_some_and(|m| m[i]);
-                        let env = Env {
-                            sasp: sasp[i] as f64,
-                            cm_young: cmy.at(i) as f64,
-                            cm_senescent: cms.at(i) as f64,
-                            deep_neighbours: deep[k],
-                            bystander_signal: contact[k],
-                            stress_per_h: stress.map_or(0.0, |v| v[i]),
-                            wound_induction_per_h: if in_bed { induction } else { 0.0 },
-                            extra_clearance_per_h: if in_bed { bed_clearance } else { 0.0 },
-                        };
-                        e += update_cell(c, i, &env, &ctx);
-                        // What division will need of this cell (vacancy.rs).
-                        SiteBits::write(vacant, k, c.is_empty());
-                        let may = may_act(c, i, &env, &s.cell_rules, &key, &drive);
-                        SiteBits::write(acting, k, may);
-                    }
-                    e
-                },
-            )
-            .collect();
-        for e in row_events {
-            *events += e;
-        }
+        let around = crate::model::rules_pass::Surroundings {
+            sasp: &fields[FieldId::Sasp].c,
+            cm_young: fields[FieldId::CmYoung].view(),
+            cm_senescent: fields[FieldId::CmSenescent].view(),
+            stress: exposure.stress_per_h.as_deref(),
+            wound: wound_mask.as_deref(),
+            induction,
+            bed_clearance,
+        };
+        // The next step's time, as `now_h` will give it.
+        let next = (self.step + 1) as f64 * s.run.dt_h;
+        let emit = Emit::new(s, schedule, wound_mask.as_deref(), next);
+        let rules = crate::model::rules_pass::Rules {
+            ctx: &ctx,
+            key: &key,
+            drive: &Drive::of(s),
+            emit: &emit,
+        };
+        let lattice = crate::model::rules_pass::Lattice {
+            cells,
+            shown: &mut scratch.shown,
+            source: sasp.source_mut(),
+            prepared: &mut scratch.prepared,
+        };
+        let out = crate::model::rules_pass::run(grid, lattice, &around, &rules);
+        *events += out.events;
+        let mut graft = out.graft;
+        scratch.graft.clear();
+        scratch.graft.append(&mut graft);
+        *ahead = Ahead {
+            ready: self.sources_ahead,
+            tissue: out.tissue,
+            senescent: out.senescent,
+        };
+    }
+
+    /// Whether each step's rules pass computes the next step's sources
+    /// (the default) or the step makes a pass over the cells for them:
+    /// the same results either way (tests/sources_ahead.rs compares them).
+    pub fn compute_sources_ahead(&mut self, on: bool) {
+        self.sources_ahead = on;
+        self.ahead.ready &= on;
+    }
+
+    /// The clearance law's senescent load at the start of the step: the
+    /// SA-β-gal+ fraction of tissue-derived cells (written with the sources).
+    pub fn senescent_load(&self) -> f64 {
+        self.load
+    }
+
+    /// What each site's cell shows its neighbours at the start of the
+    /// step (its contact SASP, the deep-senescent flag in the sign bit);
+    /// after a step's rules pass, the next step's.
+    pub fn shown(&self) -> &[f32] {
+        &self.scratch.shown
     }
 
     /// What the rules pass of this step prepared for division (valid
@@ -493,6 +530,8 @@ impl World {
     /// the rules pass found may act.
     fn divide_and_migrate(&mut self, key: &StepKey) {
         let sig = Signals::of(&self.scenario, &self.fields);
+        let changed = &mut self.scratch.changed;
+        changed.clear();
         let m = divide_and_migrate(
             &self.grid,
             &mut self.cells,
@@ -500,9 +539,23 @@ impl World {
             &self.scenario.cell_rules,
             key,
             &self.scratch.prepared,
+            changed,
         );
         self.moves.divisions += m.divisions;
         self.moves.migrations += m.migrations;
+        if self.ahead.ready {
+            let next = (self.step + 1) as f64 * self.scenario.run.dt_h;
+            let emit = Emit::new(
+                &self.scenario,
+                &self.schedule,
+                self.wound_mask.as_deref(),
+                next,
+            );
+            let shown = &mut self.scratch.shown;
+            let source = self.sasp.source_mut();
+            self.ahead
+                .patch(&emit, &self.cells, &self.scratch.changed, source, shown);
+        }
     }
 
     /// Step 8: the wound contracts (contraction.rs), and its senescent
@@ -518,7 +571,12 @@ impl World {
         self.wound_immune = self.wound_immune * keep + (1.0 - keep) * density;
         let rate = crate::model::contraction::rate_per_h(w, density + w.topical_pdgf);
         let step = (s.run.seed, self.step, s.run.dt_h);
-        self.moves.contractions += bed.contract(&self.grid, &mut self.cells, w, rate, step);
+        let closed = bed.contract(&self.grid, &mut self.cells, w, rate, step);
+        self.moves.contractions += closed;
+        // Contraction moved cells: the sources computed ahead no longer hold.
+        if closed > 0 {
+            self.ahead.ready = false;
+        }
     }
 
     /// One step of Δt, in the order of this file's header.

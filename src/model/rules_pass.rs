@@ -1,0 +1,227 @@
+//! Steps 5-6 of a step (world.rs): every cell's rules (rules.rs), in
+//! parallel by blocks of rows, each row's neighbour signals folded first
+//! from what the cells showed at the start of the step; and, as the pass
+//! leaves each cell, what division needs of it (vacancy.rs) and what it
+//! will emit at the start of the next step (sources.rs).
+//!
+//! The pass overwrites `shown` with the next step's values while it reads
+//! the present ones, so each block of rows keeps what it still needs of
+//! them: a window of three rows (above, the row, below), copied from the
+//! block's own rows before it writes them, and copies of the rows just
+//! outside the block (its halo), taken before the pass. A row's sums
+//! therefore read only values of the start of the step, whatever the
+//! blocks and threads, and the results do not depend on them. The halos
+//! cost two rows per block, the windows three rows per thread.
+
+use crate::model::cell::Cell;
+use crate::model::division::{may_act, Drive};
+use crate::model::field::View;
+use crate::model::geometry::{Boundary, Grid};
+use crate::model::rng::StepKey;
+use crate::model::rules::{update_cell, Ctx, Env, Events};
+use crate::model::sources::{counts, Emit};
+use crate::model::stencil::row_sums;
+use crate::model::treatment::GraftSources;
+use crate::model::vacancy::{Prepared, SiteBits};
+use rayon::prelude::*;
+
+/// What every site's environment is made of this step (`Env`).
+pub(crate) struct Surroundings<'a> {
+    pub(crate) sasp: &'a [f32],
+    pub(crate) cm_young: View<'a>,
+    pub(crate) cm_senescent: View<'a>,
+    pub(crate) stress: Option<&'a [f64]>,
+    pub(crate) wound: Option<&'a [bool]>,
+    /// Wound-induced arrest hazard in the bed (1/h).
+    pub(crate) induction: f64,
+    /// Extra clearance in the bed (1/h).
+    pub(crate) bed_clearance: f64,
+}
+
+impl Surroundings<'_> {
+    #[inline]
+    fn env(&self, i: usize, deep: u8, contact: f32) -> Env {
+        let in_bed = self.wound.is_some_and(|m| m[i]);
+        Env {
+            sasp: self.sasp[i] as f64,
+            cm_young: self.cm_young.at(i) as f64,
+            cm_senescent: self.cm_senescent.at(i) as f64,
+            deep_neighbours: deep,
+            bystander_signal: contact,
+            stress_per_h: self.stress.map_or(0.0, |v| v[i]),
+            wound_induction_per_h: if in_bed { self.induction } else { 0.0 },
+            extra_clearance_per_h: if in_bed { self.bed_clearance } else { 0.0 },
+        }
+    }
+}
+
+/// The arrays the pass writes.
+pub(crate) struct Lattice<'a> {
+    pub(crate) cells: &'a mut [Cell],
+    /// What each site shows its neighbours: read as at the start of this
+    /// step, left as at the start of the next.
+    pub(crate) shown: &'a mut [f32],
+    /// The next step's SASP sources (the `sasp` solver's source array,
+    /// which nothing reads between its solve and the next).
+    pub(crate) source: &'a mut [f32],
+    pub(crate) prepared: &'a mut Prepared,
+}
+
+/// What the pass found.
+#[derive(Default)]
+pub(crate) struct Outcome {
+    pub(crate) events: Events,
+    /// The next step's counts and graft sources (sources.rs).
+    pub(crate) tissue: u64,
+    pub(crate) senescent: u64,
+    pub(crate) graft: GraftSources,
+}
+
+/// Everything the pass needs that is the same at every site.
+pub(crate) struct Rules<'a> {
+    pub(crate) ctx: &'a Ctx<'a>,
+    pub(crate) key: &'a StepKey,
+    pub(crate) drive: &'a Drive,
+    /// The next step's emission.
+    pub(crate) emit: &'a Emit<'a>,
+}
+
+/// Rows per block: about 64 blocks (load balance on a few threads), at
+/// least 4 rows (the halos' cost). The results do not depend on it.
+fn block_rows(ny: usize) -> usize {
+    ny.div_ceil(64).max(4)
+}
+
+/// The rows just above and below rows `a..=e`, if the lattice has them.
+fn outside(grid: &Grid, a: usize, e: usize) -> (Option<usize>, Option<usize>) {
+    let periodic = grid.boundary == Boundary::Periodic;
+    let up = if a > 0 {
+        Some(a - 1)
+    } else {
+        periodic.then(|| grid.ny - 1)
+    };
+    let down = if e + 1 < grid.ny {
+        Some(e + 1)
+    } else {
+        periodic.then_some(0)
+    };
+    (up, down)
+}
+
+/// Copies of the rows just above and just below a block, if it has them.
+type Halo = (Option<Vec<f32>>, Option<Vec<f32>>);
+
+/// The pass over the whole lattice.
+pub(crate) fn run(grid: &Grid, lat: Lattice, around: &Surroundings, rules: &Rules) -> Outcome {
+    let (nx, ny) = (grid.nx, grid.ny);
+    let b = block_rows(ny);
+    let row = |v: &[f32], r: usize| v[r * nx..(r + 1) * nx].to_vec();
+    // The halos: the rows just outside each block, as they stand now.
+    let halos: Vec<Halo> = (0..ny.div_ceil(b))
+        .map(|k| {
+            let (up, down) = outside(grid, k * b, ((k + 1) * b).min(ny) - 1);
+            (
+                up.map(|r| row(lat.shown, r)),
+                down.map(|r| row(lat.shown, r)),
+            )
+        })
+        .collect();
+    let Prepared { acting, vacant } = lat.prepared;
+    let parts: Vec<Outcome> = lat
+        .cells
+        .par_chunks_mut(b * nx)
+        .zip(lat.shown.par_chunks_mut(b * nx))
+        .zip(lat.source.par_chunks_mut(b * nx))
+        .zip(acting.blocks_mut(b).zip(vacant.blocks_mut(b)))
+        .zip(halos.par_iter())
+        .enumerate()
+        .map(|(k, ((((cells, shown), source), bits), halo))| {
+            let block = Block {
+                grid,
+                first: k * b,
+                cells,
+                shown,
+                source,
+                bits,
+                halo,
+            };
+            block.run(around, rules)
+        })
+        .collect();
+    let mut out = Outcome::default();
+    for mut p in parts {
+        out.events += p.events;
+        out.tissue += p.tissue;
+        out.senescent += p.senescent;
+        out.graft.append(&mut p.graft);
+    }
+    out
+}
+
+/// One block of rows and what it writes.
+struct Block<'a> {
+    grid: &'a Grid,
+    /// Its first row.
+    first: usize,
+    cells: &'a mut [Cell],
+    shown: &'a mut [f32],
+    source: &'a mut [f32],
+    /// Its rows' acting and vacancy words.
+    bits: (&'a mut [u64], &'a mut [u64]),
+    halo: &'a Halo,
+}
+
+impl Block<'_> {
+    fn run(self, around: &Surroundings, rules: &Rules) -> Outcome {
+        let nx = self.grid.nx;
+        let rows = self.cells.len() / nx;
+        let words = self.bits.0.len() / rows;
+        let mut out = Outcome::default();
+        let (mut deep, mut contact) = (vec![0u8; nx], vec![0f32; nx]);
+        // The window: the rows above, at and below the row being done, as
+        // they stood at the start of the step (zeros beyond a no-flux edge,
+        // never read).
+        let zeros = vec![0f32; nx];
+        let mut window = [
+            self.halo.0.clone().unwrap_or_else(|| zeros.clone()),
+            self.shown[..nx].to_vec(),
+            zeros.clone(),
+        ];
+        let (p, key, ctx) = (&rules.ctx.cell_rules, rules.key, rules.ctx);
+        for q in 0..rows {
+            let y = self.first + q;
+            if q > 0 {
+                window.rotate_left(1);
+            }
+            // The row below, before anything is written to it.
+            window[2].copy_from_slice(if q + 1 < rows {
+                &self.shown[(q + 1) * nx..(q + 2) * nx]
+            } else {
+                self.halo.1.as_deref().unwrap_or(&zeros)
+            });
+            let [w0, w1, w2] = &window;
+            row_sums(self.grid, [w0, w1, w2], y, &mut deep, &mut contact);
+            let acting = &mut self.bits.0[q * words..(q + 1) * words];
+            let vacant = &mut self.bits.1[q * words..(q + 1) * words];
+            let span = q * nx..(q + 1) * nx;
+            let cells = &mut self.cells[span.clone()];
+            let shown = &mut self.shown[span.clone()];
+            let source = &mut self.source[span];
+            for (x, c) in cells.iter_mut().enumerate() {
+                let i = y * nx + x;
+                let env = around.env(i, deep[x], contact[x]);
+                out.events += update_cell(c, i, &env, ctx);
+                // What division will need of this cell (vacancy.rs).
+                SiteBits::write(vacant, x, c.is_empty());
+                SiteBits::write(acting, x, may_act(c, i, &env, p, key, rules.drive));
+                // What it will emit at the start of the next step.
+                (source[x], shown[x]) = rules.emit.site(c, i);
+                let (t, s) = counts(c);
+                out.tissue += t;
+                out.senescent += s;
+                rules.emit.graft(c, i, &mut out.graft);
+            }
+        }
+        out
+    }
+}
