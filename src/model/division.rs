@@ -19,7 +19,7 @@
 use crate::model::cell::{Cell, Kind, Origin, Phenotype};
 use crate::model::geometry::Grid;
 use crate::model::params::CellParams;
-use crate::model::rng::{happens, hazard_prob, Purpose};
+use crate::model::rng::{happens, hazard_prob, Purpose, SiteStream};
 use crate::model::rules::{young_signal, Env};
 use crate::model::vacancy::Prepared;
 use rayon::prelude::*;
@@ -222,12 +222,25 @@ pub fn may_act(
     key: &StepKey,
     drive: &Drive,
 ) -> bool {
+    may_act_at(cell, &key.stream.site(site as u64), env, p, key, drive)
+}
+
+/// `may_act` with the site's draws (`StepStream::site`) at hand.
+#[inline(always)]
+pub fn may_act_at(
+    cell: &Cell,
+    stream: &SiteStream,
+    env: &Env,
+    p: &CellParams,
+    key: &StepKey,
+    drive: &Drive,
+) -> bool {
     let bound = match (cell.kind, cell.phenotype) {
         (Kind::Tissue, Phenotype::Proliferative) => drive.rate_bound.0,
         (Kind::Transformed, Phenotype::Proliferative) => drive.rate_bound.1,
         _ => return false,
     };
-    let u = key.stream.uniform(site as u64, Purpose::Action);
+    let u = stream.uniform(Purpose::Action);
     u < bound * key.dt
         && (cell.kind != Kind::Tissue || u < tissue_rate_bound(cell, env, p, drive.age) * key.dt)
 }

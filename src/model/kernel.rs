@@ -38,8 +38,27 @@ pub const MAX_RADIUS: usize = 48;
 /// f32) is copied into a per-thread buffer and convolved from there.
 const BAND: usize = 64;
 
-/// The 1D taps w_1..w_R of e^{ΔtD∂²} (w_0 is implied by the flux form).
+/// The 1D taps w_1..w_R of e^{ΔtD∂²} (w_0 is implied by the flux form),
+/// computed once per (D, Δt) in a process (~10⁶ exp and cos: tens of ms,
+/// which a sweep of small runs would otherwise pay per run and field).
 pub fn taps(diffusion: f64, dt: f64) -> Vec<f64> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    type Cache = Mutex<HashMap<(u64, u64), Vec<f64>>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    let key = (diffusion.to_bits(), dt.to_bits());
+    if let Some(w) = cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
+        return w;
+    }
+    let w = compute_taps(diffusion, dt);
+    if let Ok(mut c) = cache.lock() {
+        c.insert(key, w.clone());
+    }
+    w
+}
+
+fn compute_taps(diffusion: f64, dt: f64) -> Vec<f64> {
     let a = 2.0 * diffusion * dt;
     let m = 8192usize;
     let f = |theta: f64| (-a * (1.0 - theta.cos())).exp();

@@ -18,7 +18,7 @@ use crate::model::cell::{Cell, Kind, Markers, Origin, Phenotype};
 pub use crate::model::kinetics::hill;
 use crate::model::kinetics::relax_factors;
 use crate::model::params::{CellParams, Graft, TissueParams};
-use crate::model::rng::{happens, hazard_prob, Purpose, StepKey, StepStream};
+use crate::model::rng::{happens, hazard_prob, Purpose, SiteStream, StepKey, StepStream};
 
 /// What a cell senses at its site this step.
 #[derive(Clone, Copy, Debug, Default)]
@@ -157,14 +157,28 @@ pub fn bystander_hazard(signal: f32, p: &CellParams) -> f64 {
 /// secretion (rule 3) is read by the next step's solve (`sasp_secretion`).
 pub fn update_cell(cell: &mut Cell, site: usize, env: &Env, ctx: &Ctx) -> Events {
     let mut ev = Events::default();
+    apply_rules(cell, &ctx.stream.site(site as u64), site, env, ctx, &mut ev);
+    ev
+}
+
+/// `update_cell` with the site's draws (`StepStream::site`) at hand,
+/// counting what happened into `ev`: the path most cells take each step
+/// (damage, death draw, an onset draw above its bound) is inlined into the
+/// caller's loop; the rarer paths are calls.
+#[inline(always)]
+pub fn apply_rules(
+    cell: &mut Cell,
+    stream: &SiteStream,
+    site: usize,
+    env: &Env,
+    ctx: &Ctx,
+    ev: &mut Events,
+) {
     if cell.is_empty() {
-        return ev;
+        return;
     }
     let p = ctx.cell_rules;
     let dt = ctx.dt;
-    let stream = ctx.stream.site(site as u64);
-    let draw = |purpose| stream.uniform(purpose);
-    let delays = || marker_delays(&ctx.stream, site as u64, p);
 
     // Signals use the pools as they stand after this step's uptake.
     let hy = young_signal(cell, env, p);
@@ -188,7 +202,7 @@ pub fn update_cell(cell: &mut Cell, site: usize, env: &Env, ctx: &Ctx) -> Events
     let damage = d.total();
 
     // Death (rule 9): basal apoptosis, steeply more above a damage threshold.
-    let u_death = draw(Purpose::Death);
+    let u_death = stream.uniform(Purpose::Death);
     let dies = match cell.kind {
         Kind::Msc => {
             let h = ctx
@@ -207,39 +221,64 @@ pub fn update_cell(cell: &mut Cell, site: usize, env: &Env, ctx: &Ctx) -> Events
     if dies {
         *cell = Cell::EMPTY;
         ev.deaths += 1;
-        return ev;
+        return;
     }
 
-    match (cell.kind, cell.phenotype) {
-        (Kind::Tissue, Phenotype::Proliferative) => {
-            // Onset (rule 2): damage hazard, juxtacrine and bystander
-            // induction compete; the origin is the route that won the race.
-            let u = draw(Purpose::Onset);
-            let h_jux = p.juxtacrine_per_h * env.deep_neighbours as f64;
-            // Each Hill factor is at most 1: a draw above the bound of the
-            // total hazard cannot arrest, so the hazards are not computed
-            // for it (most cells; the draws are keyed, nothing else moves).
-            let bound = p.onset_max_per_h + p.bystander_per_h + env.wound_induction_per_h + h_jux;
-            if u >= bound * dt * (1.0 + 1e-12) {
-                return ev;
-            }
-            let h_dmg = onset_hazard(damage, p);
-            let h_by = bystander_hazard(env.bystander_signal, p);
-            let h_other = h_dmg + env.wound_induction_per_h;
-            let h = h_other + h_jux + h_by;
-            if happens(u, h, dt) {
-                let prob = hazard_prob(h, dt);
-                let origin = if u < prob * h_jux / h {
-                    Origin::Juxtacrine
-                } else if u < prob * (h_jux + h_by) / h {
-                    Origin::Paracrine
-                } else {
-                    cell.damage.dominant_origin()
-                };
-                cell.begin_senescence(Phenotype::Arrested, ctx.now_h + dt, origin, delays());
-                ev.onsets += 1;
-            }
+    if let (Kind::Tissue, Phenotype::Proliferative) = (cell.kind, cell.phenotype) {
+        // Onset (rule 2): damage hazard, juxtacrine and bystander
+        // induction compete; the origin is the route that won the race.
+        let u = stream.uniform(Purpose::Onset);
+        let h_jux = p.juxtacrine_per_h * env.deep_neighbours as f64;
+        // Each Hill factor is at most 1: a draw above the bound of the
+        // total hazard cannot arrest, so the hazards are not computed
+        // for it (most cells; the draws are keyed, nothing else moves).
+        let bound = p.onset_max_per_h + p.bystander_per_h + env.wound_induction_per_h + h_jux;
+        if u >= bound * dt * (1.0 + 1e-12) {
+            return;
         }
+        onset(cell, site, env, ctx, (u, h_jux, damage), ev);
+    } else {
+        later(cell, site, env, ctx, (hy, damage), ev);
+    }
+}
+
+/// Rule 2 for a proliferative tissue cell whose onset draw `u` fell below
+/// the bound of its hazard.
+#[inline(never)]
+fn onset(cell: &mut Cell, site: usize, env: &Env, ctx: &Ctx, at: (f64, f64, f64), ev: &mut Events) {
+    let (u, h_jux, damage) = at;
+    let (p, dt) = (ctx.cell_rules, ctx.dt);
+    let h_dmg = onset_hazard(damage, p);
+    let h_by = bystander_hazard(env.bystander_signal, p);
+    let h_other = h_dmg + env.wound_induction_per_h;
+    let h = h_other + h_jux + h_by;
+    if happens(u, h, dt) {
+        let prob = hazard_prob(h, dt);
+        let origin = if u < prob * h_jux / h {
+            Origin::Juxtacrine
+        } else if u < prob * (h_jux + h_by) / h {
+            Origin::Paracrine
+        } else {
+            cell.damage.dominant_origin()
+        };
+        let delays = marker_delays(&ctx.stream, site as u64, p);
+        cell.begin_senescence(Phenotype::Arrested, ctx.now_h + dt, origin, delays);
+        ev.onsets += 1;
+    }
+}
+
+/// The rules of every cell but a proliferative tissue cell: clearance,
+/// commitment, reversion and transformation of senescent cells; the
+/// senescence of grafted MSCs.
+#[inline(never)]
+fn later(cell: &mut Cell, site: usize, env: &Env, ctx: &Ctx, at: (f64, f64), ev: &mut Events) {
+    let (hy, damage) = at;
+    debug_assert!(!(cell.kind == Kind::Tissue && cell.phenotype == Phenotype::Proliferative));
+    let (p, dt) = (ctx.cell_rules, ctx.dt);
+    let stream = ctx.stream.site(site as u64);
+    let draw = |purpose| stream.uniform(purpose);
+    let delays = || marker_delays(&ctx.stream, site as u64, p);
+    match (cell.kind, cell.phenotype) {
         (Kind::Tissue, _)
         | (Kind::Msc, Phenotype::Senescent)
         | (Kind::Msc, Phenotype::Arrested) => {
@@ -252,10 +291,10 @@ pub fn update_cell(cell: &mut Cell, site: usize, env: &Env, ctx: &Ctx) -> Events
             if draw(Purpose::Clearance) < p_clear {
                 *cell = Cell::EMPTY;
                 ev.cleared += 1;
-                return ev;
+                return;
             }
             if cell.kind == Kind::Msc {
-                return ev;
+                return;
             }
             // Commitment: arrested cells become deep senescent (docs/model.md §3).
             if cell.phenotype == Phenotype::Arrested
@@ -296,7 +335,6 @@ pub fn update_cell(cell: &mut Cell, site: usize, env: &Env, ctx: &Ctx) -> Events
         }
         (Kind::Transformed, _) | (Kind::Empty, _) => {}
     }
-    ev
 }
 
 /// The marker delays of a cell turning senescent this step at `key` (its

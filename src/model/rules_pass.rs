@@ -14,11 +14,11 @@
 //! cost two rows per block, the windows three rows per thread.
 
 use crate::model::cell::Cell;
-use crate::model::division::{may_act, Drive};
+use crate::model::division::{may_act_at, Drive};
 use crate::model::field::View;
 use crate::model::geometry::{Boundary, Grid};
 use crate::model::rng::StepKey;
-use crate::model::rules::{update_cell, Ctx, Env, Events};
+use crate::model::rules::{apply_rules, Ctx, Env, Events};
 use crate::model::sources::{counts, Emit};
 use crate::model::stencil::row_sums;
 use crate::model::treatment::GraftSources;
@@ -210,10 +210,12 @@ impl Block<'_> {
             for (x, c) in cells.iter_mut().enumerate() {
                 let i = y * nx + x;
                 let env = around.env(i, deep[x], contact[x]);
-                out.events += update_cell(c, i, &env, ctx);
+                let stream = key.stream.site(i as u64);
+                apply_rules(c, &stream, i, &env, ctx, &mut out.events);
                 // What division will need of this cell (vacancy.rs).
                 SiteBits::write(vacant, x, c.is_empty());
-                SiteBits::write(acting, x, may_act(c, i, &env, p, key, rules.drive));
+                let may = may_act_at(c, &stream, &env, p, key, rules.drive);
+                SiteBits::write(acting, x, may);
                 // What it will emit at the start of the next step.
                 (source[x], shown[x]) = rules.emit.site(c, i);
                 let (t, s) = counts(c);
