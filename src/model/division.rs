@@ -296,7 +296,8 @@ struct Act {
 /// Division and migration of one step, given what the rules pass prepared
 /// (`Prepared`: the cells that may act, by `may_act`, in site order, and
 /// the empty sites; `Prepared::scan` finds them from the cells). Every
-/// site it changes is pushed to `changed` once, with its cell before.
+/// site it changes is pushed to `changed` once, with what its cell counted
+/// before (`sources::was`).
 pub fn divide_and_migrate(
     grid: &Grid,
     cells: &mut [Cell],
@@ -304,7 +305,7 @@ pub fn divide_and_migrate(
     p: &CellParams,
     key: &StepKey,
     prep: &Prepared,
-    changed: &mut Vec<(u32, Cell)>,
+    changed: &mut Vec<(u32, u8)>,
 ) -> Moves {
     let cells_ro: &[Cell] = cells;
     // Phase A, sparse: a few % of sites may act in a step.
@@ -334,8 +335,8 @@ pub fn divide_and_migrate(
     let t_new = key.now_h + key.dt;
     for (target, src, divide) in winners {
         // Sources act once and targets were empty: each site once.
-        changed.push((src as u32, cells[src]));
-        changed.push((target as u32, cells[target]));
+        changed.push((src as u32, crate::model::sources::was(&cells[src])));
+        changed.push((target as u32, crate::model::sources::was(&cells[target])));
         if divide {
             let parent = &mut cells[src];
             parent.divisions = parent.divisions.saturating_add(1);

@@ -19,9 +19,9 @@ pub(crate) struct Scratch {
     /// The cells that want to divide or migrate and the empty sites,
     /// written by the rules pass for division (vacancy.rs).
     pub(crate) prepared: Prepared,
-    /// The sites division changed this step, each with its cell before
-    /// (sources.rs patches them).
-    pub(crate) changed: Vec<(u32, crate::model::cell::Cell)>,
+    /// The sites division changed this step, each with what its cell
+    /// counted before (sources.rs patches them).
+    pub(crate) changed: Vec<(u32, u8)>,
 }
 
 impl Scratch {

@@ -91,6 +91,14 @@ pub fn counts(c: &Cell) -> (u64, u64) {
     (t as u64, (t && c.is_senescent_like()) as u64)
 }
 
+/// `counts` of a cell packed in a byte (tissue in bit 0, senescent in bit
+/// 1), for the cells division replaces.
+#[inline]
+pub fn was(c: &Cell) -> u8 {
+    let (t, s) = counts(c);
+    (t | s << 1) as u8
+}
+
 /// The next step's emission, computed by this step's rules pass.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct Ahead {
@@ -102,27 +110,26 @@ pub(crate) struct Ahead {
 }
 
 impl Ahead {
-    /// Division changed the sites in `changed` (each with its cell before
-    /// the change; each site once): their values are computed again, and
-    /// the counts moved by the difference. Division never moves or makes
-    /// an MSC, so the graft sources stand.
+    /// Division changed the sites in `changed` (each once, with `counts`
+    /// of its cell before, packed by `was`): their values are computed
+    /// again, and the counts moved by the difference. Division never moves
+    /// or makes an MSC, so the graft sources stand.
     pub(crate) fn patch(
         &mut self,
         emit: &Emit,
         cells: &[Cell],
-        changed: &[(u32, Cell)],
+        changed: &[(u32, u8)],
         source: &mut [f32],
         shown: &mut [f32],
     ) {
-        for &(i, old) in changed {
+        for &(i, was) in changed {
             let i = i as usize;
             let c = &cells[i];
-            debug_assert!(old.kind != Kind::Msc && c.kind != Kind::Msc);
+            debug_assert!(c.kind != Kind::Msc);
             (source[i], shown[i]) = emit.site(c, i);
-            let (t0, s0) = counts(&old);
             let (t1, s1) = counts(c);
-            self.tissue = self.tissue + t1 - t0;
-            self.senescent = self.senescent + s1 - s0;
+            self.tissue = self.tissue + t1 - (was & 1) as u64;
+            self.senescent = self.senescent + s1 - (was >> 1) as u64;
         }
     }
 }
