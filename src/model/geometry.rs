@@ -216,6 +216,26 @@ impl Region {
     }
 }
 
+/// The rows above and below row y (row y itself for a mirrored one).
+#[inline]
+pub fn rows_around(y: usize, ny: usize, periodic: bool) -> (usize, usize) {
+    let up = if y > 0 {
+        y - 1
+    } else if periodic {
+        ny - 1
+    } else {
+        y
+    };
+    let down = if y + 1 < ny {
+        y + 1
+    } else if periodic {
+        0
+    } else {
+        y
+    };
+    (up, down)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

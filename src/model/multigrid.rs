@@ -26,7 +26,7 @@
 //! and combined in row order), so results are bit-identical.
 
 use crate::model::field::lanes_sum_sq;
-use crate::model::geometry::{Boundary, Grid};
+use crate::model::geometry::{rows_around, Boundary, Grid};
 use rayon::prelude::*;
 
 /// The estimated error the solver stops at, relative L2 (the contract is
@@ -163,26 +163,6 @@ impl Multigrid {
 struct Shared(*mut f32);
 unsafe impl Send for Shared {}
 unsafe impl Sync for Shared {}
-
-/// The rows above and below row y (row y itself for a mirrored one).
-#[inline]
-fn rows_around(y: usize, ny: usize, periodic: bool) -> (usize, usize) {
-    let up = if y > 0 {
-        y - 1
-    } else if periodic {
-        ny - 1
-    } else {
-        y
-    };
-    let down = if y + 1 < ny {
-        y + 1
-    } else if periodic {
-        0
-    } else {
-        y
-    };
-    (up, down)
-}
 
 /// The columns left and right of x (x itself for a mirrored one).
 #[inline]

@@ -81,20 +81,7 @@ pub fn rows_of<'a>(grid: &Grid, values: &'a [f32], y: usize) -> [&'a [f32]; 3] {
     let (nx, ny) = (grid.nx, grid.ny);
     let row = |r: usize| &values[r * nx..(r + 1) * nx];
     let periodic = grid.boundary == crate::model::geometry::Boundary::Periodic;
-    let up = if y > 0 {
-        y - 1
-    } else if periodic {
-        ny - 1
-    } else {
-        y
-    };
-    let down = if y + 1 < ny {
-        y + 1
-    } else if periodic {
-        0
-    } else {
-        y
-    };
+    let (up, down) = crate::model::geometry::rows_around(y, ny, periodic);
     [row(up), row(y), row(down)]
 }
 
