@@ -19,9 +19,8 @@ use crate::model::field::View;
 use crate::model::geometry::{Boundary, Grid};
 use crate::model::rng::StepKey;
 use crate::model::rules::{apply_rules, Ctx, Env, Events};
-use crate::model::sources::{counts, Emit};
+use crate::model::sources::{Emit, Tally};
 use crate::model::stencil::row_sums;
-use crate::model::treatment::GraftSources;
 use crate::model::vacancy::{Prepared, SiteBits};
 use rayon::prelude::*;
 
@@ -72,9 +71,7 @@ pub(crate) struct Lattice<'a> {
 pub(crate) struct Outcome {
     pub(crate) events: Events,
     /// The next step's counts and graft sources (sources.rs).
-    pub(crate) tissue: u64,
-    pub(crate) senescent: u64,
-    pub(crate) graft: GraftSources,
+    pub(crate) tally: Tally,
 }
 
 /// Everything the pass needs that is the same at every site.
@@ -151,9 +148,7 @@ pub(crate) fn run(grid: &Grid, lat: Lattice, around: &Surroundings, rules: &Rule
     let mut out = Outcome::default();
     for mut p in parts {
         out.events += p.events;
-        out.tissue += p.tissue;
-        out.senescent += p.senescent;
-        out.graft.append(&mut p.graft);
+        out.tally.append(&mut p.tally);
     }
     out
 }
@@ -217,11 +212,7 @@ impl Block<'_> {
                 let may = may_act_at(c, &stream, &env, p, key, rules.drive);
                 SiteBits::write(acting, x, may);
                 // What it will emit at the start of the next step.
-                (source[x], shown[x]) = rules.emit.site(c, i);
-                let (t, s) = counts(c);
-                out.tissue += t;
-                out.senescent += s;
-                rules.emit.graft(c, i, &mut out.graft);
+                (source[x], shown[x]) = rules.emit.cell(c, i, &mut out.tally);
             }
         }
         out

@@ -74,12 +74,35 @@ impl<'a> Emit<'a> {
         (v as f32, pack(deep, weight))
     }
 
-    /// The grafts' EV sources of site `i`, appended to `out`.
+    /// Everything site `i` emits: its counts and graft sources into `tally`,
+    /// its (SASP source, shown value) returned.
     #[inline]
-    pub fn graft(&self, c: &Cell, i: usize, out: &mut GraftSources) {
+    pub fn cell(&self, c: &Cell, i: usize, tally: &mut Tally) -> (f32, f32) {
+        let (t, s) = counts(c);
+        tally.tissue += t;
+        tally.senescent += s;
         if self.grafts {
-            graft_source(self.scenario, c, i, out);
+            graft_source(self.scenario, c, i, &mut tally.graft);
         }
+        self.site(c, i)
+    }
+}
+
+/// What a run of sites emitted besides their values: the clearance law's
+/// counts and the grafts' EV sources (in site order).
+#[derive(Default, Debug)]
+pub struct Tally {
+    pub tissue: u64,
+    pub senescent: u64,
+    pub graft: GraftSources,
+}
+
+impl Tally {
+    /// Adds `other`, which follows this run of sites.
+    pub fn append(&mut self, other: &mut Tally) {
+        self.tissue += other.tissue;
+        self.senescent += other.senescent;
+        self.graft.append(&mut other.graft);
     }
 }
 

@@ -249,10 +249,6 @@ pub struct GraftSources {
 }
 
 impl GraftSources {
-    pub fn clear(&mut self) {
-        self.young.clear();
-        self.senescent.clear();
-    }
     pub fn append(&mut self, other: &mut GraftSources) {
         self.young.append(&mut other.young);
         self.senescent.append(&mut other.senescent);

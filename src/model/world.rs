@@ -29,9 +29,9 @@ use crate::model::params::Scenario;
 use crate::model::rules::{Ctx, Events};
 use crate::model::schedule::Schedule;
 use crate::model::scratch::Scratch;
-use crate::model::sources::{Ahead, Emit};
+use crate::model::sources::{Ahead, Emit, Tally};
 use crate::model::spectral::Spectral;
-use crate::model::treatment::{Batches, GraftSources};
+use crate::model::treatment::Batches;
 use crate::model::vacancy::Prepared;
 use rayon::prelude::*;
 
@@ -217,33 +217,27 @@ impl World {
             self.now_h(),
         );
         let cells = &self.cells;
-        let mut rows: Vec<(f64, u64, u64, GraftSources)> = self
+        let mut rows: Vec<(f64, Tally)> = self
             .sasp
             .source_mut()
             .par_chunks_mut(nx)
             .zip(self.scratch.shown.par_chunks_mut(nx))
             .enumerate()
             .map(|(r, (sa, shown))| {
-                let (mut tissue, mut sen) = (0u64, 0u64);
-                let mut graft = GraftSources::default();
+                let mut tally = Tally::default();
                 for (k, (x, sh)) in sa.iter_mut().zip(shown).enumerate() {
                     let i = r * nx + k;
-                    let c = &cells[i];
-                    let (t, s) = crate::model::sources::counts(c);
-                    tissue += t;
-                    sen += s;
-                    (*x, *sh) = emit.site(c, i);
-                    emit.graft(c, i, &mut graft);
+                    (*x, *sh) = emit.cell(&cells[i], i, &mut tally);
                 }
-                (crate::model::field::lanes_sum(sa), tissue, sen, graft)
+                (crate::model::field::lanes_sum(sa), tally)
             })
             .collect();
-        let (tissue, sen) = rows.iter().fold((0, 0), |a, r| (a.0 + r.1, a.1 + r.2));
-        self.scratch.graft.clear();
+        let mut all = Tally::default();
         for r in rows.iter_mut() {
-            self.scratch.graft.append(&mut r.3);
+            all.append(&mut r.1);
         }
-        self.load = load_of(tissue, sen);
+        self.load = load_of(all.tissue, all.senescent);
+        self.scratch.graft = all.graft;
         rows.iter().map(|r| r.0).sum()
     }
 
@@ -264,7 +258,12 @@ impl World {
     }
 
     pub fn now_h(&self) -> f64 {
-        self.step as f64 * self.dt()
+        self.time_h(self.step)
+    }
+
+    /// The time (h) at which step `step` starts.
+    fn time_h(&self, step: u64) -> f64 {
+        step as f64 * self.dt()
     }
 
     /// The numerical guard: no solve has produced a non-finite value or a
@@ -349,8 +348,9 @@ impl World {
     fn update_cells(&mut self, key: StepKey) {
         let load = self.load;
         let sites = self.grid.len();
-        let now = self.now_h();
-        let exposure = self.schedule.exposure(now, sites);
+        let exposure = self.schedule.exposure(self.now_h(), sites);
+        // The next step's time, as `now_h` will give it.
+        let next = self.time_h(self.step + 1);
         // The wound bed induces senescence while it is open (granulation
         // tissue, CCN1): scaled by the fraction still open at t.
         let induction = exposure.wound_induction_per_h * (1.0 - self.closure.last.1);
@@ -387,8 +387,6 @@ impl World {
             induction,
             bed_clearance,
         };
-        // The next step's time, as `now_h` will give it.
-        let next = (self.step + 1) as f64 * s.run.dt_h;
         let emit = Emit::new(s, schedule, wound_mask.as_deref(), next);
         let rules = crate::model::rules_pass::Rules {
             ctx: &ctx,
@@ -404,13 +402,11 @@ impl World {
         };
         let out = crate::model::rules_pass::run(grid, lattice, &around, &rules);
         *events += out.events;
-        let mut graft = out.graft;
-        scratch.graft.clear();
-        scratch.graft.append(&mut graft);
+        scratch.graft = out.tally.graft;
         *ahead = Ahead {
             ready: self.sources_ahead,
-            tissue: out.tissue,
-            senescent: out.senescent,
+            tissue: out.tally.tissue,
+            senescent: out.tally.senescent,
         };
     }
 
@@ -464,7 +460,7 @@ impl World {
         self.moves.divisions += m.divisions;
         self.moves.migrations += m.migrations;
         if self.ahead.ready {
-            let next = (self.step + 1) as f64 * self.scenario.run.dt_h;
+            let next = self.time_h(self.step + 1);
             let emit = Emit::new(
                 &self.scenario,
                 &self.schedule,
