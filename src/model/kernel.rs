@@ -204,28 +204,47 @@ impl KernelStep {
 /// taps' terms in order k = 1..R, so every build gives the same bits.
 const CHUNK: usize = 32;
 
-/// acc[j] = Σ_k w_k·((a_k[j] + b_k[j]) − 2c[j]) for the sites of one
-/// chunk, k in order, where `side(k)` gives (a_k, b_k) for tap k + 1.
+/// acc[j] = Σ_k w_k·((a_k[j] + b_k[j]) − 2c[j]) for the first `m` ≤ CHUNK
+/// sites of `centre`, k in order, where `side(k)` gives (a_k, b_k) for tap
+/// k + 1 (a whole chunk, m = CHUNK, or the rest of a row).
 #[inline(always)]
 fn chunk_flux<'a>(
     centre: &[f32],
     w: &[f32],
     side: impl Fn(usize) -> (&'a [f32], &'a [f32]),
     acc: &mut [f32],
+    m: usize,
+) {
+    // A whole chunk with its length known to the compiler, so that the
+    // sums stay in registers.
+    if m == CHUNK {
+        flux_of(centre, w, side, acc, CHUNK)
+    } else {
+        flux_of(centre, w, side, acc, m)
+    }
+}
+
+#[inline(always)]
+fn flux_of<'a>(
+    centre: &[f32],
+    w: &[f32],
+    side: impl Fn(usize) -> (&'a [f32], &'a [f32]),
+    acc: &mut [f32],
+    m: usize,
 ) {
     let mut sum = [0f32; CHUNK];
     let mut twice = [0f32; CHUNK];
-    for j in 0..CHUNK {
+    for j in 0..m {
         twice[j] = centre[j] + centre[j];
     }
     for (k, &wk) in w.iter().enumerate() {
         let (a, b) = side(k);
-        let (a, b) = (&a[..CHUNK], &b[..CHUNK]);
-        for j in 0..CHUNK {
+        let (a, b) = (&a[..m], &b[..m]);
+        for j in 0..m {
             sum[j] += wk * ((a[j] + b[j]) - twice[j]);
         }
     }
-    acc[..CHUNK].copy_from_slice(&sum);
+    acc[..m].copy_from_slice(&sum[..m]);
 }
 
 crate::model::simd::simd_dispatch! {
@@ -233,20 +252,10 @@ crate::model::simd::simd_dispatch! {
     /// extended row `e` has R images on each side), k in order.
     fn flux_pass(e: &[f32], acc: &mut [f32], w: &[f32], n: usize) {
         let r = w.len();
-        let full = n - n % CHUNK;
-        for i0 in (0..full).step_by(CHUNK) {
+        for i0 in (0..n).step_by(CHUNK) {
             let side = |k: usize| (&e[i0 + r - k - 1..], &e[i0 + r + k + 1..]);
-            chunk_flux(&e[i0 + r..], w, side, &mut acc[i0..]);
-        }
-        // The rest, site by site in the same order.
-        acc[full..n].iter_mut().for_each(|a| *a = 0.0);
-        let centre = &e[r..r + n];
-        for (k, &wk) in w.iter().enumerate() {
-            let left = &e[r - k - 1..r - k - 1 + n];
-            let right = &e[r + k + 1..r + k + 1 + n];
-            for i in full..n {
-                acc[i] += wk * ((left[i] + right[i]) - (centre[i] + centre[i]));
-            }
+            let m = CHUNK.min(n - i0);
+            chunk_flux(&e[i0 + r..], w, side, &mut acc[i0..], m);
         }
     }
 }
@@ -258,19 +267,10 @@ crate::model::simd::simd_dispatch! {
     fn column_flux(ext: &[f32], acc: &mut [f32], w: &[f32], y: usize, width: usize) {
         let r = w.len();
         let row = |k: usize| &ext[k * width..(k + 1) * width];
-        let full = width - width % CHUNK;
-        for x0 in (0..full).step_by(CHUNK) {
+        for x0 in (0..width).step_by(CHUNK) {
             let side = |k: usize| (&row(y + r - k - 1)[x0..], &row(y + r + k + 1)[x0..]);
-            chunk_flux(&row(y + r)[x0..], w, side, &mut acc[x0..]);
-        }
-        let centre = row(y + r);
-        acc[full..width].iter_mut().for_each(|a| *a = 0.0);
-        for (k, &wk) in w.iter().enumerate() {
-            let up = row(y + r - k - 1);
-            let down = row(y + r + k + 1);
-            for x in full..width {
-                acc[x] += wk * ((up[x] + down[x]) - (centre[x] + centre[x]));
-            }
+            let m = CHUNK.min(width - x0);
+            chunk_flux(&row(y + r)[x0..], w, side, &mut acc[x0..], m);
         }
     }
 }
