@@ -11,12 +11,14 @@
 //!   models (paired comparisons, sweeps, their statistics).
 //! * `io`: folders (their layout, locks and ownership), bounded input,
 //!   atomic output, snapshots and checkpoints; `plot`: figures from folders.
-//! * `validate`: the verification suite; `cli`: the command line.
+//! * `validate`: the verification suite; `cli`: the command line; `math`:
+//!   the elementary functions, the same bits on every machine.
 
 pub mod cancel;
 pub mod cli;
 pub mod error;
 pub mod io;
+pub mod math;
 pub mod model;
 pub mod plot;
 pub mod run;
@@ -92,7 +94,7 @@ mod layout {
     #[test]
     fn the_leaves_import_nothing_and_no_module_depends_on_itself() {
         let g = uses();
-        for leaf in ["error", "text", "cancel"] {
+        for leaf in ["error", "text", "cancel", "math"] {
             assert!(g[leaf].is_empty(), "{leaf} uses {:?}", g[leaf]);
         }
         // No cycle: a depth-first search finds no back edge.
@@ -124,7 +126,7 @@ mod layout {
         assert!(
             model
                 .iter()
-                .all(|m| ["error", "text"].contains(&m.as_str())),
+                .all(|m| ["error", "text", "math"].contains(&m.as_str())),
             "model uses {model:?}"
         );
     }

@@ -2,6 +2,7 @@
 
 mod common;
 
+use senesim::math;
 use senesim::model::field::{ordered_sum, Field, Pool};
 use senesim::model::geometry::{Boundary, Grid};
 use senesim::model::spectral::Spectral;
@@ -70,7 +71,7 @@ fn spreading_gaussian_with_decay_matches_analytic() {
         let t = 24.0;
         let exact = {
             let mut g = gaussian(n, sigma0 * sigma0 + 2.0 * d * t, 1000.0);
-            g.iter_mut().for_each(|v| *v *= (-lambda * t).exp());
+            g.iter_mut().for_each(|v| *v *= math::exp(-lambda * t));
             g
         };
         let peak = exact.iter().cloned().fold(0.0, f64::max);

@@ -6,6 +6,7 @@ mod common;
 use common::*;
 use plotters::style::RGBColor;
 use senesim::io::output::snapshot::{read_vti, write_vti, Snapshot};
+use senesim::math;
 use senesim::model::observe::{FieldSample, Row};
 use senesim::plot::compare::{effects_figure, timeseries_figure as compare_figure};
 use senesim::plot::figure::{phenotype, save, Figure, Format, ARM_COLOURS, DRIFT, REJUVENATION};
@@ -730,7 +731,7 @@ fn tick_labels_read_round_values_and_zero_as_0() {
     assert!(!texts.iter().any(|s| s.contains("e-1")), "{texts:?}");
     // Every positive label is m × 10^k with a whole m (1, 2, 5, 0.5, 10, …).
     for v in numbers.iter().filter(|v| **v > 0.2) {
-        let m = v / 10f64.powf(v.log10().floor());
+        let m = v / math::powf(10f64, math::log10(*v).floor());
         assert!((m - m.round()).abs() < 1e-9, "tick {v} in {texts:?}");
     }
     for want in ["0.5", "1", "2", "5", "10"] {

@@ -3,6 +3,7 @@
 
 mod common;
 use common::*;
+use senesim::math;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -411,7 +412,7 @@ axes = [{ key = "tissue.clearance_beta_per_day", from = 0.005, to = 0.05, scale 
     assert_eq!(beta[..5], beta[5..], "the same design at each passage");
     let mut strata: Vec<usize> = beta[..5]
         .iter()
-        .map(|b| ((b / 0.005).log10() * 5.0) as usize)
+        .map(|b| (math::log10(b / 0.005) * 5.0) as usize)
         .collect();
     strata.sort();
     assert_eq!(strata, [0, 1, 2, 3, 4], "one sample per log stratum");

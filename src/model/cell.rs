@@ -5,6 +5,7 @@
 //! writes nearly all of a cell's state together; the diffusing fields, which
 //! the solvers sweep one at a time, are separate contiguous `Vec<f64>` grids.
 
+use crate::math;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -268,8 +269,8 @@ impl Markers {
     ) -> (MarkerDelay, MarkerDelay) {
         let s = p.marker_delay_spread;
         (
-            MarkerDelay::from_hours(p.sa_beta_gal_delay_h * (s * z_sa_beta_gal).exp()),
-            MarkerDelay::from_hours(p.p16_delay_h * (s * z_p16).exp()),
+            MarkerDelay::from_hours(p.sa_beta_gal_delay_h * math::exp(s * z_sa_beta_gal)),
+            MarkerDelay::from_hours(p.p16_delay_h * math::exp(s * z_p16)),
         )
     }
 }

@@ -19,6 +19,7 @@
 //! division refills it. Holes are taken in site order and draw keyed
 //! numbers, so the result is the same at any thread count.
 
+use crate::math;
 use crate::model::cell::{Cell, Kind};
 use crate::model::geometry::Grid;
 use crate::model::params::Wound;
@@ -98,7 +99,7 @@ impl WoundBed {
         if rate_per_h <= 0.0 {
             return 0;
         }
-        let p = 1.0 - (-rate_per_h * dt).exp();
+        let p = 1.0 - math::exp(-rate_per_h * dt);
         let reach = w.contraction_reach as i64;
         let mut closed = 0;
         for &hole in &self.sites {

@@ -22,6 +22,7 @@
 //! is flushed to zero (booked) and skipped until it receives something.
 //! The `sasp` field is instead solved to steady state each step (sasp.rs).
 
+use crate::math;
 use crate::model::cell::Cell;
 use crate::model::geometry::Grid;
 use crate::model::kernel::KernelStep;
@@ -374,7 +375,7 @@ impl Field {
         match (&self.kernel, has_source, point) {
             (_, false, _) if fast && self.uniform => {
                 // Uniform: diffusion is the identity; only decay acts.
-                let keep = (-decay * dt).exp() as f32;
+                let keep = math::exp(-decay * dt) as f32;
                 self.level *= keep;
                 self.c.par_iter_mut().for_each(|c| *c *= keep);
                 self.balance.decayed += m0 * (1.0 - keep as f64);
@@ -382,7 +383,7 @@ impl Field {
             (Some(k), false, _) => {
                 // Booked with the factor the step applies (f32), so that
                 // its rounding is not an imbalance.
-                let keep = (-decay * dt).exp() as f32;
+                let keep = math::exp(-decay * dt) as f32;
                 self.defect = self.defect.or(k.apply(&mut self.c, keep));
                 self.balance.decayed += m0 * (1.0 - keep as f64);
             }
@@ -390,7 +391,7 @@ impl Field {
                 // What the field held, spread and decayed; then what the
                 // sources added over the step: the rest of their secretion
                 // decayed on the way (booked from what the field received).
-                let keep = (-decay * dt).exp() as f32;
+                let keep = math::exp(-decay * dt) as f32;
                 self.defect = self.defect.or(k.apply(&mut self.c, keep));
                 let added = point.add(&mut self.c, sources);
                 self.balance.decayed += m0 * (1.0 - keep as f64) + (s_total * dt - added);
@@ -489,7 +490,7 @@ fn uptake(items: &mut [Dosed], live: &[Option<f64>], cells: &mut [Cell], h: f64)
         if live[k].is_none() {
             continue;
         }
-        let f = -(-d.field.params.uptake * h).exp_m1() as f32;
+        let f = -math::exp_m1(-d.field.params.uptake * h) as f32;
         if f != 0.0 {
             d.field.uniform = false;
             d.field.materialise();

@@ -2,6 +2,7 @@
 //! limits and divisions, basal damage, and the senescent cells a tissue of
 //! its age already holds, with their time since onset and origin.
 
+use crate::math;
 use crate::model::cell::{Cell, Kind, Origin, Phenotype};
 use crate::model::geometry::Grid;
 use crate::model::params::Scenario;
@@ -44,7 +45,7 @@ pub fn initial_cells(s: &Scenario, grid: &Grid) -> Vec<Cell> {
                 // Time since onset: exponential with the clearance rate, the
                 // age distribution of senescent cells at steady state.
                 let u = uniform(seed, 0, site, Purpose::InitOnsetAge);
-                let age_h = (-(1.0 - u).ln() / clear_h).min(60.0 * 24.0);
+                let age_h = (-math::ln(1.0 - u) / clear_h).min(60.0 * 24.0);
                 let phenotype = if age_h < p.commitment_h {
                     Phenotype::Arrested
                 } else {

@@ -2,6 +2,7 @@
 //! Hill functions (by the products `powi` forms, inlined) and the exact
 //! relaxation of a linear variable over a step.
 
+use crate::math;
 /// aⁿ by repeated squaring: the operations of `f64::powi` (the runtime's
 /// `__powidf2`), in the same order, so the result is bit-identical, but
 /// inlined on the per-cell hot path instead of a call through the PLT.
@@ -45,7 +46,7 @@ pub fn hill(x: f64, k: f64, n: f64) -> f64 {
         } else if n == n.trunc() && n.abs() <= 16.0 {
             powi(r, n as i32)
         } else {
-            r.powf(n)
+            math::powf(r, n)
         };
         xn / (1.0 + xn)
     }
@@ -58,7 +59,7 @@ pub fn relax_factors(rate: f64, dt: f64) -> (f64, f64) {
     if rate * dt < 1e-12 {
         (1.0, dt)
     } else {
-        let e = (-rate * dt).exp();
+        let e = math::exp(-rate * dt);
         (e, (1.0 - e) / rate)
     }
 }
@@ -77,7 +78,7 @@ mod tests {
                 let xn = if n == n.trunc() {
                     r.powi(n as i32)
                 } else {
-                    r.powf(n)
+                    math::powf(r, n)
                 };
                 assert_eq!(
                     hill(x, 0.7, n).to_bits(),

@@ -27,6 +27,7 @@
 //! field once: the same bits at any thread count. The caller books what
 //! the field received (f32 differences, summed in f64).
 
+use crate::math;
 use crate::model::geometry::Grid;
 use crate::model::kernel::{fold, MAX_RADIUS, TAIL};
 use rayon::prelude::*;
@@ -48,7 +49,7 @@ pub struct PointSources {
 fn gauss_legendre(n: usize) -> Vec<(f64, f64)> {
     (0..n)
         .map(|i| {
-            let mut x = (std::f64::consts::PI * (i as f64 + 0.75) / (n as f64 + 0.5)).cos();
+            let mut x = math::cos(std::f64::consts::PI * (i as f64 + 0.75) / (n as f64 + 0.5));
             let mut dp = 1.0;
             for _ in 0..100 {
                 // P_n(x) and P_n'(x) by the three-term recurrence.
@@ -82,8 +83,8 @@ fn heat_taps(dtau: f64, r: usize) -> Vec<f64> {
     for j in 0..=m {
         let th = std::f64::consts::PI * j as f64 / m as f64;
         let end = if j == 0 || j == m { 0.5 } else { 1.0 };
-        let f = end * (-a * (1.0 - th.cos())).exp();
-        let c1 = th.cos();
+        let f = end * math::exp(-a * (1.0 - math::cos(th)));
+        let c1 = math::cos(th);
         let (mut prev, mut cur) = (c1, 1.0); // cos(−θ), cos(0)
         for t in taps.iter_mut() {
             *t += f * cur;
@@ -113,7 +114,7 @@ impl PointSources {
         for (u, w) in gauss_legendre(NODES) {
             let tau = u * dt;
             let h = heat_taps(diffusion * tau, r);
-            let wq = w * dt * (-decay * tau).exp();
+            let wq = w * dt * math::exp(-decay * tau);
             for dy in 0..side {
                 let hy = wq * h[dy.abs_diff(r)];
                 for dx in 0..side {
@@ -223,7 +224,7 @@ mod tests {
         for boundary in [Boundary::NoFlux, Boundary::Periodic] {
             let grid = Grid::new(80, 70, boundary);
             let k = PointSources::new(grid, d, lambda, dt).unwrap();
-            let expect = -(-lambda * dt).exp_m1() / lambda;
+            let expect = -math::exp_m1(-lambda * dt) / lambda;
             let gsum: f64 = k.g.iter().sum();
             assert!((gsum - expect).abs() < 1e-9 * expect, "{gsum} vs {expect}");
             for site in [40 + 35 * 80, 3 + 2 * 80] {
@@ -264,7 +265,7 @@ mod tests {
             );
             let mut c: Vec<f32> = c0.iter().map(|&v| v as f32).collect();
             let k = crate::model::kernel::KernelStep::new(grid, d, dt).unwrap();
-            assert!(k.apply(&mut c, (-lambda * dt).exp() as f32).is_none());
+            assert!(k.apply(&mut c, math::exp(-lambda * dt) as f32).is_none());
             PointSources::new(grid, d, lambda, dt)
                 .unwrap()
                 .add(&mut c, &sources);

@@ -15,6 +15,7 @@
 //! potency·f·(senescent EV output), since senescent producers shed more, and
 //! SASP-laden, EVs (Borghesan et al. 2019).
 
+use crate::math;
 use crate::model::params::{Product, SecretomeParams, TissueSource};
 use crate::model::rng::{lognormal_unit_mean, normal, Purpose};
 use serde::{Deserialize, Serialize};
@@ -39,9 +40,9 @@ pub fn producer_senescent_fraction(p: &Product, m: &SecretomeParams) -> f64 {
     let (_, sigma) = source_preset(p.source);
     let age = (p.donor_age_years - m.age_onset_years).max(0.0);
     let h = m.age_coefficient * age * age
-        + m.passage_scale * ((p.passage as f64 / m.passage_tau).exp() - 1.0)
+        + m.passage_scale * (math::exp(p.passage as f64 / m.passage_tau) - 1.0)
         + m.cryo_per_cycle * p.cryo_cycles as f64;
-    -(-sigma * h).exp_m1()
+    -math::exp_m1(-sigma * h)
 }
 
 /// One batch as made and (maybe) screened.

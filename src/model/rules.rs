@@ -14,6 +14,7 @@
 //!     MSC: senescence of the graft
 //! ```
 
+use crate::math;
 use crate::model::cell::{Cell, Kind, Markers, Origin, Phenotype};
 pub use crate::model::kinetics::hill;
 use crate::model::kinetics::relax_factors;
@@ -83,7 +84,7 @@ impl<'a> Ctx<'a> {
             clearance_per_h,
             p_clear: hazard_prob(clearance_per_h, dt),
             p_apoptosis: hazard_prob(cell_rules.apoptosis_per_h, dt),
-            cargo_keep: (-cell_rules.cargo_degradation_per_h * dt).exp(),
+            cargo_keep: math::exp(-cell_rules.cargo_degradation_per_h * dt),
             // repair + young_repair·0 is repair exactly: the same factors.
             basal_relax: relax_factors(
                 tissue.repair_per_h + cell_rules.young_repair_per_h * 0.0,
@@ -409,7 +410,7 @@ mod tests {
         // Stored in f32, the update x·e + b·g stalls where one step moves x
         // by less than half an ulp: within ulp/(1 − e) of the exact level
         // (1 − e ≈ repair·Δt = 0.01 here: up to ~100 ulps, 1e-5 relative).
-        let stall = f32::EPSILON as f64 / (1.0 - (-t.repair_per_h).exp());
+        let stall = f32::EPSILON as f64 / (1.0 - math::exp(-t.repair_per_h));
         assert!(
             (c.damage.total() - expect).abs() < stall * expect,
             "{} vs {expect}",

@@ -13,6 +13,7 @@
 //! The schedule is a function of the scenario alone, so a world restored
 //! from a checkpoint rebuilds it and continues from its step.
 
+use crate::math;
 use crate::model::geometry::Grid;
 use crate::model::params::{Scenario, Wound};
 
@@ -120,7 +121,10 @@ impl Schedule {
     pub fn wound_sasp_per_h(&self, now_h: f64) -> Option<f64> {
         let w = self.wound.as_ref()?;
         let (tau, dt) = (w.inflammation_tau_h, self.dt_h);
-        Some(w.inflammation_per_h * tau / dt * ((-now_h / tau).exp() - (-(now_h + dt) / tau).exp()))
+        Some(
+            w.inflammation_per_h * tau / dt
+                * (math::exp(-now_h / tau) - math::exp(-(now_h + dt) / tau)),
+        )
     }
 
     /// The exposures of the step starting at `now_h`, on a grid of `sites`.
@@ -144,7 +148,7 @@ impl Schedule {
         // Evaluated at the step's midpoint.
         let induction = self.wound.as_ref().map_or(0.0, |w| {
             w.senescence_induction_per_h
-                * (-(now_h + 0.5 * dt) / w.senescence_induction_tau_h).exp()
+                * math::exp(-(now_h + 0.5 * dt) / w.senescence_induction_tau_h)
         });
         Exposure {
             stress_per_h: stress,

@@ -8,6 +8,7 @@
 //! EV products put all of it into the EV fields; conditioned medium puts its
 //! vesicular fraction there and the rest into the soluble `cm_*` fields.
 
+use crate::math;
 use crate::model::geometry::Grid;
 use crate::model::params::{Delivery, Form, Scenario};
 use crate::model::product::{release, Batch, BatchLedger};
@@ -88,7 +89,7 @@ pub fn delivery_weights(d: &Delivery, grid: &Grid) -> Vec<f64> {
                         };
                         let rx = (bx + dx) as f64 + 0.5 - cx;
                         let ry = (by + dy) as f64 + 0.5 - cy;
-                        let k = (-(rx * rx + ry * ry) / (2.0 * radius * radius)).exp();
+                        let k = math::exp(-(rx * rx + ry * ry) / (2.0 * radius * radius));
                         g.push((site, k));
                     }
                 }
@@ -105,7 +106,7 @@ pub fn delivery_weights(d: &Delivery, grid: &Grid) -> Vec<f64> {
                     };
                     let near = g.iter().map(|&(i, _)| r2(i)).fold(f64::INFINITY, f64::min);
                     for (i, k) in g.iter_mut() {
-                        *k = (-(r2(*i) - near) / (2.0 * radius * radius)).exp();
+                        *k = math::exp(-(r2(*i) - near) / (2.0 * radius * radius));
                     }
                     sum = g.iter().map(|&(_, k)| k).sum();
                 }

@@ -20,6 +20,7 @@
 //! Every random draw is keyed by (seed, step, site, purpose) and every sum is
 //! ordered, so a run is bit-identical at any thread count.
 
+use crate::math;
 use crate::model::cell::Cell;
 use crate::model::division::{divide_and_migrate, Drive, Moves, Signals, StepKey};
 use crate::model::field::{Dosed, Pool};
@@ -483,7 +484,7 @@ impl World {
         };
         let s = &self.scenario;
         let density = bed.senescent_density(&self.cells, self.now_h(), w);
-        let keep = (-s.run.dt_h / w.immune_memory_h).exp();
+        let keep = math::exp(-s.run.dt_h / w.immune_memory_h);
         self.wound_immune = self.wound_immune * keep + (1.0 - keep) * density;
         let rate = crate::model::contraction::rate_per_h(w, density + w.topical_pdgf);
         let step = (s.run.seed, self.step, s.run.dt_h);

@@ -2,6 +2,7 @@
 //! (a metric with a colour bar) and verdict maps (categories with a legend).
 
 use super::figure::{colour_bar, legend, text_on, ColourMap, Figure};
+use crate::math;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -87,7 +88,7 @@ pub fn short(v: f64) -> String {
     if v == 0.0 {
         return "0".into();
     }
-    let mag = v.abs().log10().floor() as i32;
+    let mag = math::log10(v.abs()).floor() as i32;
     if !(-3..5).contains(&mag) {
         return format!("{v:.2e}");
     }

@@ -5,6 +5,7 @@ use super::axis::Axis;
 use super::figure::Figure;
 use super::grid::tick;
 use super::legend::{self, free_corner, headroom_top, Marks};
+use crate::math;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -87,7 +88,7 @@ impl Chart {
             if !log_y {
                 y
             } else if y > 0.0 {
-                y.log10()
+                math::log10(y)
             } else {
                 f64::NAN
             }
@@ -131,7 +132,7 @@ impl Chart {
         } else {
             (x0, x1)
         };
-        let tx = |x: f64| if self.log_x { x.log10() } else { x };
+        let tx = |x: f64| if self.log_x { math::log10(x) } else { x };
         let area = if self.caption.is_empty() {
             area.clone()
         } else {
@@ -195,14 +196,14 @@ impl Chart {
             })
             .x_label_formatter(&|v| {
                 if log {
-                    tick(10f64.powf(*v))
+                    tick(math::powf(10f64, *v))
                 } else {
                     tick(*v)
                 }
             })
             .y_label_formatter(&|v| {
                 if log_y {
-                    tick(10f64.powf(*v))
+                    tick(math::powf(10f64, *v))
                 } else {
                     tick(*v)
                 }

@@ -6,6 +6,7 @@ use super::numerics::PALETTE;
 use super::scenarios::MEAN_FIELD;
 use super::Result;
 use super::{Check, Setup, Table};
+use crate::math;
 use crate::model::cell::{Cell, Kind, Origin, Phenotype};
 use crate::model::rules::{onset_hazard, sasp_signal, update_cell, Ctx, Env, Events};
 use crate::plot::lines::{Chart, Corner, Curve};
@@ -71,7 +72,7 @@ fn ks_distance(sorted: &[u64], h: f64, dt: f64) -> f64 {
         while i < sorted.len() && sorted[i] <= k {
             i += 1;
         }
-        let exact = -(-h * k as f64 * dt).exp_m1();
+        let exact = -math::exp_m1(-h * k as f64 * dt);
         d = d.max((i as f64 / n - exact).abs());
     }
     d
@@ -208,7 +209,7 @@ pub fn waiting_times(setup: &Setup) -> Result<Check> {
         ok &= pv >= 0.01 && p_off < 0.01;
         let mean = t.iter().map(|&s| s as f64 * dt).sum::<f64>() / N as f64;
         // Mean of a geometric number of whole steps: Δt/(1 − e^{−hΔt}).
-        let exact_mean = dt / -(-h * dt).exp_m1();
+        let exact_mean = dt / -math::exp_m1(-h * dt);
         table.row(vec![
             p.name.into(),
             format!("{h:.5}"),
@@ -231,7 +232,7 @@ pub fn waiting_times(setup: &Setup) -> Result<Check> {
             .filter(|(x, _)| *x <= t_max);
         let exact = (0..=100).map(|i| {
             let x = (i as f64 / 100.0 * t_max / dt).round() * dt;
-            (x, -(-h * x).exp_m1())
+            (x, -math::exp_m1(-h * x))
         });
         let mut ch = Chart::new(
             &format!("{} (h = {h:.4}/h)", p.name),

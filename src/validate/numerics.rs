@@ -4,6 +4,7 @@
 use super::analytic::{gaussian_field, point_source as k0_source};
 use super::Result;
 use super::{pct, sci, Check, Setup, Table};
+use crate::math;
 use crate::model::geometry::{Boundary, Grid};
 use crate::model::spectral::Spectral;
 use crate::plot::lines::{Chart, Corner, Curve};
@@ -181,7 +182,7 @@ fn spread_gaussian(
     match crate::model::kernel::KernelStep::new(grid, d, dt) {
         Some(k) => {
             let mut c: Vec<f32> = f.iter().map(|&v| v as f32).collect();
-            let keep = (-lambda * dt).exp() as f32;
+            let keep = math::exp(-lambda * dt) as f32;
             for _ in 0..steps {
                 k.apply(&mut c, keep);
             }
@@ -347,7 +348,7 @@ pub fn convergence(setup: &Setup) -> Result<Check> {
             errs[bi].push((h, (num / den).sqrt()));
         }
     }
-    let order = |e: &[(f64, f64)], k: usize| (e[k - 1].1 / e[k].1).log2();
+    let order = |e: &[(f64, f64)], k: usize| math::log2(e[k - 1].1 / e[k].1);
     let mut worst_dev: f64 = 0.0;
     let mut finest = [0.0; 2];
     for (k, &n) in sizes.iter().enumerate() {

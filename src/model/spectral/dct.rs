@@ -15,6 +15,7 @@
 //! gives X_k = Re z_k and X_{N−k} = −Im z_k: one real FFT of length N and a
 //! twiddle per output pair. DCT-III runs the same steps backwards.
 
+use crate::math;
 use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
 use rustfft::num_complex::Complex;
 use std::sync::Arc;
@@ -42,7 +43,7 @@ impl Cosine {
         let twiddle = (0..=n / 2)
             .map(|k| {
                 let a = -std::f64::consts::PI * k as f64 / (2 * n) as f64;
-                Complex::new(a.cos(), a.sin())
+                Complex::new(math::cos(a), math::sin(a))
             })
             .collect();
         Cosine {
@@ -207,8 +208,9 @@ mod tests {
                 x.iter()
                     .enumerate()
                     .map(|(j, v)| {
-                        v * (std::f64::consts::PI * k as f64 * (2 * j + 1) as f64 / (2 * n) as f64)
-                            .cos()
+                        v * math::cos(
+                            std::f64::consts::PI * k as f64 * (2 * j + 1) as f64 / (2 * n) as f64,
+                        )
                     })
                     .sum()
             })
@@ -222,9 +224,10 @@ mod tests {
                 0.5 * x[0]
                     + (1..n)
                         .map(|k| {
-                            x[k] * (std::f64::consts::PI * k as f64 * (2 * j + 1) as f64
-                                / (2 * n) as f64)
-                                .cos()
+                            x[k] * math::cos(
+                                std::f64::consts::PI * k as f64 * (2 * j + 1) as f64
+                                    / (2 * n) as f64,
+                            )
                         })
                         .sum::<f64>()
             })

@@ -44,6 +44,7 @@
 mod clamp;
 mod dct;
 
+use crate::math;
 use crate::model::geometry::{column_bands, Boundary, Grid};
 use clamp::{clamp_pick, clamp_row, defect_of, CLAMP_NONE};
 use dct::Cosine;
@@ -105,7 +106,7 @@ fn lattice_eigen(n: usize, boundary: Boundary) -> Vec<f64> {
                 Boundary::NoFlux => std::f64::consts::PI * k as f64 / n as f64,
                 Boundary::Periodic => std::f64::consts::TAU * k as f64 / n as f64,
             };
-            2.0 - 2.0 * theta.cos()
+            2.0 - 2.0 * math::cos(theta)
         })
         .collect()
 }
@@ -179,14 +180,14 @@ enum Op {
 
 impl Op {
     fn step(s: &Spectral, diffusion: f64, lambda: f64, dt: f64) -> Op {
-        let axis = |e: &[f64]| e.iter().map(|&m| (-diffusion * m * dt).exp()).collect();
+        let axis = |e: &[f64]| e.iter().map(|&m| math::exp(-diffusion * m * dt)).collect();
         Op::Step {
             diffusion,
             lambda,
             dt,
             fx: axis(&s.ex),
             fy: axis(&s.ey),
-            fl: (-lambda * dt).exp(),
+            fl: math::exp(-lambda * dt),
         }
     }
 
@@ -218,7 +219,7 @@ impl Op {
                 if a * dt >= 0.5 {
                     (1.0 - decay) / a
                 } else if a * dt > 1e-12 {
-                    -(-a * dt).exp_m1() / a
+                    -math::exp_m1(-a * dt) / a
                 } else {
                     dt
                 }
@@ -530,7 +531,7 @@ pub fn decayed_over_step(m0: f64, s_total: f64, lambda: f64, dt: f64) -> f64 {
     if lambda <= 0.0 {
         return 0.0;
     }
-    let phi = -(-lambda * dt).exp_m1() / lambda;
+    let phi = -math::exp_m1(-lambda * dt) / lambda;
     // ∫M = m0·φ + S·(Δt − φ)/λ
     lambda * (m0 * phi + s_total * (dt - phi) / lambda)
 }

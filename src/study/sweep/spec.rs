@@ -25,6 +25,7 @@
 //! slowest); Latin hypercube samples, if any, are crossed with it.
 
 use crate::error::SweepError;
+use crate::math;
 use crate::model::rng::{uniform, Purpose};
 use crate::scenario::lookup;
 use serde::Deserialize;
@@ -234,7 +235,7 @@ fn range_values(r: &RangeSpec) -> Result<Vec<Value>, Refusal> {
                 let f = i as f64 / (n - 1) as f64;
                 match r.scale {
                     Scale::Linear => from + (to - from) * f,
-                    Scale::Log => (from.ln() + (to.ln() - from.ln()) * f).exp(),
+                    Scale::Log => math::exp(math::ln(from) + (math::ln(to) - math::ln(from)) * f),
                 }
             };
             if ints && r.scale == Scale::Linear && n > 1 {
@@ -357,7 +358,9 @@ fn lhs_values(path: &Path, l: &LhsSpec, seed: u64) -> Result<Vec<Vec<Value>>, Sw
                     / n as f64;
                 let x = match a.scale {
                     Scale::Linear => a.from + (a.to - a.from) * u,
-                    Scale::Log => (a.from.ln() + (a.to.ln() - a.from.ln()) * u).exp(),
+                    Scale::Log => {
+                        math::exp(math::ln(a.from) + (math::ln(a.to) - math::ln(a.from)) * u)
+                    }
                 };
                 if a.integer {
                     Value::Integer(x.round() as i64)
@@ -541,7 +544,7 @@ mod tests {
         assert_eq!(s.len(), 20);
         for (d, map) in [
             (0usize, (|x: f64| x) as fn(f64) -> f64),
-            (1, |x: f64| x.log10() / 3.0),
+            (1, |x: f64| math::log10(x) / 3.0),
         ] {
             let mut strata: Vec<usize> = s
                 .iter()
