@@ -2,11 +2,10 @@
 //! limits and divisions, basal damage, and the senescent cells a tissue of
 //! its age already holds, with their time since onset and origin.
 
-use crate::math;
 use crate::model::cell::{Cell, Kind, Origin, Phenotype};
 use crate::model::geometry::Grid;
 use crate::model::params::Scenario;
-use crate::model::rng::{normal, uniform, Purpose};
+use crate::model::rng::{exponential, normal, uniform, Purpose};
 use rayon::prelude::*;
 
 /// The tissue at t = 0, before the wound is cut (docs/model.md §6.4).
@@ -44,8 +43,8 @@ pub fn initial_cells(s: &Scenario, grid: &Grid) -> Vec<Cell> {
             if uniform(seed, 0, site, Purpose::InitSenescent) < x0 {
                 // Time since onset: exponential with the clearance rate, the
                 // age distribution of senescent cells at steady state.
-                let u = uniform(seed, 0, site, Purpose::InitOnsetAge);
-                let age_h = (-math::ln(1.0 - u) / clear_h).min(60.0 * 24.0);
+                let age_h =
+                    (exponential(seed, 0, site, Purpose::InitOnsetAge) / clear_h).min(60.0 * 24.0);
                 let phenotype = if age_h < p.commitment_h {
                     Phenotype::Arrested
                 } else {

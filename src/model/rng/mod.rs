@@ -145,7 +145,7 @@ impl StepStream {
     /// Standard normal: the same number as `normal` with this seed and step.
     #[inline]
     pub fn normal(&self, site: u64, purpose: Purpose) -> f64 {
-        normal_of(self.hash(site, purpose))
+        keyed::normal_of(self.hash(site, purpose))
     }
 }
 
@@ -187,21 +187,6 @@ impl StepKey {
     }
 }
 
-/// Standard normal by Box-Muller from two keyed uniforms (the second uses the
-/// hash of the first key, so one key gives one normal).
-#[inline]
-pub fn normal(seed: u64, step: u64, site: u64, purpose: Purpose) -> f64 {
-    normal_of(hash(seed, step, site, purpose))
-}
-
-#[inline]
-fn normal_of(h1: u64) -> f64 {
-    let h2 = mix64(h1 ^ 0xD1B5_4A32_D192_ED03);
-    let u1 = ((h1 >> 11) as f64 + 0.5) * (1.0 / (1u64 << 53) as f64); // (0,1)
-    let u2 = (h2 >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
-    (-2.0 * math::ln(u1)).sqrt() * math::cos(std::f64::consts::TAU * u2)
-}
-
 /// Probability that an event with constant hazard `rate` (per hour) happens
 /// within `dt` hours.
 #[inline]
@@ -231,14 +216,9 @@ pub fn fnv1a(bytes: &[u8]) -> u64 {
     })
 }
 
-/// A lognormal factor with mean 1 and coefficient of variation `cv`.
-pub fn lognormal_unit_mean(z: f64, cv: f64) -> f64 {
-    if cv <= 0.0 {
-        return 1.0;
-    }
-    let s2 = math::ln(1.0 + cv * cv);
-    math::exp(z * s2.sqrt() - 0.5 * s2)
-}
+pub mod keyed;
+pub mod seed_text;
+pub use keyed::{exponential, lognormal_unit_mean, normal, KeyedRng};
 
 #[cfg(test)]
 mod tests {
@@ -323,34 +303,6 @@ mod tests {
     }
 
     #[test]
-    fn normal_has_unit_variance() {
-        let n = 100_000u64;
-        let (mut s, mut s2) = (0.0, 0.0);
-        for i in 0..n {
-            let z = normal(1, 0, i, Purpose::InitLimit);
-            s += z;
-            s2 += z * z;
-        }
-        let mean = s / n as f64;
-        let var = s2 / n as f64 - mean * mean;
-        assert!(mean.abs() < 0.016, "mean {mean}");
-        assert!((var - 1.0).abs() < 0.025, "var {var}");
-    }
-
-    #[test]
-    fn lognormal_factor_has_requested_mean_and_cv() {
-        let n = 200_000u64;
-        let cv = 0.4;
-        let xs: Vec<f64> = (0..n)
-            .map(|i| lognormal_unit_mean(normal(3, 0, i, Purpose::BatchPotency), cv))
-            .collect();
-        let mean = xs.iter().sum::<f64>() / n as f64;
-        let sd = (xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n as f64).sqrt();
-        assert!((mean - 1.0).abs() < 0.01, "mean {mean}");
-        assert!((sd / mean - cv).abs() < 0.01, "cv {}", sd / mean);
-    }
-
-    #[test]
     fn step_stream_gives_the_keyed_draws() {
         let st = StepStream::new(42, 17);
         for site in [0u64, 1, 999, u64::MAX] {
@@ -387,81 +339,5 @@ mod tests {
         assert_eq!(hazard_prob(0.0, 1.0), 0.0);
         assert!((hazard_prob(0.1, 1.0) - (1.0 - math::exp(-0.1f64))).abs() < 1e-15);
         assert!(hazard_prob(1e9, 1.0) <= 1.0);
-    }
-}
-
-/// Seeds in files: written as decimal strings, so that readers holding JSON
-/// numbers as doubles (JavaScript, many JSON tools) do not round seeds above
-/// 2⁵³; read from a whole number ≥ 0 or such a string, so that every seed
-/// senesim writes (half of them are ≥ 2⁶³, beyond a TOML integer) can be
-/// given back to it.
-pub mod seed_text {
-    use serde::de::{self, Visitor};
-    use serde::{Deserializer, Serializer};
-
-    pub const RULE: &str =
-        "a seed is a whole number from 0 to 18446744073709551615, written as an integer or as a string (\"9747296951538400168\")";
-
-    pub fn serialize<S: Serializer>(v: &u64, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&v.to_string())
-    }
-
-    struct Seed;
-    impl Visitor<'_> for Seed {
-        type Value = u64;
-        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-            f.write_str(RULE)
-        }
-        fn visit_u64<E: de::Error>(self, v: u64) -> Result<u64, E> {
-            Ok(v)
-        }
-        fn visit_i64<E: de::Error>(self, v: i64) -> Result<u64, E> {
-            u64::try_from(v).map_err(|_| E::custom(format!("{v}: {RULE}")))
-        }
-        fn visit_str<E: de::Error>(self, v: &str) -> Result<u64, E> {
-            let t = v.trim();
-            if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
-                if let Ok(x) = t.parse() {
-                    return Ok(x);
-                }
-            }
-            Err(E::custom(format!(
-                "\"{}\": {RULE}",
-                crate::text::printable(v)
-            )))
-        }
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
-        d.deserialize_any(Seed)
-    }
-
-    /// A list of seeds, each as `seed_text`.
-    pub mod list {
-        use serde::ser::SerializeSeq;
-        use serde::Serializer;
-        pub fn serialize<S: Serializer>(v: &[u64], s: S) -> Result<S::Ok, S::Error> {
-            let mut q = s.serialize_seq(Some(v.len()))?;
-            for x in v {
-                q.serialize_element(&x.to_string())?;
-            }
-            q.end()
-        }
-    }
-
-    /// An optional seed (a sweep file's `seed`).
-    pub mod option {
-        use serde::{Deserialize, Deserializer, Serializer};
-        #[derive(Deserialize)]
-        struct W(#[serde(with = "super")] u64);
-        pub fn serialize<S: Serializer>(v: &Option<u64>, s: S) -> Result<S::Ok, S::Error> {
-            match v {
-                Some(x) => super::serialize(x, s),
-                None => s.serialize_none(),
-            }
-        }
-        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
-            Ok(Option::<W>::deserialize(d)?.map(|w| w.0))
-        }
     }
 }
