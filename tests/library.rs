@@ -66,7 +66,10 @@ const SMALLER: [&str; 3] = ["grid.nx=96", "grid.ny=96", "run.days=21"];
 fn young_evs_rejuvenate_and_senescent_evs_drift_beyond_the_treated_area() {
     let r = verdicts("aged_skin_young_ev.toml", &SMALLER, 3);
     assert_eq!(r.comparisons[0].verdict, Verdict::Rejuvenation);
-    let r = verdicts("aged_skin_senescent_ev.toml", &SMALLER, 3);
+    // Five replicates: each batch's potency and senescent content are
+    // lognormal draws, so the drift varies between replicates (paired
+    // differences +0.037 to +0.083 over three; CI [+0.037, +0.093] over five).
+    let r = verdicts("aged_skin_senescent_ev.toml", &SMALLER, 5);
     let c = &r.comparisons[0];
     assert_eq!(c.verdict, Verdict::SenescentDrift);
     // The domino effect: the senescent fraction rises outside the treated patch too.
@@ -79,9 +82,12 @@ fn young_evs_rejuvenate_and_senescent_evs_drift_beyond_the_treated_area() {
 
 #[test]
 fn qc_screening_prevents_the_drift_of_unscreened_batches() {
-    // Four replicates: the unscreened batches vary by design (final senescent
-    // fraction 0.166-0.205 over three replicates against 0.135-0.138 screened).
-    let r = verdicts("aged_skin_qc_screened.toml", &SMALLER, 4);
+    // The scenario's own span (42 days) and replicate count (8): the
+    // unscreened batches vary by design, so its drift does too (final
+    // senescent fraction 0.173-0.283 against 0.129-0.162 untreated, each
+    // replicate above its control; at 21 days and 4 replicates the
+    // difference's CI reached below 0).
+    let r = verdicts("aged_skin_qc_screened.toml", &["grid.nx=96", "grid.ny=96"], 8);
     let find = |a: &str, b: &str| {
         r.comparisons
             .iter()
