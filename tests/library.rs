@@ -87,7 +87,11 @@ fn qc_screening_prevents_the_drift_of_unscreened_batches() {
     // senescent fraction 0.173-0.283 against 0.129-0.162 untreated, each
     // replicate above its control; at 21 days and 4 replicates the
     // difference's CI reached below 0).
-    let r = verdicts("aged_skin_qc_screened.toml", &["grid.nx=96", "grid.ny=96"], 8);
+    let r = verdicts(
+        "aged_skin_qc_screened.toml",
+        &["grid.nx=96", "grid.ny=96"],
+        8,
+    );
     let find = |a: &str, b: &str| {
         r.comparisons
             .iter()

@@ -6,9 +6,11 @@
 //! `exp` and the faster one of 2.28 onwards) and between the variants one
 //! version picks by CPU (glibc's `__exp_fma` on CPUs with FMA, another build
 //! without): a run on a cluster node could then differ from the same run on
-//! a laptop. These functions are the `libm` crate's (ports of FreeBSD's and
-//! musl's, compiled into senesim, with no FMA and no table indexed by CPU),
-//! so a scenario and seed give the same outputs on any x86-64 machine.
+//! a laptop. These functions are compiled into senesim with no FMA and no
+//! choice by CPU, so a scenario and seed give the same outputs on any x86-64
+//! machine: `exp` is senesim's own (exp.rs, the table method of musl's and
+//! glibc's exp, ~2× faster than libm's on the per-cell path), the others
+//! the `libm` crate's (ports of FreeBSD's and musl's).
 //! They are within 1 ulp of the exact value (`exp`, `ln`, `cos`, `sin`,
 //! `exp_m1`, `ln_1p`, `log2`, `log10`) or a few ulp (`powf`).
 //!
@@ -16,11 +18,10 @@
 //! (`disallowed-methods`), so a new call cannot bring the platform back.
 //! `sqrt` is not here: IEEE 754 rounds it exactly on every machine.
 
-/// eˣ.
-#[inline]
-pub fn exp(x: f64) -> f64 {
-    libm::exp(x)
-}
+mod exp;
+
+/// eˣ (table method, src/math/exp.rs).
+pub use exp::exp;
 
 /// eˣ − 1, accurate for small x.
 #[inline]
