@@ -85,6 +85,23 @@ fn compute_taps(diffusion: f64, dt: f64) -> Vec<f64> {
     w
 }
 
+/// The worse of two defects (value, site): a NaN before any number, the
+/// lower value between numbers, the first site on ties. A total order, so
+/// the result does not depend on how the bands are combined.
+fn worse(a: (f64, usize), b: (f64, usize)) -> (f64, usize) {
+    let b_first = match (a.0.is_nan(), b.0.is_nan()) {
+        (true, true) => b.1 < a.1,
+        (true, false) => false,
+        (false, true) => true,
+        (false, false) => b.0 < a.0 || (b.0 == a.0 && b.1 < a.1),
+    };
+    if b_first {
+        b
+    } else {
+        a
+    }
+}
+
 /// The site index of lattice coordinate `j` (which may lie beyond either
 /// edge) along an axis of `n` sites.
 pub(crate) fn fold(j: i64, n: usize, boundary: Boundary) -> usize {
@@ -130,9 +147,11 @@ impl KernelStep {
     }
 
     /// c ← keep·e^{ΔtD∇²}c, negatives of round-off set to zero. Returns
-    /// the defect, if any: (value, site) of the first non-finite result, or
-    /// of a negative beyond round-off (below −1e-5 of the largest value the
-    /// band read); the run's numerical guard stops on it.
+    /// the defect, if any, as (value, site): the first NaN in site order,
+    /// else the most negative value beyond round-off (below −1e-5 of the
+    /// largest value the band read), which is where a negative spike was
+    /// (its kernel's tails reach below the bound rows away). The run's
+    /// numerical guard stops on it.
     pub fn apply(&self, c: &mut [f32], keep: f32) -> Option<(f64, usize)> {
         let (nx, ny, r) = (self.grid.nx, self.grid.ny, self.w.len());
         assert_eq!(c.len(), nx * ny);
@@ -177,16 +196,15 @@ impl KernelStep {
                         ok &= v >= floor;
                         out[x] = v.max(0.0);
                     }
-                    if !ok && defect.is_none() {
-                        // Rare: find the site (NaN fails `>=` too).
-                        let x = (0..width)
-                            .find(|&x| {
-                                let v = (centre[x] + acc[x]) * keep;
-                                v.is_nan() || v < floor
-                            })
-                            .unwrap_or(0);
-                        let v = (centre[x] + acc[x]) * keep;
-                        defect = Some((v as f64, y * nx + b * BAND + x));
+                    if !ok {
+                        // Rare: find the sites (NaN fails `>=` too).
+                        for x in 0..width {
+                            let v = (centre[x] + acc[x]) * keep;
+                            if v.is_nan() || v < floor {
+                                let d = (v as f64, y * nx + b * BAND + x);
+                                defect = Some(defect.map_or(d, |e| worse(e, d)));
+                            }
+                        }
                     }
                 }
                 defect
@@ -194,7 +212,7 @@ impl KernelStep {
             .reduce(
                 || None,
                 |a: Option<(f64, usize)>, b| match (a, b) {
-                    (Some(a), Some(b)) => Some(if b.1 < a.1 { b } else { a }),
+                    (Some(a), Some(b)) => Some(worse(a, b)),
                     (a, b) => a.or(b),
                 },
             )
@@ -413,6 +431,27 @@ mod tests {
         c[20 * 40 + 30] = -1e3;
         let d = k.apply(&mut c, 1.0).unwrap();
         assert!(d.0 < 0.0, "{d:?}");
+    }
+
+    /// A negative spike in a small positive background: its kernel's tails
+    /// fall below the bound in rows before it, but the defect names the
+    /// spike's site; a NaN anywhere takes precedence.
+    #[test]
+    fn the_worst_defect_is_reported() {
+        let g = Grid::new(48, 40, Boundary::NoFlux);
+        let k = KernelStep::new(g, 10.0, 1.0).unwrap();
+        let site = 20 * 48 + 24;
+        let mut c = vec![1e-3f32; g.len()];
+        c[site] = -1e3;
+        let d = k.apply(&mut c, 1.0).unwrap();
+        assert_eq!(d.1, site, "{d:?}");
+        assert!(d.0 < -1.0, "{d:?}");
+        let mut c = vec![1e-3f32; g.len()];
+        c[site] = -1e3;
+        c[39 * 48 + 40] = f32::NAN;
+        assert!(k.apply(&mut c, 1.0).unwrap().0.is_nan());
+        assert_eq!(worse((-1.0, 5), (-1.0, 3)), (-1.0, 3));
+        assert_eq!(worse((-2.0, 5), (-1.0, 3)), (-2.0, 5));
     }
 
     #[test]
