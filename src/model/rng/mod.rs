@@ -9,6 +9,8 @@
 //! The key is mixed one word at a time through the SplitMix64 finaliser
 //! (a bijection on u64 with full avalanche), never by adding indices to the
 //! seed: `seed + site` would make seed s at site i+1 equal seed s+1 at site i.
+//! A uniform draw is that hash scaled to [0, 1); the normal and exponential
+//! draws are rand_distr's, from a generator started at the hash (keyed.rs).
 
 use crate::math;
 /// What a draw is for. Each purpose gets its own independent stream, so that
