@@ -52,6 +52,18 @@ pub fn hill(x: f64, k: f64, n: f64) -> f64 {
     }
 }
 
+/// ∫₀^Δt e^{−rate·τ} dτ = (1 − e^{−rateΔt})/rate, without cancellation
+/// where rate·Δt is small (Δt itself at rate 0): what a constant unit
+/// source leaves after decaying over the step.
+#[inline]
+pub fn decay_integral(rate: f64, dt: f64) -> f64 {
+    if rate * dt > 0.0 {
+        -math::exp_m1(-rate * dt) / rate
+    } else {
+        dt
+    }
+}
+
 /// For dx/dt = input − rate·x over Δt, exact for constant input and rate:
 /// x(t+Δt) = x·e + input·g with e = e^{−rateΔt}, g = (1 − e)/rate.
 #[inline]

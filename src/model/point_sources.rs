@@ -31,6 +31,7 @@
 use crate::math;
 use crate::model::geometry::Grid;
 use crate::model::kernel::{fold, MAX_RADIUS, TAIL};
+use crate::model::kinetics::decay_integral;
 use rayon::prelude::*;
 
 /// Gauss-Legendre nodes of the time integral.
@@ -126,13 +127,8 @@ impl PointSources {
         // What the truncation beyond R drops (~1e-8 of the total at
         // TAIL = 1e-6) stays at the source, as the kernel step's flux form
         // keeps it in the centre tap: G holds ∫₀^Δt e^{−λτ} dτ exactly.
-        let exact = if decay * dt > 0.0 {
-            -math::exp_m1(-decay * dt) / decay
-        } else {
-            dt
-        };
         let held: f64 = g.iter().sum();
-        g[r * side + r] += exact - held;
+        g[r * side + r] += decay_integral(decay, dt) - held;
         let ext_x = (-(r as i64)..(grid.nx + r) as i64)
             .map(|x| fold(x, grid.nx, grid.boundary))
             .collect();

@@ -60,15 +60,6 @@ impl SaspSolver {
         }
     }
 
-    /// The V-cycles and the estimated error (relative L2) of the last
-    /// multigrid solve; None for the spectral solve.
-    pub fn last_solve(&self) -> Option<(usize, f64)> {
-        match self {
-            SaspSolver::Multigrid(m) => Some((m.cycles, m.estimate)),
-            SaspSolver::Spectral(_) => None,
-        }
-    }
-
     /// Whether the fast solver is in use.
     pub fn is_multigrid(&self) -> bool {
         matches!(self, SaspSolver::Multigrid(_))

@@ -531,7 +531,7 @@ pub fn decayed_over_step(m0: f64, s_total: f64, lambda: f64, dt: f64) -> f64 {
     if lambda <= 0.0 {
         return 0.0;
     }
-    let phi = -math::exp_m1(-lambda * dt) / lambda;
+    let phi = crate::model::kinetics::decay_integral(lambda, dt);
     // ∫M = m0·φ + S·(Δt − φ)/λ
     lambda * (m0 * phi + s_total * (dt - phi) / lambda)
 }
