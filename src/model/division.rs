@@ -58,7 +58,7 @@ impl Drive {
 }
 
 /// The local signals that modulate division and migration at every site
-/// (the fields division reads), for `Prepared::scan`.
+/// (the fields division reads).
 pub struct Signals<'a> {
     pub drive: Drive,
     pub sasp: &'a [f32],
@@ -208,11 +208,11 @@ pub fn rates(cell: &Cell, env: &Env, p: &CellParams, age: (f64, f64)) -> Option<
     }
 }
 
-/// Whether a cell may divide or hop this step, tested where the cell is at
-/// hand (the rules pass, as it leaves each cell, or `Prepared::scan`):
-/// rates are bounded, and most draws fall above the bound of every cell's
-/// rates (`rate_bound`) or of this cell's own (`tissue_rate_bound`). The
-/// draws are keyed, so skipping the rest for them changes no result.
+/// Whether a cell may divide or hop this step (phase A, for a cell next to
+/// an empty site): rates are bounded, and most draws fall above the bound
+/// of every cell's rates (`rate_bound`) or of this cell's own
+/// (`tissue_rate_bound`). The draws are keyed, so skipping the rest for
+/// them changes no result.
 #[inline]
 pub fn may_act(
     cell: &Cell,
@@ -294,8 +294,8 @@ struct Act {
 }
 
 /// Division and migration of one step, given what the rules pass prepared
-/// (`Prepared`: the cells that may act, by `may_act`, in site order, and
-/// the empty sites; `Prepared::scan` finds them from the cells). Every
+/// (`Prepared`: the empty sites; `Prepared::scan` finds them from the
+/// cells). Every
 /// site it changes is pushed to `changed` once, with what its cell counted
 /// before (`sources::was`).
 pub fn divide_and_migrate(
@@ -308,11 +308,16 @@ pub fn divide_and_migrate(
     changed: &mut Vec<(u32, u8)>,
 ) -> Moves {
     let cells_ro: &[Cell] = cells;
-    // Phase A, sparse: a few % of sites may act in a step.
-    let mut acts: Vec<Act> = (0..prep.acting.rows())
+    // Phase A, sparse: only a cell with an empty neighbour can act (in a
+    // confluent tissue a few % of the sites), and of those only the few
+    // whose draw falls below the bound of their rates (`may_act`).
+    let mut acts: Vec<Act> = (0..grid.ny)
         .into_par_iter()
-        .flat_map_iter(|r| {
-            prep.acting.ones_in_row(r).filter_map(|i| {
+        .map_init(Vec::new, |words, y| {
+            let row = prep.next_to_vacancy(grid, y, words).filter_map(|i| {
+                if !may_act(&cells_ro[i], i, &sig.env(i), p, key, &sig.drive) {
+                    return None;
+                }
                 let it = intent(i, grid, cells_ro, prep, sig, p, key);
                 (it != NONE).then(|| Act {
                     target: it >> 1,
@@ -320,8 +325,10 @@ pub fn divide_and_migrate(
                     src: i as u32,
                     divide: it & 1 == 1,
                 })
-            })
+            });
+            row.collect::<Vec<Act>>()
         })
+        .flatten_iter()
         .collect();
     // Phase B: per target, the lowest priority (ties to the lowest site);
     // the keys are unique, so the order is total and thread-independent.
@@ -380,7 +387,7 @@ mod tests {
         )
     }
     fn dm(g: &Grid, cells: &mut [Cell], sig: &Signals, p: &CellParams, key: &StepKey) -> Moves {
-        let prep = Prepared::scan(g, cells, sig, p, key);
+        let prep = Prepared::scan(g, cells);
         divide_and_migrate(g, cells, sig, p, key, &prep, &mut Vec::new())
     }
     /// Signals of a tissue with no SASP or CM anywhere, at age factors 1.

@@ -1,8 +1,9 @@
 //! Steps 5-6 of a step (world.rs): every cell's rules (rules.rs), in
 //! parallel by blocks of rows, each row's neighbour signals folded first
 //! from what the cells showed at the start of the step; and, as the pass
-//! leaves each cell, what division needs of it (vacancy.rs) and what it
-//! will emit at the start of the next step (sources.rs).
+//! leaves each cell, what division needs of it (whether its site is empty,
+//! vacancy.rs) and what it will emit at the start of the next step
+//! (sources.rs).
 //!
 //! The pass overwrites `shown` with the next step's values while it reads
 //! the present ones, so each block of rows keeps what it still needs of
@@ -14,7 +15,6 @@
 //! cost two rows per block, the windows three rows per thread.
 
 use crate::model::cell::Cell;
-use crate::model::division::{may_act_at, Drive};
 use crate::model::field::View;
 use crate::model::geometry::{Boundary, Grid};
 use crate::model::rng::StepKey;
@@ -78,7 +78,6 @@ pub(crate) struct Outcome {
 pub(crate) struct Rules<'a> {
     pub(crate) ctx: &'a Ctx<'a>,
     pub(crate) key: &'a StepKey,
-    pub(crate) drive: &'a Drive,
     /// The next step's emission.
     pub(crate) emit: &'a Emit<'a>,
 }
@@ -123,13 +122,13 @@ pub(crate) fn run(grid: &Grid, lat: Lattice, around: &Surroundings, rules: &Rule
             )
         })
         .collect();
-    let Prepared { acting, vacant } = lat.prepared;
+    let Prepared { vacant } = lat.prepared;
     let parts: Vec<Outcome> = lat
         .cells
         .par_chunks_mut(b * nx)
         .zip(lat.shown.par_chunks_mut(b * nx))
         .zip(lat.source.par_chunks_mut(b * nx))
-        .zip(acting.blocks_mut(b).zip(vacant.blocks_mut(b)))
+        .zip(vacant.blocks_mut(b))
         .zip(halos.par_iter())
         .enumerate()
         .map(|(k, ((((cells, shown), source), bits), halo))| {
@@ -161,8 +160,8 @@ struct Block<'a> {
     cells: &'a mut [Cell],
     shown: &'a mut [f32],
     source: &'a mut [f32],
-    /// Its rows' acting and vacancy words.
-    bits: (&'a mut [u64], &'a mut [u64]),
+    /// Its rows' vacancy words.
+    bits: &'a mut [u64],
     halo: &'a Halo,
 }
 
@@ -170,7 +169,7 @@ impl Block<'_> {
     fn run(self, around: &Surroundings, rules: &Rules) -> Outcome {
         let nx = self.grid.nx;
         let rows = self.cells.len() / nx;
-        let words = self.bits.0.len() / rows;
+        let words = self.bits.len() / rows;
         let mut out = Outcome::default();
         let (mut deep, mut contact) = (vec![0u8; nx], vec![0f32; nx]);
         // The window: the rows above, at and below the row being done, as
@@ -182,7 +181,7 @@ impl Block<'_> {
             self.shown[..nx].to_vec(),
             zeros.clone(),
         ];
-        let (p, key, ctx) = (&rules.ctx.cell_rules, rules.key, rules.ctx);
+        let (key, ctx) = (rules.key, rules.ctx);
         for q in 0..rows {
             let y = self.first + q;
             if q > 0 {
@@ -196,8 +195,7 @@ impl Block<'_> {
             });
             let [w0, w1, w2] = &window;
             row_sums(self.grid, [w0, w1, w2], y, &mut deep, &mut contact);
-            let acting = &mut self.bits.0[q * words..(q + 1) * words];
-            let vacant = &mut self.bits.1[q * words..(q + 1) * words];
+            let vacant = &mut self.bits[q * words..(q + 1) * words];
             let span = q * nx..(q + 1) * nx;
             let cells = &mut self.cells[span.clone()];
             let shown = &mut self.shown[span.clone()];
@@ -209,8 +207,6 @@ impl Block<'_> {
                 apply_rules(c, &stream, i, &env, ctx, &mut out.events);
                 // What division will need of this cell (vacancy.rs).
                 SiteBits::write(vacant, x, c.is_empty());
-                let may = may_act_at(c, &stream, &env, p, key, rules.drive);
-                SiteBits::write(acting, x, may);
                 // What it will emit at the start of the next step.
                 (source[x], shown[x]) = rules.emit.cell(c, i, &mut out.tally);
             }

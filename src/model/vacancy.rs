@@ -1,17 +1,15 @@
 //! What division needs to know of the lattice after the cell rules: which
-//! cells may divide or hop (`division::may_act`: their draws below the
-//! bound of their rates) and which sites are empty. The rules pass writes
-//! both as it leaves each cell, so that division reads the few % of sites
-//! that may act and one bit per neighbour, and loads a cell of the 40-byte
-//! lattice again only where one has an empty neighbour (docs/model.md §2).
+//! sites are empty. The rules pass writes one bit per site as it leaves
+//! each cell, so that division finds the cells with an empty Moore
+//! neighbour from the bits alone (in a confluent tissue, a few % of the
+//! sites) and loads a cell of the 40-byte lattice again only there
+//! (docs/model.md §2).
 //!
 //! `Prepared::scan` finds the same from the cells alone (tests and callers
 //! without a rules pass); a test checks the two agree.
 
 use crate::model::cell::Cell;
-use crate::model::division::{may_act, Signals, StepKey};
-use crate::model::geometry::Grid;
-use crate::model::params::CellParams;
+use crate::model::geometry::{Boundary, Grid};
 use rayon::prelude::*;
 
 /// One bit per site; each row starts on a word of its own, so rows are
@@ -61,18 +59,12 @@ impl SiteBits {
 
     /// The sites of row `y` whose bits are set, in order.
     pub fn ones_in_row(&self, y: usize) -> impl Iterator<Item = usize> + '_ {
-        let words = &self.bits[y * self.words_per_row..(y + 1) * self.words_per_row];
-        let base = y * self.nx;
-        words.iter().enumerate().flat_map(move |(w, &word)| {
-            let mut rest = word;
-            std::iter::from_fn(move || {
-                (rest != 0).then(|| {
-                    let b = rest.trailing_zeros() as usize;
-                    rest &= rest - 1;
-                    base + w * 64 + b
-                })
-            })
-        })
+        ones(self.row(y), y * self.nx)
+    }
+
+    /// The words of row `y`.
+    fn row(&self, y: usize) -> &[u64] {
+        &self.bits[y * self.words_per_row..(y + 1) * self.words_per_row]
     }
 
     /// How many bits are set.
@@ -86,46 +78,103 @@ impl SiteBits {
     }
 }
 
-/// What the rules pass leaves for division: the sites whose cells may act
-/// this step (`division::may_act`) and the empty sites, one bit per site
-/// each (0.25 bytes per site in all).
+/// What the rules pass leaves for division: the empty sites, one bit per
+/// site (0.125 bytes per site).
 #[derive(Clone, Debug, Default)]
 pub struct Prepared {
-    pub acting: SiteBits,
     pub vacant: SiteBits,
 }
 
 impl Prepared {
     pub fn new(grid: &Grid) -> Prepared {
         Prepared {
-            acting: SiteBits::new(grid),
             vacant: SiteBits::new(grid),
         }
     }
 
-    /// The same from the cells as they stand: every site's `may_act` under
-    /// `sig`, and its vacancy.
-    pub fn scan(
-        grid: &Grid,
-        cells: &[Cell],
-        sig: &Signals,
-        p: &CellParams,
-        key: &StepKey,
-    ) -> Prepared {
+    /// The same from the cells as they stand.
+    pub fn scan(grid: &Grid, cells: &[Cell]) -> Prepared {
         let mut prep = Prepared::new(grid);
         let nx = grid.nx;
         cells
             .par_chunks(nx)
-            .zip(prep.acting.rows_mut().zip(prep.vacant.rows_mut()))
-            .enumerate()
-            .for_each(|(r, (row, (acting, vacant)))| {
+            .zip(prep.vacant.rows_mut())
+            .for_each(|(row, vacant)| {
                 for (x, c) in row.iter().enumerate() {
-                    let i = r * nx + x;
                     SiteBits::write(vacant, x, c.is_empty());
-                    SiteBits::write(acting, x, may_act(c, i, &sig.env(i), p, key, &sig.drive));
                 }
             });
         prep
+    }
+
+    /// The sites of row `y` that hold a cell and have an empty Moore
+    /// neighbour, in order (the only cells that can divide or hop): the
+    /// empty sites of rows y − 1 to y + 1 (with the lattice's wrap) spread
+    /// one site left and right, word by word, less the row's own empty
+    /// sites. `words` is the caller's buffer.
+    pub fn next_to_vacancy<'w>(
+        &self,
+        grid: &Grid,
+        y: usize,
+        words: &'w mut Vec<u64>,
+    ) -> impl Iterator<Item = usize> + 'w {
+        let v = &self.vacant;
+        let periodic = grid.boundary == Boundary::Periodic;
+        words.clear();
+        words.resize(v.words_per_row, 0);
+        let above = if y > 0 {
+            Some(y - 1)
+        } else {
+            periodic.then(|| grid.ny - 1)
+        };
+        let below = if y + 1 < grid.ny {
+            Some(y + 1)
+        } else {
+            periodic.then_some(0)
+        };
+        for r in [above, Some(y), below].into_iter().flatten() {
+            spread(words, v.row(r), grid.nx, periodic);
+        }
+        for (w, &e) in words.iter_mut().zip(v.row(y)) {
+            *w &= !e;
+        }
+        ones(words, y * grid.nx)
+    }
+}
+
+/// The sites `base + k` of the bits k set in `words`, in order.
+fn ones(words: &[u64], base: usize) -> impl Iterator<Item = usize> + '_ {
+    words.iter().enumerate().flat_map(move |(w, &word)| {
+        let mut rest = word;
+        std::iter::from_fn(move || {
+            (rest != 0).then(|| {
+                let b = rest.trailing_zeros() as usize;
+                rest &= rest - 1;
+                base + w * 64 + b
+            })
+        })
+    })
+}
+
+/// ORs into `out` the bits of the row `v` of `nx` sites and of their left
+/// and right neighbours (wrapping around the row if `periodic`).
+fn spread(out: &mut [u64], v: &[u64], nx: usize, periodic: bool) {
+    let n = v.len();
+    for k in 0..n {
+        // Site x's neighbour x − 1 across a word's start, x + 1 across its end.
+        let from_left = if k > 0 { v[k - 1] >> 63 } else { 0 };
+        let from_right = if k + 1 < n { v[k + 1] << 63 } else { 0 };
+        out[k] |= v[k] | v[k] << 1 | v[k] >> 1 | from_left | from_right;
+    }
+    let bit = |x: usize| (v[x / 64] >> (x % 64)) & 1;
+    if periodic && nx > 0 {
+        // Site 0's left neighbour is nx − 1, and nx − 1's right one is 0.
+        out[0] |= bit(nx - 1);
+        out[(nx - 1) / 64] |= bit(0) << ((nx - 1) % 64);
+    }
+    // The shift left carries site nx − 1 past the row's end.
+    if !nx.is_multiple_of(64) {
+        out[n - 1] &= (1u64 << (nx % 64)) - 1;
     }
 }
 
@@ -147,29 +196,60 @@ mod tests {
             let sets = ["grid.nx=40", "grid.ny=36", "run.days=4"].map(String::from);
             let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
             let s = crate::scenario::load(Some(&path), &sets).unwrap().scenario;
-            let (steps, seed, dt) = (s.steps(), s.run.seed, s.run.dt_h);
+            let steps = s.steps();
             let mut w = World::new(s);
-            let (mut acting, mut empty) = (0, 0);
+            let mut empty = 0;
             for _ in 0..steps {
                 w.step_with(&mut |phase, w| {
                     if phase != Phase::Rules {
                         return;
                     }
-                    let key = StepKey::new(seed, w.step, w.now_h(), dt);
-                    let sig = w.division_signals();
-                    let scan =
-                        Prepared::scan(&w.grid, &w.cells, &sig, &w.scenario.cell_rules, &key);
-                    assert_eq!(scan.acting, w.prepared().acting, "{file}, step {}", w.step);
+                    let scan = Prepared::scan(&w.grid, &w.cells);
                     assert_eq!(scan.vacant, w.prepared().vacant, "{file}, step {}", w.step);
                     empty += scan.vacant.count();
-                    acting += scan.acting.count();
                 });
             }
-            // The runs exercise both: cells that may act, and empty sites.
-            assert!(
-                acting > 100 && empty > 100,
-                "{file}: {acting} acting, {empty} empty"
-            );
+            assert!(empty > 100, "{file}: {empty} empty");
+        }
+    }
+
+    /// `next_to_vacancy` lists exactly the occupied sites with an empty
+    /// Moore neighbour, on either boundary, on rows and columns as narrow
+    /// as 1 and rows across several words.
+    #[test]
+    fn sites_next_to_a_vacancy_are_those_with_an_empty_neighbour() {
+        for boundary in [Boundary::NoFlux, Boundary::Periodic] {
+            for (nx, ny) in [
+                (1usize, 1usize),
+                (1, 5),
+                (2, 2),
+                (7, 1),
+                (9, 6),
+                (64, 3),
+                (70, 4),
+                (130, 5),
+            ] {
+                let grid = Grid::new(nx, ny, boundary);
+                let mut cells = vec![Cell::EMPTY; grid.len()];
+                for (i, c) in cells.iter_mut().enumerate() {
+                    if (i * 5 + i / 3) % 7 != 0 {
+                        c.kind = crate::model::cell::Kind::Tissue;
+                    }
+                }
+                let prep = Prepared::scan(&grid, &cells);
+                let mut words = Vec::new();
+                for y in 0..ny {
+                    let got: Vec<usize> = prep.next_to_vacancy(&grid, y, &mut words).collect();
+                    let want: Vec<usize> = (y * nx..(y + 1) * nx)
+                        .filter(|&i| {
+                            let (around, n) = grid.moore_sites(i);
+                            cells[i].is_occupied()
+                                && around[..n].iter().any(|&j| cells[j].is_empty())
+                        })
+                        .collect();
+                    assert_eq!(got, want, "{boundary:?} {nx}×{ny}, row {y}");
+                }
+            }
         }
     }
 

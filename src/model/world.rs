@@ -22,7 +22,7 @@
 
 use crate::math;
 use crate::model::cell::Cell;
-use crate::model::division::{divide_and_migrate, Drive, Moves, Signals, StepKey};
+use crate::model::division::{divide_and_migrate, Moves, Signals, StepKey};
 use crate::model::field::{Dosed, Pool};
 use crate::model::fields::{FieldId, Fields};
 use crate::model::geometry::Grid;
@@ -392,7 +392,6 @@ impl World {
         let rules = crate::model::rules_pass::Rules {
             ctx: &ctx,
             key: &key,
-            drive: &Drive::of(s),
             emit: &emit,
         };
         let lattice = crate::model::rules_pass::Lattice {
@@ -444,7 +443,7 @@ impl World {
     }
 
     /// Step 7: division into free neighbours, then migration, of the cells
-    /// the rules pass found may act.
+    /// next to the empty sites the rules pass noted.
     fn divide_and_migrate(&mut self, key: &StepKey) {
         let sig = Signals::of(&self.scenario, &self.fields);
         let changed = &mut self.scratch.changed;
