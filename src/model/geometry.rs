@@ -47,6 +47,23 @@ impl Grid {
         Grid { nx, ny, boundary }
     }
 
+    /// The rows just above and below rows `a..=e`, if the lattice has them
+    /// (wrapping around if periodic).
+    pub fn rows_outside(&self, a: usize, e: usize) -> (Option<usize>, Option<usize>) {
+        let periodic = self.boundary == Boundary::Periodic;
+        let up = if a > 0 {
+            Some(a - 1)
+        } else {
+            periodic.then(|| self.ny - 1)
+        };
+        let down = if e + 1 < self.ny {
+            Some(e + 1)
+        } else {
+            periodic.then_some(0)
+        };
+        (up, down)
+    }
+
     #[inline]
     pub fn len(&self) -> usize {
         self.nx * self.ny

@@ -16,7 +16,7 @@
 
 use crate::model::cell::Cell;
 use crate::model::field::View;
-use crate::model::geometry::{Boundary, Grid};
+use crate::model::geometry::Grid;
 use crate::model::rng::StepKey;
 use crate::model::rules::{apply_rules, Ctx, Env, Events};
 use crate::model::sources::{Emit, Tally};
@@ -88,22 +88,6 @@ fn block_rows(ny: usize) -> usize {
     ny.div_ceil(64).max(4)
 }
 
-/// The rows just above and below rows `a..=e`, if the lattice has them.
-fn outside(grid: &Grid, a: usize, e: usize) -> (Option<usize>, Option<usize>) {
-    let periodic = grid.boundary == Boundary::Periodic;
-    let up = if a > 0 {
-        Some(a - 1)
-    } else {
-        periodic.then(|| grid.ny - 1)
-    };
-    let down = if e + 1 < grid.ny {
-        Some(e + 1)
-    } else {
-        periodic.then_some(0)
-    };
-    (up, down)
-}
-
 /// Copies of the rows just above and just below a block, if it has them.
 type Halo = (Option<Vec<f32>>, Option<Vec<f32>>);
 
@@ -115,7 +99,7 @@ pub(crate) fn run(grid: &Grid, lat: Lattice, around: &Surroundings, rules: &Rule
     // The halos: the rows just outside each block, as they stand now.
     let halos: Vec<Halo> = (0..ny.div_ceil(b))
         .map(|k| {
-            let (up, down) = outside(grid, k * b, ((k + 1) * b).min(ny) - 1);
+            let (up, down) = grid.rows_outside(k * b, ((k + 1) * b).min(ny) - 1);
             (
                 up.map(|r| row(lat.shown, r)),
                 down.map(|r| row(lat.shown, r)),

@@ -122,16 +122,7 @@ impl Prepared {
         let periodic = grid.boundary == Boundary::Periodic;
         words.clear();
         words.resize(v.words_per_row, 0);
-        let above = if y > 0 {
-            Some(y - 1)
-        } else {
-            periodic.then(|| grid.ny - 1)
-        };
-        let below = if y + 1 < grid.ny {
-            Some(y + 1)
-        } else {
-            periodic.then_some(0)
-        };
+        let (above, below) = grid.rows_outside(y, y);
         for r in [above, Some(y), below].into_iter().flatten() {
             spread(words, v.row(r), grid.nx, periodic);
         }
