@@ -19,7 +19,7 @@
 use crate::model::cell::{Cell, Kind, Origin, Phenotype};
 use crate::model::geometry::Grid;
 use crate::model::params::CellParams;
-use crate::model::rng::{happens, hazard_prob, Purpose, SiteStream};
+use crate::model::rng::{happens, hazard_prob, Purpose};
 use crate::model::rules::{young_signal, Env};
 use crate::model::vacancy::Prepared;
 use rayon::prelude::*;
@@ -208,47 +208,24 @@ pub fn rates(cell: &Cell, env: &Env, p: &CellParams, age: (f64, f64)) -> Option<
     }
 }
 
-/// Whether a cell may divide or hop this step (phase A, for a cell next to
-/// an empty site): rates are bounded, and most draws fall above the bound
-/// of every cell's rates (`rate_bound`) or of this cell's own
-/// (`tissue_rate_bound`). The draws are keyed, so skipping the rest for
-/// them changes no result.
+/// Whether the Action draw `u` of a cell falls below the bound of its
+/// rates: of every cell's (`rate_bound`) or of this tissue cell's own
+/// (`tissue_rate_bound`). Most draws do not, and the rates are then not
+/// computed: the draws are keyed, so skipping them changes no result.
 #[inline]
-pub fn may_act(
-    cell: &Cell,
-    site: usize,
-    env: &Env,
-    p: &CellParams,
-    key: &StepKey,
-    drive: &Drive,
-) -> bool {
-    may_act_at(cell, &key.stream.site(site as u64), env, p, key, drive)
-}
-
-/// `may_act` with the site's draws (`StepStream::site`) at hand.
-#[inline(always)]
-pub fn may_act_at(
-    cell: &Cell,
-    stream: &SiteStream,
-    env: &Env,
-    p: &CellParams,
-    key: &StepKey,
-    drive: &Drive,
-) -> bool {
+fn below_bound(cell: &Cell, u: f64, env: &Env, p: &CellParams, dt: f64, drive: &Drive) -> bool {
     let bound = match (cell.kind, cell.phenotype) {
         (Kind::Tissue, Phenotype::Proliferative) => drive.rate_bound.0,
         (Kind::Transformed, Phenotype::Proliferative) => drive.rate_bound.1,
         _ => return false,
     };
-    let u = stream.uniform(Purpose::Action);
-    u < bound * key.dt
-        && (cell.kind != Kind::Tissue || u < tissue_rate_bound(cell, env, p, drive.age) * key.dt)
+    u < bound * dt
+        && (cell.kind != Kind::Tissue || u < tissue_rate_bound(cell, env, p, drive.age) * dt)
 }
 
-/// Phase A for a site whose cell may act (`may_act`): NONE, or the empty
-/// neighbour it targets << 1 | divide. No empty neighbour, no action
-/// (contact inhibition); the vacancy bits are read before the cell's rates
-/// are computed, since in a confluent tissue most cells have none.
+/// Phase A for a cell next to an empty site (`Prepared::next_to_vacancy`):
+/// NONE, or the empty neighbour it targets << 1 | divide. Its Action draw
+/// is tested against the bound of its rates before the rates are computed.
 fn intent(
     i: usize,
     grid: &Grid,
@@ -258,6 +235,11 @@ fn intent(
     p: &CellParams,
     key: &StepKey,
 ) -> u32 {
+    let (cell, env) = (&cells[i], sig.env(i));
+    let u = key.stream.uniform(i as u64, Purpose::Action);
+    if !below_bound(cell, u, &env, p, key.dt, &sig.drive) {
+        return NONE;
+    }
     let mut empty = [0usize; 8];
     let mut m = 0;
     let (around, n) = grid.moore_sites(i);
@@ -270,10 +252,9 @@ fn intent(
     if m == 0 {
         return NONE;
     }
-    let Some((k_div, k_mig)) = rates(&cells[i], &sig.env(i), p, sig.drive.age) else {
+    let Some((k_div, k_mig)) = rates(cell, &env, p, sig.drive.age) else {
         return NONE;
     };
-    let u = key.stream.uniform(i as u64, Purpose::Action);
     let total = k_div + k_mig;
     if !happens(u, total, key.dt) {
         return NONE;
@@ -310,14 +291,11 @@ pub fn divide_and_migrate(
     let cells_ro: &[Cell] = cells;
     // Phase A, sparse: only a cell with an empty neighbour can act (in a
     // confluent tissue a few % of the sites), and of those only the few
-    // whose draw falls below the bound of their rates (`may_act`).
+    // whose draw falls below the bound of their rates (`below_bound`).
     let mut acts: Vec<Act> = (0..grid.ny)
         .into_par_iter()
         .map_init(Vec::new, |words, y| {
             let row = prep.next_to_vacancy(grid, y, words).filter_map(|i| {
-                if !may_act(&cells_ro[i], i, &sig.env(i), p, key, &sig.drive) {
-                    return None;
-                }
                 let it = intent(i, grid, cells_ro, prep, sig, p, key);
                 (it != NONE).then(|| Act {
                     target: it >> 1,
