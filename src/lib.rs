@@ -59,7 +59,10 @@ mod layout {
                     stack.push(p);
                     continue;
                 }
-                if p.extension().is_none_or(|x| x != "rs") {
+                // A `tests.rs` is a test module (`#[cfg(test)] mod tests;`).
+                if p.extension().is_none_or(|x| x != "rs")
+                    || p.file_name().is_some_and(|n| n == "tests.rs")
+                {
                     continue;
                 }
                 let rel = p.strip_prefix(&src).unwrap();

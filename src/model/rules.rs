@@ -94,6 +94,48 @@ impl<'a> Ctx<'a> {
     }
 }
 
+impl Ctx<'_> {
+    /// `relax_factors` of the repair rate of a cell with young signal `hy`
+    /// (rule 1: repair raised by young cargo).
+    #[inline]
+    pub fn relax_of(&self, hy: f64) -> (f64, f64) {
+        if hy == 0.0 {
+            self.basal_relax
+        } else {
+            relax_factors(
+                self.tissue.repair_per_h + self.cell_rules.young_repair_per_h * hy,
+                self.dt,
+            )
+        }
+    }
+}
+
+/// What a cell senses this step, as the rules use it: the signals of its
+/// environment and its cargo before this step's loss. The rules pass
+/// computes the SASP signals a row at a time (off each cell's chain of
+/// dependent operations); `signals` all of them for one cell, with the
+/// same bits.
+#[derive(Clone, Copy, Debug)]
+pub struct Signals {
+    /// `sasp_signal`.
+    pub hs: f64,
+    /// `young_signal`.
+    pub hy: f64,
+    /// `Ctx::relax_of(hy)`.
+    pub relax: (f64, f64),
+}
+
+/// A cell's `Signals` at `env`.
+#[inline]
+pub fn signals(cell: &Cell, env: &Env, ctx: &Ctx) -> Signals {
+    let hy = young_signal(cell, env, ctx.cell_rules);
+    Signals {
+        hs: sasp_signal(env, ctx.cell_rules),
+        hy,
+        relax: ctx.relax_of(hy),
+    }
+}
+
 /// What happened to a cell this step, for the run's event counters.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Events {
@@ -122,7 +164,12 @@ impl std::ops::AddAssign for Events {
 #[inline]
 pub fn young_signal(cell: &Cell, env: &Env, p: &CellParams) -> f64 {
     let y = cell.cargo_young as f64 + p.cm_young_weight * env.cm_young;
-    y / (p.young_half_saturation + y)
+    // 0/(K + 0) is 0 (K > 0): most cells hold no cargo, so skip the division.
+    if y == 0.0 {
+        0.0
+    } else {
+        y / (p.young_half_saturation + y)
+    }
 }
 
 /// SASP signal (Hill) from the local field plus soluble senescent CM.
@@ -158,19 +205,29 @@ pub fn bystander_hazard(signal: f32, p: &CellParams) -> f64 {
 /// secretion (rule 3) is read by the next step's solve (`sasp_secretion`).
 pub fn update_cell(cell: &mut Cell, site: usize, env: &Env, ctx: &Ctx) -> Events {
     let mut ev = Events::default();
-    apply_rules(cell, &ctx.stream.site(site as u64), site, env, ctx, &mut ev);
+    let sig = signals(cell, env, ctx);
+    apply_rules(
+        cell,
+        &ctx.stream.site(site as u64),
+        (site, sig),
+        env,
+        ctx,
+        &mut ev,
+    );
     ev
 }
 
-/// `update_cell` with the site's draws (`StepStream::site`) at hand,
-/// counting what happened into `ev`: the path most cells take each step
+/// `update_cell` with the site's draws (`StepStream::site`) and its SASP
+/// signal (`sasp_signal` of `env`, which the rules pass computes a row at
+/// a time) at hand, counting what happened into `ev`: the path most cells
+/// take each step
 /// (damage, death draw, an onset draw above its bound) is inlined into the
 /// caller's loop; the rarer paths are calls.
 #[inline(always)]
 pub fn apply_rules(
     cell: &mut Cell,
     stream: &SiteStream,
-    site: usize,
+    (site, sig): (usize, Signals),
     env: &Env,
     ctx: &Ctx,
     ev: &mut Events,
@@ -182,19 +239,18 @@ pub fn apply_rules(
     let dt = ctx.dt;
 
     // Signals use the pools as they stand after this step's uptake.
-    let hy = young_signal(cell, env, p);
+    let Signals { hs, hy, relax } = sig;
     let cs = cell.cargo_senescent as f64;
-    let he = cs / (p.ev_half_saturation + cs);
-    let hs = sasp_signal(env, p);
+    let he = if cs == 0.0 {
+        0.0
+    } else {
+        cs / (p.ev_half_saturation + cs)
+    };
     cell.cargo_young = (cell.cargo_young as f64 * ctx.cargo_keep) as f32;
     cell.cargo_senescent = (cs * ctx.cargo_keep) as f32;
 
     // Damage (rule 1): inputs by source, one repair rate (raised by young cargo).
-    let (e, g) = if hy == 0.0 {
-        ctx.basal_relax
-    } else {
-        relax_factors(ctx.tissue.repair_per_h + p.young_repair_per_h * hy, dt)
-    };
+    let (e, g) = relax;
     let d = &mut cell.damage;
     d.intrinsic =
         (d.intrinsic as f64 * e + (ctx.tissue.basal_damage_per_h + env.stress_per_h) * g) as f32;
@@ -379,212 +435,4 @@ pub fn sasp_strength(cell: &Cell, now_h: f64, p: &CellParams) -> f64 {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::scenario::load;
-
-    fn params() -> (CellParams, TissueParams) {
-        let s = load(None, &[]).unwrap().scenario;
-        (s.cell_rules, s.tissue)
-    }
-    fn tissue_cell() -> Cell {
-        let mut c = Cell::EMPTY;
-        c.kind = Kind::Tissue;
-        c.limit = 50;
-        c
-    }
-    fn ctx<'a>(p: &'a CellParams, t: &'a TissueParams, step: u64) -> Ctx<'a> {
-        Ctx::new(p, t, &[], StepKey::new(5, step, step as f64, 1.0), 0.0)
-    }
-
-    #[test]
-    fn damage_relaxes_to_basal_over_repair() {
-        let (mut p, t) = params();
-        p.onset_max_per_h = 0.0;
-        p.apoptosis_per_h = 0.0;
-        let mut c = tissue_cell();
-        for s in 0..5000 {
-            update_cell(&mut c, 0, &Env::default(), &ctx(&p, &t, s));
-        }
-        let expect = t.basal_damage_per_h / t.repair_per_h;
-        // Stored in f32, the update x·e + b·g stalls where one step moves x
-        // by less than half an ulp: within ulp/(1 − e) of the exact level
-        // (1 − e ≈ repair·Δt = 0.01 here: up to ~100 ulps, 1e-5 relative).
-        let stall = f32::EPSILON as f64 / (1.0 - math::exp(-t.repair_per_h));
-        assert!(
-            (c.damage.total() - expect).abs() < stall * expect,
-            "{} vs {expect}",
-            c.damage.total()
-        );
-    }
-
-    #[test]
-    fn sasp_raises_damage_and_young_cargo_lowers_it() {
-        let (mut p, t) = params();
-        p.onset_max_per_h = 0.0;
-        p.apoptosis_per_h = 0.0;
-        let run = |env: Env, cargo: f64| {
-            let mut c = tissue_cell();
-            for s in 0..2000 {
-                c.cargo_young = cargo as f32; // held constant
-                update_cell(&mut c, 0, &env, &ctx(&p, &t, s));
-            }
-            c.damage
-        };
-        let base = run(Env::default(), 0.0);
-        let sasp = run(
-            Env {
-                sasp: 1.0,
-                ..Env::default()
-            },
-            0.0,
-        );
-        let young = run(
-            Env {
-                sasp: 1.0,
-                ..Env::default()
-            },
-            5.0,
-        );
-        assert!(sasp.total() > base.total() + 0.3);
-        assert_eq!(sasp.dominant_origin(), Origin::Paracrine);
-        assert!(young.total() < sasp.total() * 0.8);
-    }
-
-    #[test]
-    fn onset_frequency_matches_hazard() {
-        let (mut p, t) = params();
-        p.apoptosis_per_h = 0.0;
-        let mut t = t;
-        t.basal_damage_per_h = 0.0;
-        t.repair_per_h = 0.0;
-        let n = 20_000;
-        let mut count = 0;
-        for site in 0..n {
-            let mut c = tissue_cell();
-            c.damage.intrinsic = 1.0; // hazard = onset_max / 2
-            let e = update_cell(&mut c, site, &Env::default(), &ctx(&p, &t, 0));
-            count += e.onsets;
-            if e.onsets == 1 {
-                assert_eq!(c.phenotype, Phenotype::Arrested);
-                assert_eq!(c.origin, Origin::Primary);
-            }
-        }
-        let expect = hazard_prob(p.onset_max_per_h / 2.0, 1.0) * n as f64;
-        let sd = expect.sqrt();
-        assert!(
-            (count as f64 - expect).abs() < 4.0 * sd,
-            "{count} vs {expect}"
-        );
-    }
-
-    #[test]
-    fn juxtacrine_induction_records_its_origin() {
-        let (mut p, t) = params();
-        p.onset_max_per_h = 0.0;
-        p.juxtacrine_per_h = 0.5;
-        let mut n_jux = 0;
-        for site in 0..2000 {
-            let mut c = tissue_cell();
-            let env = Env {
-                deep_neighbours: 4,
-                ..Env::default()
-            };
-            if update_cell(&mut c, site, &env, &ctx(&p, &t, 0)).onsets == 1 {
-                assert_eq!(c.origin, Origin::Juxtacrine);
-                n_jux += 1;
-            }
-        }
-        // P = 1 − e^{−2} = 0.865
-        assert!((n_jux as f64 / 2000.0 - 0.8647).abs() < 0.04, "{n_jux}");
-    }
-
-    #[test]
-    fn arrested_cells_commit_after_commitment_time_and_reversion_needs_young_cargo() {
-        let (mut p, t) = params();
-        p.apoptosis_per_h = 0.0;
-        let mut c = tissue_cell();
-        c.phenotype = Phenotype::Arrested;
-        c.origin = Origin::Primary;
-        c.onset_h = 0.0;
-        for s in 0..(p.commitment_h as u64 + 1) {
-            update_cell(&mut c, 0, &Env::default(), &ctx(&p, &t, s));
-        }
-        assert_eq!(
-            c.phenotype,
-            Phenotype::Senescent,
-            "no cargo: no reversion, commitment happens"
-        );
-        // Saturating young cargo reverts arrested cells at ≈ reversion_max.
-        p.reversion_max_per_h = 0.2;
-        let mut rev = 0;
-        for site in 0..5000 {
-            let mut c = tissue_cell();
-            c.phenotype = Phenotype::Arrested;
-            c.cargo_young = 1e6;
-            c.damage.intrinsic = 0.4;
-            rev += update_cell(&mut c, site, &Env::default(), &ctx(&p, &t, 3)).reversions;
-            if c.phenotype == Phenotype::Proliferative {
-                assert!(c.damage.total() < 0.4 * p.reversion_damage_factor + 0.01);
-            }
-        }
-        let expect = hazard_prob(0.2, 1.0) * 5000.0;
-        assert!(
-            (rev as f64 - expect).abs() < 4.0 * expect.sqrt(),
-            "{rev} vs {expect}"
-        );
-    }
-
-    #[test]
-    fn only_damaged_reverting_cells_transform() {
-        let (mut p, t) = params();
-        p.apoptosis_per_h = 0.0;
-        p.reversion_max_per_h = 100.0;
-        p.transform_probability = 0.5;
-        let trial = |d: f64| {
-            let mut tr = 0;
-            for site in 0..2000 {
-                let mut c = tissue_cell();
-                c.phenotype = Phenotype::Arrested;
-                c.cargo_young = 1e6;
-                c.damage.intrinsic = d as f32;
-                tr += update_cell(&mut c, site, &Env::default(), &ctx(&p, &t, 0)).transformations;
-            }
-            tr
-        };
-        assert_eq!(trial(0.2), 0);
-        let n = trial(2.0) as f64;
-        assert!((n - 1000.0).abs() < 4.0 * 500f64.sqrt(), "{n}");
-    }
-
-    #[test]
-    fn clearance_removes_senescent_cells_at_its_rate() {
-        let (mut p, t) = params();
-        p.apoptosis_per_h = 0.0;
-        let c = Ctx::new(&p, &t, &[], StepKey::new(5, 0, 0.0, 1.0), 0.1);
-        let mut cleared = 0;
-        for site in 0..5000 {
-            let mut cell = tissue_cell();
-            cell.phenotype = Phenotype::Senescent;
-            cleared += update_cell(&mut cell, site, &Env::default(), &c).cleared;
-        }
-        let expect = hazard_prob(0.1, 1.0) * 5000.0;
-        assert!((cleared as f64 - expect).abs() < 4.0 * expect.sqrt());
-    }
-
-    #[test]
-    fn secondary_sasp_is_blunted_and_ramps_with_maturity() {
-        let (p, _) = params();
-        let mut c = tissue_cell();
-        c.phenotype = Phenotype::Senescent;
-        c.origin = Origin::Primary;
-        c.onset_h = 0.0;
-        let full = sasp_secretion(&c, 1000.0, &p);
-        assert_eq!(full, p.sasp_secretion_per_h);
-        assert!((sasp_secretion(&c, p.sasp_maturation_h / 2.0, &p) - full / 2.0).abs() < 1e-12);
-        c.origin = Origin::Paracrine;
-        assert!((sasp_secretion(&c, 1000.0, &p) - full * p.secondary_sasp_factor).abs() < 1e-12);
-        c.phenotype = Phenotype::Proliferative;
-        assert_eq!(sasp_secretion(&c, 1000.0, &p), 0.0);
-    }
-}
+mod tests;

@@ -17,8 +17,9 @@
 use crate::model::cell::Cell;
 use crate::model::field::View;
 use crate::model::geometry::Grid;
+use crate::model::kinetics::hill_row;
 use crate::model::rng::StepKey;
-use crate::model::rules::{apply_rules, Ctx, Env, Events};
+use crate::model::rules::{apply_rules, young_signal, Ctx, Env, Events, Signals};
 use crate::model::sources::{Emit, Tally};
 use crate::model::stencil::row_sums;
 use crate::model::vacancy::{Prepared, SiteBits};
@@ -156,6 +157,8 @@ impl Block<'_> {
         let words = self.bits.len() / rows;
         let mut out = Outcome::default();
         let (mut deep, mut contact) = (vec![0u8; nx], vec![0f32; nx]);
+        let mut hs = vec![0f64; nx];
+        let p = rules.ctx.cell_rules;
         // The window: the rows above, at and below the row being done, as
         // they stood at the start of the step (zeros beyond a no-flux edge,
         // never read).
@@ -184,11 +187,23 @@ impl Block<'_> {
             let cells = &mut self.cells[span.clone()];
             let shown = &mut self.shown[span.clone()];
             let source = &mut self.source[span];
+            // The row's SASP signals (`sasp_signal`), off the cells' chain.
+            for (x, h) in hs.iter_mut().enumerate() {
+                let i = y * nx + x;
+                *h = around.sasp[i] as f64 + around.cm_senescent.at(i) as f64;
+            }
+            hill_row(&mut hs, p.sasp_half_saturation, p.sasp_damage_hill);
             for (x, c) in cells.iter_mut().enumerate() {
                 let i = y * nx + x;
                 let env = around.env(i, deep[x], contact[x]);
                 let stream = key.stream.site(i as u64);
-                apply_rules(c, &stream, i, &env, ctx, &mut out.events);
+                let hy = young_signal(c, &env, p);
+                let sig = Signals {
+                    hs: hs[x],
+                    hy,
+                    relax: ctx.relax_of(hy),
+                };
+                apply_rules(c, &stream, (i, sig), &env, ctx, &mut out.events);
                 // What division will need of this cell (vacancy.rs).
                 SiteBits::write(vacant, x, c.is_empty());
                 // What it will emit at the start of the next step.
