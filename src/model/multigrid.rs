@@ -145,13 +145,13 @@ impl Multigrid {
             .par_chunks_mut(nx)
             .enumerate()
             .map(|(y, row)| {
-                let mut bad = None;
-                for (x, v) in row.iter_mut().enumerate() {
-                    if !v.is_finite() && bad.is_none() {
-                        bad = Some((*v as f64, y * nx + x));
-                    }
-                    *v = v.max(0.0);
-                }
+                // The first non-finite value looked for only in a row
+                // that has one; the clamp in a loop that vectorises.
+                let bad = (!row.iter().fold(true, |ok, v| ok & v.is_finite()))
+                    .then(|| row.iter().position(|v| !v.is_finite()))
+                    .flatten()
+                    .map(|x| (row[x] as f64, y * nx + x));
+                row.iter_mut().for_each(|v| *v = v.max(0.0));
                 bad
             })
             .reduce(|| None, |a, b| a.or(b));
@@ -452,6 +452,27 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A non-finite source is reported as the first non-finite value in
+    /// site order, and the field left holds no NaN (the run's numerical
+    /// guard stops on the report).
+    #[test]
+    fn a_non_finite_value_is_reported_and_clamped() {
+        let g = Grid::new(64, 32, Boundary::NoFlux);
+        let mut mg = Multigrid::new(g).unwrap();
+        let mut u = vec![0.0f32; g.len()];
+        mg.source[700] = 16.0;
+        mg.solve(&mut u, 3600.0, 16.0);
+        assert!(mg.defect.is_none() && u.iter().all(|v| v.is_finite()));
+        mg.source[1500] = f32::NAN;
+        mg.solve(&mut u, 3600.0, 16.0);
+        let (v, site) = mg.defect.expect("the NaN reported");
+        assert!(v.is_nan(), "{v}");
+        let first = (0..g.len()).find(|&i| u[i] == 0.0).unwrap();
+        // Every other site is positive: the first zero is the first NaN.
+        assert_eq!(site, first);
+        assert!(u.iter().all(|v| !v.is_nan()));
     }
 
     #[test]
