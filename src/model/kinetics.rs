@@ -57,21 +57,22 @@ crate::model::simd::simd_dispatch! {
     /// coefficients (3, 4) in loops that vectorise (both branches of
     /// x ≤ 0 computed, the right one kept), others site by site.
     pub fn hill_row(v: &mut [f64], k: f64, n: f64) {
+        // `hill` with both branches computed and the right one kept.
+        #[inline(always)]
+        fn each(v: &mut [f64], k: f64, pow: impl Fn(f64) -> f64) {
+            for x in v.iter_mut() {
+                let xn = pow(*x / k);
+                let h = xn / (1.0 + xn);
+                *x = if *x <= 0.0 { 0.0 } else { h };
+            }
+        }
         if n == 3.0 {
-            for x in v.iter_mut() {
-                let r = *x / k;
-                let xn = r * (r * r);
-                let h = xn / (1.0 + xn);
-                *x = if *x <= 0.0 { 0.0 } else { h };
-            }
+            each(v, k, |r| r * (r * r));
         } else if n == 4.0 {
-            for x in v.iter_mut() {
-                let r = *x / k;
+            each(v, k, |r| {
                 let r2 = r * r;
-                let xn = r2 * r2;
-                let h = xn / (1.0 + xn);
-                *x = if *x <= 0.0 { 0.0 } else { h };
-            }
+                r2 * r2
+            });
         } else {
             for x in v.iter_mut() {
                 *x = hill(*x, k, n);

@@ -128,9 +128,15 @@ pub struct Signals {
 /// A cell's `Signals` at `env`.
 #[inline]
 pub fn signals(cell: &Cell, env: &Env, ctx: &Ctx) -> Signals {
+    signals_with(cell, env, ctx, sasp_signal(env, ctx.cell_rules))
+}
+
+/// A cell's `Signals` at `env`, its SASP signal `hs` computed already.
+#[inline(always)]
+pub fn signals_with(cell: &Cell, env: &Env, ctx: &Ctx, hs: f64) -> Signals {
     let hy = young_signal(cell, env, ctx.cell_rules);
     Signals {
-        hs: sasp_signal(env, ctx.cell_rules),
+        hs,
         hy,
         relax: ctx.relax_of(hy),
     }
@@ -217,12 +223,10 @@ pub fn update_cell(cell: &mut Cell, site: usize, env: &Env, ctx: &Ctx) -> Events
     ev
 }
 
-/// `update_cell` with the site's draws (`StepStream::site`) and its SASP
-/// signal (`sasp_signal` of `env`, which the rules pass computes a row at
-/// a time) at hand, counting what happened into `ev`: the path most cells
-/// take each step
-/// (damage, death draw, an onset draw above its bound) is inlined into the
-/// caller's loop; the rarer paths are calls.
+/// `update_cell` with the site's draws (`StepStream::site`) and the
+/// cell's `Signals` at hand, counting what happened into `ev`: the path
+/// most cells take each step (damage, death draw, an onset draw above its
+/// bound) is inlined into the caller's loop; the rarer paths are calls.
 #[inline(always)]
 pub fn apply_rules(
     cell: &mut Cell,

@@ -19,7 +19,7 @@ use crate::model::field::View;
 use crate::model::geometry::Grid;
 use crate::model::kinetics::hill_row;
 use crate::model::rng::StepKey;
-use crate::model::rules::{apply_rules, young_signal, Ctx, Env, Events, Signals};
+use crate::model::rules::{apply_rules, signals_with, Ctx, Env, Events};
 use crate::model::sources::{Emit, Tally};
 use crate::model::stencil::row_sums;
 use crate::model::vacancy::{Prepared, SiteBits};
@@ -197,12 +197,7 @@ impl Block<'_> {
                 let i = y * nx + x;
                 let env = around.env(i, deep[x], contact[x]);
                 let stream = key.stream.site(i as u64);
-                let hy = young_signal(c, &env, p);
-                let sig = Signals {
-                    hs: hs[x],
-                    hy,
-                    relax: ctx.relax_of(hy),
-                };
+                let sig = signals_with(c, &env, ctx, hs[x]);
                 apply_rules(c, &stream, (i, sig), &env, ctx, &mut out.events);
                 // What division will need of this cell (vacancy.rs).
                 SiteBits::write(vacant, x, c.is_empty());
