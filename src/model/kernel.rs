@@ -156,17 +156,16 @@ impl KernelStep {
         let (nx, ny, r) = (self.grid.nx, self.grid.ny, self.w.len());
         assert_eq!(c.len(), nx * ny);
         let w = &self.w;
-        // Rows: each row extended by its images into a per-thread buffer.
+        // Rows: each row extended by its images into a per-thread buffer
+        // (the row itself copied whole; only the R images each side folded).
         c.par_chunks_mut(nx).for_each_init(
             || (vec![0f32; nx + 2 * r], vec![0f32; nx]),
             |(ext, acc), row| {
-                for (e, &j) in ext.iter_mut().zip(&self.ext_x) {
-                    *e = row[j];
+                ext[r..r + nx].copy_from_slice(row);
+                for j in (0..r).chain(nx + r..nx + 2 * r) {
+                    ext[j] = row[self.ext_x[j]];
                 }
-                flux_pass(ext, acc, w, nx);
-                for (x, o) in row.iter_mut().enumerate() {
-                    *o = ext[x + r] + acc[x];
-                }
+                row_step(ext, acc, w, row);
             },
         );
         // Columns, in bands: the band copied out (rows extended by their
@@ -180,23 +179,15 @@ impl KernelStep {
                 buf.clear();
                 buf.resize((ny + 2 * r) * width + width, 0.0);
                 let (ext, acc) = buf.split_at_mut((ny + 2 * r) * width);
-                let mut scale = 0.0f32;
                 for (e, &y) in ext.chunks_mut(width).zip(&self.ext_y) {
                     e.copy_from_slice(band[y]);
-                    scale = e.iter().fold(scale, |m, v| m.max(v.abs()));
                 }
-                let floor = -1e-5 * scale;
+                let floor = -1e-5 * largest_magnitude(ext);
                 let mut defect = None;
                 for (y, out) in band.iter_mut().enumerate() {
-                    column_flux(ext, acc, w, y, width);
-                    let centre = &ext[(y + r) * width..(y + r + 1) * width];
-                    let mut ok = true;
-                    for x in 0..width {
-                        let v = (centre[x] + acc[x]) * keep;
-                        ok &= v >= floor;
-                        out[x] = v.max(0.0);
-                    }
+                    let ok = column_step(ext, acc, w, (y, width), (keep, floor), out);
                     if !ok {
+                        let centre = &ext[(y + r) * width..(y + r + 1) * width];
                         // Rare: find the sites (NaN fails `>=` too).
                         for x in 0..width {
                             let v = (centre[x] + acc[x]) * keep;
@@ -270,13 +261,77 @@ fn flux_of<'a>(
 crate::model::simd::simd_dispatch! {
     /// acc[i] = Σ_k w_k·((e[i+R+k] + e[i+R−k]) − 2e[i+R]) for i < n (the
     /// extended row `e` has R images on each side), k in order.
+    #[cfg(test)]
     fn flux_pass(e: &[f32], acc: &mut [f32], w: &[f32], n: usize) {
-        let r = w.len();
-        for i0 in (0..n).step_by(CHUNK) {
-            let side = |k: usize| (&e[i0 + r - k - 1..], &e[i0 + r + k + 1..]);
-            let m = CHUNK.min(n - i0);
-            chunk_flux(&e[i0 + r..], w, side, &mut acc[i0..], m);
+        flux_pass_body(e, acc, w, n)
+    }
+}
+
+#[inline(always)]
+fn flux_pass_body(e: &[f32], acc: &mut [f32], w: &[f32], n: usize) {
+    let r = w.len();
+    for i0 in (0..n).step_by(CHUNK) {
+        let side = |k: usize| (&e[i0 + r - k - 1..], &e[i0 + r + k + 1..]);
+        let m = CHUNK.min(n - i0);
+        chunk_flux(&e[i0 + r..], w, side, &mut acc[i0..], m);
+    }
+}
+
+crate::model::simd::simd_dispatch! {
+    /// The row pass of one row: out[i] = e[i+R] + Σ_k w_k·((e[i+R+k] +
+    /// e[i+R−k]) − 2e[i+R]) (`flux_pass`'s sums in `acc`).
+    fn row_step(e: &[f32], acc: &mut [f32], w: &[f32], out: &mut [f32]) {
+        let (n, r) = (out.len(), w.len());
+        flux_pass_body(e, acc, w, n);
+        for ((o, &c), &a) in out.iter_mut().zip(&e[r..r + n]).zip(&acc[..n]) {
+            *o = c + a;
         }
+    }
+}
+
+crate::model::simd::simd_dispatch! {
+    /// The largest |v| of `v` (0 for none; NaNs ignored), by eight lanes:
+    /// a maximum, so the same whatever the order.
+    fn largest_magnitude(v: &[f32]) -> f32 {
+        let mut lanes = [0f32; 8];
+        let mut chunks = v.chunks_exact(8);
+        for c in &mut chunks {
+            for (m, &x) in lanes.iter_mut().zip(c) {
+                let a = x.abs();
+                *m = if a > *m { a } else { *m };
+            }
+        }
+        for (m, &x) in lanes.iter_mut().zip(chunks.remainder()) {
+            let a = x.abs();
+            *m = if a > *m { a } else { *m };
+        }
+        lanes.iter().fold(0f32, |m, &a| if a > m { a } else { m })
+    }
+}
+
+crate::model::simd::simd_dispatch! {
+    /// The column pass for output row y of a band `width` wide (`at`;
+    /// `column_flux`), the result times `keep` (`scale`) written to `out` with negatives set to zero.
+    /// Returns whether every value was at least `floor` (false for a NaN).
+    fn column_step(
+        ext: &[f32],
+        acc: &mut [f32],
+        w: &[f32],
+        at: (usize, usize),
+        scale: (f32, f32),
+        out: &mut [f32],
+    ) -> bool {
+        let ((y, width), (keep, floor)) = (at, scale);
+        column_flux_body(ext, acc, w, y, width);
+        let r = w.len();
+        let centre = &ext[(y + r) * width..(y + r + 1) * width];
+        let mut ok = true;
+        for ((o, &c), &a) in out.iter_mut().zip(centre).zip(&acc[..width]) {
+            let v = (c + a) * keep;
+            ok &= v >= floor;
+            *o = v.max(0.0);
+        }
+        ok
     }
 }
 
@@ -284,14 +339,20 @@ crate::model::simd::simd_dispatch! {
     /// The column pass for output row y of a band `width` wide: acc[x] =
     /// Σ_k w_k·((ext[y+R−k] + ext[y+R+k]) − 2ext[y+R]) at column x, k in
     /// order (`ext` holds the band's rows extended by R images each side).
+    #[cfg(test)]
     fn column_flux(ext: &[f32], acc: &mut [f32], w: &[f32], y: usize, width: usize) {
-        let r = w.len();
-        let row = |k: usize| &ext[k * width..(k + 1) * width];
-        for x0 in (0..width).step_by(CHUNK) {
-            let side = |k: usize| (&row(y + r - k - 1)[x0..], &row(y + r + k + 1)[x0..]);
-            let m = CHUNK.min(width - x0);
-            chunk_flux(&row(y + r)[x0..], w, side, &mut acc[x0..], m);
-        }
+        column_flux_body(ext, acc, w, y, width)
+    }
+}
+
+#[inline(always)]
+fn column_flux_body(ext: &[f32], acc: &mut [f32], w: &[f32], y: usize, width: usize) {
+    let r = w.len();
+    let row = |k: usize| &ext[k * width..(k + 1) * width];
+    for x0 in (0..width).step_by(CHUNK) {
+        let side = |k: usize| (&row(y + r - k - 1)[x0..], &row(y + r + k + 1)[x0..]);
+        let m = CHUNK.min(width - x0);
+        chunk_flux(&row(y + r)[x0..], w, side, &mut acc[x0..], m);
     }
 }
 
