@@ -26,11 +26,27 @@ const C5: f64 = f64::from_bits(0x3f81_1111_67a4_d017);
 /// eˣ.
 #[inline]
 pub fn exp(x: f64) -> f64 {
-    // The exponent field of |x|: 2⁻⁵⁴ ≤ |x| < 512 takes the fast path.
-    let top = (x.to_bits() >> 52) as u32 & 0x7ff;
-    if top.wrapping_sub(0x3c9) >= 0x408 - 0x3c9 {
-        return libm::exp(x);
+    if fast(x) {
+        exp_fast(x)
+    } else {
+        libm::exp(x)
     }
+}
+
+/// Whether `exp_fast` holds for x: 2⁻⁵⁴ ≤ |x| < 512 (the exponent field
+/// of |x|).
+#[inline(always)]
+pub fn fast(x: f64) -> bool {
+    let top = (x.to_bits() >> 52) as u32 & 0x7ff;
+    top.wrapping_sub(0x3c9) < 0x408 - 0x3c9
+}
+
+/// eˣ for x where `fast(x)`: `exp` there, bit for bit. Elsewhere a
+/// wrong number (never a panic), so that a loop may compute it for every
+/// lane and mend the lanes outside after. No branch, one table load: it
+/// vectorises (the load a gather).
+#[inline(always)]
+pub fn exp_fast(x: f64) -> f64 {
     let kd = INV_LN2_N * x + SHIFT;
     let ki = kd.to_bits();
     let kd = kd - SHIFT;

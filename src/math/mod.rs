@@ -20,8 +20,9 @@
 
 mod exp;
 
-/// eˣ (table method, src/math/exp.rs).
-pub use exp::exp;
+/// eˣ (table method, src/math/exp.rs); its fast path alone and the
+/// test for it, for loops that vectorise.
+pub use exp::{exp, exp_fast, fast as exp_is_fast};
 
 /// eˣ − 1, accurate for small x.
 #[inline]

@@ -105,6 +105,50 @@ pub fn relax_factors(rate: f64, dt: f64) -> (f64, f64) {
     }
 }
 
+/// What the repair of damage needs of a cell's young signal (rule 1):
+/// the young-signal half-saturation, the repair rate without and per unit
+/// of young signal (1/h), and the step (h).
+#[derive(Clone, Copy, Debug)]
+pub struct YoungRepair {
+    pub half_saturation: f64,
+    pub repair_per_h: f64,
+    pub young_repair_per_h: f64,
+    pub dt: f64,
+}
+
+crate::model::simd::simd_dispatch! {
+    /// For a row of young-cargo totals y (internal cargo plus weighted
+    /// CM): the young signals hy = y/(K + y) (0 where y is 0) and
+    /// `relax_factors(repair + young_repair·hy, Δt)` as (e, g), bit for bit
+    /// `young_signal` and `Ctx::relax_of`. Without branches, so that it
+    /// vectorises (the exponential's table load a gather); the lanes whose
+    /// exponential leaves its fast path are mended after, site by site.
+    pub fn relax_row(y: &[f64], hy: &mut [f64], e: &mut [f64], g: &mut [f64], p: YoungRepair) {
+        let n = y.len();
+        let (hy, e, g) = (&mut hy[..n], &mut e[..n], &mut g[..n]);
+        let dt = p.dt;
+        let mut mend = false;
+        for i in 0..n {
+            let yi = y[i];
+            let h = yi / (p.half_saturation + yi);
+            let h = if yi == 0.0 { 0.0 } else { h };
+            let rate = p.repair_per_h + p.young_repair_per_h * h;
+            let x = -rate * dt;
+            let ex = math::exp_fast(x);
+            let small = rate * dt < 1e-12;
+            mend |= !small & !math::exp_is_fast(x);
+            hy[i] = h;
+            e[i] = if small { 1.0 } else { ex };
+            g[i] = if small { dt } else { (1.0 - ex) / rate };
+        }
+        if mend {
+            for i in 0..n {
+                (e[i], g[i]) = relax_factors(p.repair_per_h + p.young_repair_per_h * hy[i], dt);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,6 +193,59 @@ mod tests {
                 hill_row(&mut v, 0.7, n);
                 for (a, &x) in v.iter().zip(&xs) {
                     assert_eq!(a.to_bits(), hill(x, 0.7, n).to_bits(), "{x}^{n}");
+                }
+            }
+        }
+    }
+
+    /// `relax_row` gives `young_signal`'s and `relax_factors`' bits at every
+    /// site: no cargo, cargo over ten decades, rates whose exponential
+    /// leaves the fast path (|x| ≥ 512) and rates below the small-rate bound.
+    #[test]
+    fn relax_row_is_relax_factors_at_every_site() {
+        let mut x = 0.37_f64;
+        let ys: Vec<f64> = (0..3000)
+            .map(|i| {
+                x = (x * 7.31 + 0.123).fract();
+                if i % 4 == 0 {
+                    0.0
+                } else {
+                    x * 10f64.powi(i % 11 - 6)
+                }
+            })
+            .collect();
+        let cases = [
+            (0.5, 0.02, 0.05, 1.0),
+            (2.0, 0.0, 1e-13, 1.0),
+            (0.5, 0.02, 2000.0, 1.0),
+            (0.5, 600.0, 0.0, 1.0),
+            (0.1, 0.01, 0.3, 0.25),
+        ];
+        for (k, repair, young, dt) in cases {
+            let p = YoungRepair {
+                half_saturation: k,
+                repair_per_h: repair,
+                young_repair_per_h: young,
+                dt,
+            };
+            for len in [ys.len(), 5, 1] {
+                let (mut hy, mut e, mut g) = (vec![9.0; len], vec![9.0; len], vec![9.0; len]);
+                relax_row(&ys[..len], &mut hy, &mut e, &mut g, p);
+                for i in 0..len {
+                    let y = ys[i];
+                    let want_hy = if y == 0.0 { 0.0 } else { y / (k + y) };
+                    let (we, wg) = relax_factors(repair + young * want_hy, dt);
+                    assert_eq!(hy[i].to_bits(), want_hy.to_bits(), "hy at {y}");
+                    assert_eq!(
+                        e[i].to_bits(),
+                        we.to_bits(),
+                        "e at {y}, {k} {repair} {young}"
+                    );
+                    assert_eq!(
+                        g[i].to_bits(),
+                        wg.to_bits(),
+                        "g at {y}, {k} {repair} {young}"
+                    );
                 }
             }
         }

@@ -17,7 +17,7 @@
 use crate::math;
 use crate::model::cell::{Cell, Kind, Markers, Origin, Phenotype};
 pub use crate::model::kinetics::hill;
-use crate::model::kinetics::relax_factors;
+use crate::model::kinetics::{relax_factors, YoungRepair};
 use crate::model::params::{CellParams, Graft, TissueParams};
 use crate::model::rng::{happens, hazard_prob, Purpose, SiteStream, StepKey, StepStream};
 
@@ -95,6 +95,16 @@ impl<'a> Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    /// What `relax_of` needs, for `kinetics::relax_row`.
+    pub fn young_repair(&self) -> YoungRepair {
+        YoungRepair {
+            half_saturation: self.cell_rules.young_half_saturation,
+            repair_per_h: self.tissue.repair_per_h,
+            young_repair_per_h: self.cell_rules.young_repair_per_h,
+            dt: self.dt,
+        }
+    }
+
     /// `relax_factors` of the repair rate of a cell with young signal `hy`
     /// (rule 1: repair raised by young cargo).
     #[inline]

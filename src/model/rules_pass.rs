@@ -17,9 +17,9 @@
 use crate::model::cell::Cell;
 use crate::model::field::View;
 use crate::model::geometry::Grid;
-use crate::model::kinetics::hill_row;
+use crate::model::kinetics::{hill_row, relax_row};
 use crate::model::rng::StepKey;
-use crate::model::rules::{apply_rules, signals_with, Ctx, Env, Events};
+use crate::model::rules::{apply_rules, Ctx, Env, Events, Signals};
 use crate::model::sources::{Emit, Tally};
 use crate::model::stencil::row_sums;
 use crate::model::vacancy::{Prepared, SiteBits};
@@ -158,7 +158,10 @@ impl Block<'_> {
         let mut out = Outcome::default();
         let (mut deep, mut contact) = (vec![0u8; nx], vec![0f32; nx]);
         let mut hs = vec![0f64; nx];
+        // The row's young-cargo totals, young signals and repair factors.
+        let [mut ys, mut hy, mut re, mut rg] = std::array::from_fn(|_| vec![0f64; nx]);
         let p = rules.ctx.cell_rules;
+        let repair = rules.ctx.young_repair();
         // The window: the rows above, at and below the row being done, as
         // they stood at the start of the step (zeros beyond a no-flux edge,
         // never read).
@@ -193,11 +196,35 @@ impl Block<'_> {
                 *h = around.sasp[i] as f64 + around.cm_senescent.at(i) as f64;
             }
             hill_row(&mut hs, p.sasp_half_saturation, p.sasp_damage_hill);
+            // Its young signals and repair factors (`rules::signals`), in a
+            // loop that vectorises, where any cell holds young cargo or
+            // sees young CM; elsewhere the basal factors.
+            let mut young = false;
+            for (x, (v, c)) in ys.iter_mut().zip(cells.iter()).enumerate() {
+                let cm = around.cm_young.at(y * nx + x) as f64;
+                *v = c.cargo_young as f64 + p.cm_young_weight * cm;
+                young |= *v != 0.0;
+            }
+            if young {
+                relax_row(&ys, &mut hy, &mut re, &mut rg, repair);
+            }
             for (x, c) in cells.iter_mut().enumerate() {
                 let i = y * nx + x;
                 let env = around.env(i, deep[x], contact[x]);
                 let stream = key.stream.site(i as u64);
-                let sig = signals_with(c, &env, ctx, hs[x]);
+                let sig = if young {
+                    Signals {
+                        hs: hs[x],
+                        hy: hy[x],
+                        relax: (re[x], rg[x]),
+                    }
+                } else {
+                    Signals {
+                        hs: hs[x],
+                        hy: 0.0,
+                        relax: ctx.relax_of(0.0),
+                    }
+                };
                 apply_rules(c, &stream, (i, sig), &env, ctx, &mut out.events);
                 // What division will need of this cell (vacancy.rs).
                 SiteBits::write(vacant, x, c.is_empty());
