@@ -39,18 +39,20 @@ pub(crate) struct Surroundings<'a> {
 }
 
 impl Surroundings<'_> {
+    /// Site i's `Env` for `apply_rules`, without the field levels (left
+    /// at zero): the rules read those only through the cell's `Signals`,
+    /// which the pass computes a row at a time from the fields themselves
+    /// (`rules::tests::apply_rules_reads_no_field_level_of_its_env`).
     #[inline]
     fn env(&self, i: usize, deep: u8, contact: f32) -> Env {
         let in_bed = self.wound.is_some_and(|m| m[i]);
         Env {
-            sasp: self.sasp[i] as f64,
-            cm_young: self.cm_young.at(i) as f64,
-            cm_senescent: self.cm_senescent.at(i) as f64,
             deep_neighbours: deep,
             bystander_signal: contact,
             stress_per_h: self.stress.map_or(0.0, |v| v[i]),
             wound_induction_per_h: if in_bed { self.induction } else { 0.0 },
             extra_clearance_per_h: if in_bed { self.bed_clearance } else { 0.0 },
+            ..Env::default()
         }
     }
 }

@@ -207,3 +207,69 @@ fn secondary_sasp_is_blunted_and_ramps_with_maturity() {
     c.phenotype = Phenotype::Proliferative;
     assert_eq!(sasp_secretion(&c, 1000.0, &p), 0.0);
 }
+
+/// The rules pass hands `apply_rules` an `Env` without the field levels
+/// (they reach the rules through `Signals`): cells of every kind and
+/// phenotype, at every level, take the same steps either way.
+#[test]
+fn apply_rules_reads_no_field_level_of_its_env() {
+    let (mut p, t) = params();
+    // Hazards high enough that every branch is taken.
+    p.onset_max_per_h = 0.3;
+    p.reversion_max_per_h = 0.5;
+    p.transform_probability = 0.5;
+    p.transform_damage_threshold = 0.0;
+    let mut r = 0.37f64;
+    let mut next = || {
+        r = (r * 7.31 + 0.123).fract();
+        r
+    };
+    let mut seen = Events::default();
+    for site in 0..4000usize {
+        let mut c = tissue_cell();
+        c.phenotype = [
+            Phenotype::Proliferative,
+            Phenotype::Arrested,
+            Phenotype::Senescent,
+        ][site % 3];
+        c.origin = if site % 3 == 0 {
+            Origin::None
+        } else {
+            Origin::Primary
+        };
+        c.damage.intrinsic = (3.0 * next()) as f32;
+        c.cargo_young = (4.0 * next()) as f32;
+        c.cargo_senescent = (2.0 * next()) as f32;
+        let env = Env {
+            sasp: 5.0 * next(),
+            cm_young: next(),
+            cm_senescent: next(),
+            deep_neighbours: (8.0 * next()) as u8,
+            bystander_signal: (3.0 * next()) as f32,
+            stress_per_h: 0.01 * next(),
+            wound_induction_per_h: 0.1 * next(),
+            extra_clearance_per_h: 0.1 * next(),
+        };
+        let local = Env {
+            sasp: 0.0,
+            cm_young: 0.0,
+            cm_senescent: 0.0,
+            ..env
+        };
+        let ctx = ctx(&p, &t, site as u64 % 7);
+        let sig = signals(&c, &env, &ctx);
+        let stream = ctx.stream.site(site as u64);
+        let (mut a, mut b) = (c, c);
+        let (mut ea, mut eb) = (Events::default(), Events::default());
+        apply_rules(&mut a, &stream, (site, sig), &env, &ctx, &mut ea);
+        apply_rules(&mut b, &stream, (site, sig), &local, &ctx, &mut eb);
+        assert_eq!(a, b, "site {site}");
+        assert_eq!(ea, eb, "site {site}");
+        seen += ea;
+    }
+    assert!(
+        seen.onsets > 0 && seen.reversions > 0 && seen.transformations > 0,
+        "{seen:?}"
+    );
+    assert!(seen.cleared > 0 || seen.deaths > 0, "{seen:?}");
+}
