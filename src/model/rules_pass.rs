@@ -36,6 +36,10 @@ pub(crate) struct Surroundings<'a> {
     pub(crate) induction: f64,
     /// Extra clearance in the bed (1/h).
     pub(crate) bed_clearance: f64,
+    /// Whether a cell may hold young cargo or see young CM: false only
+    /// when none can (`World`'s record of the last pass), and the pass then
+    /// looks for none.
+    pub(crate) young: bool,
 }
 
 impl Surroundings<'_> {
@@ -73,6 +77,8 @@ pub(crate) struct Lattice<'a> {
 #[derive(Default)]
 pub(crate) struct Outcome {
     pub(crate) events: Events,
+    /// Whether any cell held young cargo or saw young CM this step.
+    pub(crate) young: bool,
     /// The next step's counts and graft sources (sources.rs).
     pub(crate) tally: Tally,
 }
@@ -134,6 +140,7 @@ pub(crate) fn run(grid: &Grid, lat: Lattice, around: &Surroundings, rules: &Rule
     let mut out = Outcome::default();
     for mut p in parts {
         out.events += p.events;
+        out.young |= p.young;
         out.tally.append(&mut p.tally);
     }
     out
@@ -202,13 +209,16 @@ impl Block<'_> {
             // loop that vectorises, where any cell holds young cargo or
             // sees young CM; elsewhere the basal factors.
             let mut young = false;
-            for (x, (v, c)) in ys.iter_mut().zip(cells.iter()).enumerate() {
-                let cm = around.cm_young.at(y * nx + x) as f64;
-                *v = c.cargo_young as f64 + p.cm_young_weight * cm;
-                young |= *v != 0.0;
+            if around.young {
+                for (x, (v, c)) in ys.iter_mut().zip(cells.iter()).enumerate() {
+                    let cm = around.cm_young.at(y * nx + x) as f64;
+                    *v = c.cargo_young as f64 + p.cm_young_weight * cm;
+                    young |= *v != 0.0;
+                }
             }
             if young {
                 relax_row(&ys, &mut hy, &mut re, &mut rg, repair);
+                out.young = true;
             }
             for (x, c) in cells.iter_mut().enumerate() {
                 let i = y * nx + x;

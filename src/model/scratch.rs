@@ -22,6 +22,12 @@ pub(crate) struct Scratch {
     /// The sites division changed this step, each with what its cell
     /// counted before (sources.rs patches them).
     pub(crate) changed: Vec<(u32, u8)>,
+    /// Some(taken) when the last rules pass found no cell holding young
+    /// cargo or seeing young CM, `taken` being the young-EV field's uptake
+    /// then (au, its books): while that has not grown and no young CM is
+    /// about, no cell holds young cargo, and the rules pass skips looking.
+    /// None when unknown (a new or restored world) or some cell held it.
+    pub(crate) no_young_cargo: Option<f64>,
 }
 
 impl Scratch {
@@ -31,6 +37,7 @@ impl Scratch {
             graft: Default::default(),
             prepared: Prepared::new(grid),
             changed: Vec::new(),
+            no_young_cargo: None,
         }
     }
 }

@@ -23,7 +23,7 @@
 use crate::math;
 use crate::model::cell::Cell;
 use crate::model::division::{divide_and_migrate, Moves, Signals, StepKey};
-use crate::model::field::{Dosed, Pool};
+use crate::model::field::{Dosed, Pool, View};
 use crate::model::fields::{FieldId, Fields};
 use crate::model::geometry::Grid;
 use crate::model::params::Scenario;
@@ -37,6 +37,8 @@ use crate::model::vacancy::Prepared;
 use rayon::prelude::*;
 
 mod events;
+#[cfg(test)]
+mod tests;
 
 /// The phases of a step, in order (this file's header), as `step_with`
 /// reports them.
@@ -379,14 +381,21 @@ impl World {
             key,
             s.tissue.clearance_per_h(load),
         );
+        // Young cargo enters cells only by the uptake of young EVs: none
+        // is held if none was at the last pass and none was taken up since.
+        let young_taken = fields[FieldId::EvYoung].balance.taken_up;
+        let cm_young = fields[FieldId::CmYoung].view();
+        let young = !(matches!(cm_young, View::Uniform(v) if v == 0.0)
+            && scratch.no_young_cargo == Some(young_taken));
         let around = crate::model::rules_pass::Surroundings {
             sasp: &fields[FieldId::Sasp].c,
-            cm_young: fields[FieldId::CmYoung].view(),
+            cm_young,
             cm_senescent: fields[FieldId::CmSenescent].view(),
             stress: exposure.stress_per_h.as_deref(),
             wound: wound_mask.as_deref(),
             induction,
             bed_clearance,
+            young,
         };
         let emit = Emit::new(s, schedule, wound_mask.as_deref(), next);
         let rules = crate::model::rules_pass::Rules {
@@ -402,6 +411,7 @@ impl World {
         };
         let out = crate::model::rules_pass::run(grid, lattice, &around, &rules);
         *events += out.events;
+        scratch.no_young_cargo = (!out.young).then_some(young_taken);
         scratch.graft = out.tally.graft;
         *ahead = Ahead {
             ready: self.sources_ahead,
