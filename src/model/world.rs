@@ -94,6 +94,10 @@ pub struct Closure {
 pub struct World {
     pub scenario: Scenario,
     pub grid: Grid,
+    /// The cells, row-major. A step leaves records of them for the next
+    /// (its sources, computed ahead; whether any cell holds young cargo):
+    /// change them only before the first step, or build a new world
+    /// (`World::restore`, `World::seeded`) from a changed state.
     pub cells: Vec<Cell>,
     /// The SASP, EV and CM fields, indexed by `FieldId`.
     pub fields: Fields,
