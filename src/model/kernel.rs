@@ -64,12 +64,15 @@ fn compute_taps(diffusion: f64, dt: f64) -> Vec<f64> {
     let a = 2.0 * diffusion * dt;
     let m = 8192usize;
     let f = |theta: f64| math::exp(-a * (1.0 - math::cos(theta)));
+    // The integrand's factor e^{−a(1 − cos θ)} at the nodes, once for all
+    // taps (the same values as computed per tap: the same bits).
+    let theta = |j: usize| std::f64::consts::PI * j as f64 / m as f64;
+    let fj: Vec<f64> = (0..m).map(|j| f(theta(j))).collect();
     let tap = |n: usize| {
         let mut s =
-            0.5 * (f(0.0) + f(std::f64::consts::PI) * if n.is_multiple_of(2) { 1.0 } else { -1.0 });
-        for j in 1..m {
-            let th = std::f64::consts::PI * j as f64 / m as f64;
-            s += f(th) * math::cos(n as f64 * th);
+            0.5 * (fj[0] + f(std::f64::consts::PI) * if n.is_multiple_of(2) { 1.0 } else { -1.0 });
+        for (j, &fv) in fj.iter().enumerate().skip(1) {
+            s += fv * math::cos(n as f64 * theta(j));
         }
         s / m as f64
     };
