@@ -122,9 +122,9 @@ impl Ctx<'_> {
 
 /// What a cell senses this step, as the rules use it: the signals of its
 /// environment and its cargo before this step's loss. The rules pass
-/// computes the SASP signals a row at a time (off each cell's chain of
-/// dependent operations); `signals` all of them for one cell, with the
-/// same bits.
+/// computes them a row at a time (off each cell's chain of dependent
+/// operations: `kinetics::hill_row`, `kinetics::relax_row`); `signals`
+/// computes them for one cell, with the same bits.
 #[derive(Clone, Copy, Debug)]
 pub struct Signals {
     /// `sasp_signal`.
@@ -138,15 +138,9 @@ pub struct Signals {
 /// A cell's `Signals` at `env`.
 #[inline]
 pub fn signals(cell: &Cell, env: &Env, ctx: &Ctx) -> Signals {
-    signals_with(cell, env, ctx, sasp_signal(env, ctx.cell_rules))
-}
-
-/// A cell's `Signals` at `env`, its SASP signal `hs` computed already.
-#[inline(always)]
-pub fn signals_with(cell: &Cell, env: &Env, ctx: &Ctx, hs: f64) -> Signals {
     let hy = young_signal(cell, env, ctx.cell_rules);
     Signals {
-        hs,
+        hs: sasp_signal(env, ctx.cell_rules),
         hy,
         relax: ctx.relax_of(hy),
     }

@@ -171,6 +171,8 @@ impl Block<'_> {
         let [mut ys, mut hy, mut re, mut rg] = std::array::from_fn(|_| vec![0f64; nx]);
         let p = rules.ctx.cell_rules;
         let repair = rules.ctx.young_repair();
+        // The repair factors of a cell without young signal.
+        let basal = rules.ctx.relax_of(0.0);
         // The window: the rows above, at and below the row being done, as
         // they stood at the start of the step (zeros beyond a no-flux edge,
         // never read).
@@ -224,18 +226,15 @@ impl Block<'_> {
                 let i = y * nx + x;
                 let env = around.env(i, deep[x], contact[x]);
                 let stream = key.stream.site(i as u64);
-                let sig = if young {
-                    Signals {
-                        hs: hs[x],
-                        hy: hy[x],
-                        relax: (re[x], rg[x]),
-                    }
+                let (hy, relax) = if young {
+                    (hy[x], (re[x], rg[x]))
                 } else {
-                    Signals {
-                        hs: hs[x],
-                        hy: 0.0,
-                        relax: ctx.relax_of(0.0),
-                    }
+                    (0.0, basal)
+                };
+                let sig = Signals {
+                    hs: hs[x],
+                    hy,
+                    relax,
                 };
                 apply_rules(c, &stream, (i, sig), &env, ctx, &mut out.events);
                 // What division will need of this cell (vacancy.rs).
