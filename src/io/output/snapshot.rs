@@ -212,8 +212,8 @@ pub fn write_pvd<W: Write>(w: W, snapshots: &[(f64, String)]) -> std::io::Result
 }
 
 /// A snapshot read back from its `.vti` file: the grid and every array by
-/// name (values as f64, row-major, x fastest; a Float32 value as the
-/// shortest decimal that gives it back, as the ASCII format wrote it).
+/// name (values as f64, row-major, x fastest; a Float32 value widened
+/// exactly).
 #[derive(Debug, Clone)]
 pub struct Snapshot {
     pub nx: usize,
@@ -308,11 +308,7 @@ fn values(ty: &str, b: &[u8]) -> Result<Vec<f64>, String> {
             .collect(),
         "Float32" => b
             .chunks_exact(4)
-            .map(|v| {
-                let x = f32::from_le_bytes([v[0], v[1], v[2], v[3]]);
-                // The shortest decimal of the f32, as the ASCII format wrote it.
-                x.to_string().parse::<f64>().unwrap_or(f64::NAN)
-            })
+            .map(|v| f32::from_le_bytes([v[0], v[1], v[2], v[3]]) as f64)
             .collect(),
         "Float64" => b
             .chunks_exact(8)
