@@ -101,18 +101,20 @@ fn a_different_seed_gives_a_different_run() {
     );
 }
 
-/// The vector (AVX2) and scalar builds of the hot loops give the same
-/// bits: a run with the scalar build forced (`SENESIM_SIMD=scalar`) writes
-/// every file byte for byte as the default one (src/model/simd.rs). The scenario
+/// The vector (AVX-512, AVX2) and scalar builds of the hot loops give the
+/// same bits: runs with the AVX2 builds (`SENESIM_SIMD=avx2`, no AVX-512)
+/// and the scalar builds (`SENESIM_SIMD=scalar`) forced write every file
+/// byte for byte as the default one (src/model/simd.rs). The scenario
 /// exercises the heat-kernel EV step, the multigrid SASP solve, the
-/// spectral CM step and graft sources.
+/// spectral CM step, graft sources and the rules pass's draws.
 #[test]
 fn outputs_are_bit_identical_with_the_scalar_build_forced() {
     let t = Temp::new();
     let sc = t.write("full.toml", FULL);
     let mut runs = vec![];
     let mut builds = vec![];
-    for simd in ["", "scalar"] {
+    let forced = ["", "avx2", "scalar"];
+    for simd in forced {
         let out = t.path().join(format!("out-{simd}"));
         let o = std::process::Command::new(env!("CARGO_BIN_EXE_senesim"))
             .args([
@@ -131,22 +133,25 @@ fn outputs_are_bit_identical_with_the_scalar_build_forced() {
         builds.push(m["simd"].as_str().unwrap().to_string());
         runs.push(f);
     }
-    assert_eq!(builds[1], "scalar");
-    if builds[0] == "scalar" {
-        eprintln!("this CPU has no AVX2: both runs used the scalar build");
-    }
-    assert_eq!(
-        runs[0].keys().collect::<Vec<_>>(),
-        runs[1].keys().collect::<Vec<_>>()
-    );
-    for (name, bytes) in &runs[0] {
-        if name == "manifest.json" {
-            assert_eq!(manifest_core(bytes), manifest_core(&runs[1][name]));
-        } else {
-            assert!(
-                bytes == &runs[1][name],
-                "{name} differs between the AVX2 and scalar builds"
-            );
+    assert_eq!(builds[2], "scalar");
+    assert!(builds[1] == "avx2" || builds[1] == "scalar");
+    eprintln!("builds run: {builds:?} (a CPU without AVX-512 or AVX2 runs fewer)");
+    for k in 1..forced.len() {
+        assert_eq!(
+            runs[0].keys().collect::<Vec<_>>(),
+            runs[k].keys().collect::<Vec<_>>()
+        );
+        for (name, bytes) in &runs[0] {
+            if name == "manifest.json" {
+                assert_eq!(manifest_core(bytes), manifest_core(&runs[k][name]));
+            } else {
+                assert!(
+                    bytes == &runs[k][name],
+                    "{name} differs between the {} and {} builds",
+                    builds[0],
+                    builds[k]
+                );
+            }
         }
     }
 }

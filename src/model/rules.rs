@@ -19,7 +19,7 @@ use crate::model::cell::{Cell, Kind, Markers, Origin, Phenotype};
 pub use crate::model::kinetics::hill;
 use crate::model::kinetics::{relax_factors, YoungRepair};
 use crate::model::params::{CellParams, Graft, TissueParams};
-use crate::model::rng::{happens, hazard_prob, Purpose, SiteStream, StepKey, StepStream};
+use crate::model::rng::{happens, hazard_prob, CellDraws, Purpose, StepKey, StepStream};
 
 /// What a cell senses at its site this step.
 #[derive(Clone, Copy, Debug, Default)]
@@ -218,7 +218,7 @@ pub fn update_cell(cell: &mut Cell, site: usize, env: &Env, ctx: &Ctx) -> Events
     let sig = signals(cell, env, ctx);
     apply_rules(
         cell,
-        &ctx.stream.site(site as u64),
+        &CellDraws::Stream(ctx.stream.site(site as u64)),
         (site, sig),
         env,
         ctx,
@@ -227,14 +227,14 @@ pub fn update_cell(cell: &mut Cell, site: usize, env: &Env, ctx: &Ctx) -> Events
     ev
 }
 
-/// `update_cell` with the site's draws (`StepStream::site`) and the
-/// cell's `Signals` at hand, counting what happened into `ev`: the path
+/// `update_cell` with the cell's death and onset draws (`CellDraws`) and
+/// its `Signals` at hand, counting what happened into `ev`: the path
 /// most cells take each step (damage, death draw, an onset draw above its
 /// bound) is inlined into the caller's loop; the rarer paths are calls.
 #[inline(always)]
 pub fn apply_rules(
     cell: &mut Cell,
-    stream: &SiteStream,
+    draws: &CellDraws,
     (site, sig): (usize, Signals),
     env: &Env,
     ctx: &Ctx,
@@ -267,7 +267,7 @@ pub fn apply_rules(
     let damage = d.total();
 
     // Death (rule 9): basal apoptosis, steeply more above a damage threshold.
-    let u_death = stream.uniform(Purpose::Death);
+    let u_death = draws.death();
     let dies = match cell.kind {
         Kind::Msc => {
             let h = ctx
@@ -292,7 +292,7 @@ pub fn apply_rules(
     if let (Kind::Tissue, Phenotype::Proliferative) = (cell.kind, cell.phenotype) {
         // Onset (rule 2): damage hazard, juxtacrine and bystander
         // induction compete; the origin is the route that won the race.
-        let u = stream.uniform(Purpose::Onset);
+        let u = draws.onset();
         let h_jux = p.juxtacrine_per_h * env.deep_neighbours as f64;
         // Each Hill factor is at most 1: a draw above the bound of the
         // total hazard cannot arrest, so the hazards are not computed

@@ -18,7 +18,7 @@ use crate::model::cell::Cell;
 use crate::model::field::View;
 use crate::model::geometry::Grid;
 use crate::model::kinetics::{hill_row, relax_row};
-use crate::model::rng::StepKey;
+use crate::model::rng::{row_draws, CellDraws, StepKey};
 use crate::model::rules::{apply_rules, Ctx, Env, Events, Signals};
 use crate::model::sources::{Emit, Tally};
 use crate::model::stencil::row_sums;
@@ -167,6 +167,8 @@ impl Block<'_> {
         let mut out = Outcome::default();
         let (mut deep, mut contact) = (vec![0u8; nx], vec![0f32; nx]);
         let mut hs = vec![0f64; nx];
+        // The row's death and onset draws, where computed ahead.
+        let (mut death, mut onset) = (vec![0f64; nx], vec![0f64; nx]);
         // The row's young-cargo totals, young signals and repair factors.
         let [mut ys, mut hy, mut re, mut rg] = std::array::from_fn(|_| vec![0f64; nx]);
         let p = rules.ctx.cell_rules;
@@ -222,10 +224,18 @@ impl Block<'_> {
                 relax_row(&ys, &mut hy, &mut re, &mut rg, repair);
                 out.young = true;
             }
+            let ahead = row_draws(&key.stream, (y * nx) as u64, &mut death, &mut onset);
             for (x, c) in cells.iter_mut().enumerate() {
                 let i = y * nx + x;
                 let env = around.env(i, deep[x], contact[x]);
-                let stream = key.stream.site(i as u64);
+                let draws = if ahead {
+                    CellDraws::Ahead {
+                        death: death[x],
+                        onset: onset[x],
+                    }
+                } else {
+                    CellDraws::Stream(key.stream.site(i as u64))
+                };
                 let (hy, relax) = if young {
                     (hy[x], (re[x], rg[x]))
                 } else {
@@ -236,7 +246,7 @@ impl Block<'_> {
                     hy,
                     relax,
                 };
-                apply_rules(c, &stream, (i, sig), &env, ctx, &mut out.events);
+                apply_rules(c, &draws, (i, sig), &env, ctx, &mut out.events);
                 // What division will need of this cell (vacancy.rs).
                 SiteBits::write(vacant, x, c.is_empty());
                 // What it will emit at the start of the next step.

@@ -9,52 +9,82 @@
 //! never contracts a·b + c into an FMA unless the source asks for `mul_add`
 //! (which senesim does not), and every reduction is written with explicit
 //! lanes (`field::lanes_sum`). So outputs are bit-identical whatever the
-//! CPU's vector width; `tests/simd.rs` forces the scalar build and compares
+//! CPU's vector width; `tests/determinism.rs` forces the scalar build and compares
 //! every output file byte for byte.
 //!
-//! `SENESIM_SIMD=scalar` in the environment forces the scalar build (for
-//! that test, and to check a node of a mixed cluster).
+//! A few loops whose work is 64-bit integer multiplication (the keyed
+//! hashes of the draws, `rng::row_draws`) have a third build, for CPUs with
+//! AVX-512 (F, DQ and VL: eight 64-bit multiplies per instruction, which
+//! AVX2 lacks); integer arithmetic is exact, so it too gives the same bits.
+//!
+//! `SENESIM_SIMD=scalar` in the environment forces the scalar builds (for
+//! that test, and to check a node of a mixed cluster); `SENESIM_SIMD=avx2`
+//! keeps the AVX2 builds but not the AVX-512 ones.
 
 use std::sync::atomic::{AtomicU8, Ordering};
 
-/// 0: not decided yet; 1: scalar; 2: vector.
+/// 0: not decided yet; 1: scalar; 2: AVX2; 3: AVX2 and AVX-512.
 static MODE: AtomicU8 = AtomicU8::new(0);
+
+#[inline]
+fn mode() -> u8 {
+    match MODE.load(Ordering::Relaxed) {
+        0 => {
+            let m = detect();
+            MODE.store(m, Ordering::Relaxed);
+            m
+        }
+        m => m,
+    }
+}
 
 /// Whether the vector builds run: the CPU has AVX2 and `SENESIM_SIMD` is
 /// not `scalar`.
 #[inline]
 pub fn vector() -> bool {
-    match MODE.load(Ordering::Relaxed) {
-        1 => false,
-        2 => true,
-        _ => {
-            let v = detect();
-            MODE.store(if v { 2 } else { 1 }, Ordering::Relaxed);
-            v
-        }
-    }
+    mode() >= 2
 }
 
-fn detect() -> bool {
-    if std::env::var("SENESIM_SIMD").is_ok_and(|v| v.trim() == "scalar") {
-        return false;
+/// Whether the AVX-512 builds run: the CPU has AVX-512 F, DQ and VL besides
+/// AVX2, and `SENESIM_SIMD` is neither `scalar` nor `avx2`.
+#[inline]
+pub fn avx512() -> bool {
+    mode() == 3
+}
+
+fn detect() -> u8 {
+    let forced = std::env::var("SENESIM_SIMD").unwrap_or_default();
+    let forced = forced.trim();
+    if forced == "scalar" {
+        return 1;
     }
     #[cfg(target_arch = "x86_64")]
     {
-        std::arch::is_x86_feature_detected!("avx2")
+        if !std::arch::is_x86_feature_detected!("avx2") {
+            1
+        } else if forced != "avx2"
+            && std::arch::is_x86_feature_detected!("avx512f")
+            && std::arch::is_x86_feature_detected!("avx512dq")
+            && std::arch::is_x86_feature_detected!("avx512vl")
+        {
+            3
+        } else {
+            2
+        }
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
-        false
+        1
     }
 }
 
-/// What runs, for the run manifest: "avx2" or "scalar".
+/// What runs, for the run manifest: "avx512" (AVX2 and AVX-512 builds),
+/// "avx2" or "scalar".
 pub fn name() -> &'static str {
-    if vector() {
-        "avx2"
-    } else {
-        "scalar"
+    match mode() {
+        3 => "avx512",
+        2 => "avx2",
+        _ => "scalar",
     }
 }
 

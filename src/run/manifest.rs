@@ -42,7 +42,8 @@ pub(super) struct Manifest<'a> {
     #[serde(with = "crate::model::rng::seed_text")]
     pub(super) seed: u64,
     pub(super) threads: usize,
-    /// Which build of the hot loops ran (`model::simd`): "avx2" or "scalar";
+    /// Which build of the hot loops ran (`model::simd`): "avx512", "avx2" or
+    /// "scalar";
     /// the outputs are the same bits either way.
     pub(super) simd: &'static str,
     pub(super) started_unix_s: u64,

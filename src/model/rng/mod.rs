@@ -221,8 +221,10 @@ pub fn fnv1a(bytes: &[u8]) -> u64 {
 }
 
 pub mod keyed;
+pub mod row;
 pub mod seed_text;
 pub use keyed::{exponential, lognormal_unit_mean, normal, KeyedRng};
+pub use row::{row_draws, CellDraws};
 
 #[cfg(test)]
 mod tests {

@@ -258,7 +258,7 @@ fn apply_rules_reads_no_field_level_of_its_env() {
         };
         let ctx = ctx(&p, &t, site as u64 % 7);
         let sig = signals(&c, &env, &ctx);
-        let stream = ctx.stream.site(site as u64);
+        let stream = CellDraws::Stream(ctx.stream.site(site as u64));
         let (mut a, mut b) = (c, c);
         let (mut ea, mut eb) = (Events::default(), Events::default());
         apply_rules(&mut a, &stream, (site, sig), &env, &ctx, &mut ea);
