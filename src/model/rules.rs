@@ -374,7 +374,10 @@ fn later(cell: &mut Cell, site: usize, env: &Env, ctx: &Ctx, at: (f64, f64), ev:
                 1.0
             };
             let h_rev = p.reversion_max_per_h * hy * factor;
-            if happens(draw(Purpose::Reversion), h_rev, dt) {
+            // No hazard, no reversion, whatever the draw (`happens` is
+            // false for a rate ≤ 0): most cells hold no young cargo, and
+            // the draw, keyed, is not computed for them.
+            if h_rev > 0.0 && happens(draw(Purpose::Reversion), h_rev, dt) {
                 let risky = damage > p.transform_damage_threshold;
                 cell.phenotype = Phenotype::Proliferative;
                 cell.origin = Origin::None;
