@@ -22,10 +22,13 @@
 //! Stopping: the solver stops when its estimate of the error after a
 //! cycle (`Multigrid::solve`), relative to ‖u‖, is below `TOLERANCE`. The
 //! estimate is not a bound: against the exact spectral solve (default
-//! scenario, 512², 5 days) the true error reached 1.9 times it, 3.7e-4 at
-//! worst and 1.5e-4 on average, with one cycle in 58 of 120 solves and
-//! two in 62; hence `TOLERANCE` at 3e-4 under the 1e-3 contract, which
-//! tests/sasp_warm_start.rs checks on the true error. Every site's arithmetic is the
+//! scenario, 512², 5 days) the true error reached 1.9 times it. At
+//! `TOLERANCE` 5e-4 the true error there is 4.7e-4 at worst and 3.1e-4 on
+//! average with one cycle per solve (but the first); 5.1e-4 at worst over
+//! the runs of tests/sasp_warm_start.rs, which checks it against the 1e-3
+//! contract. (At 3e-4, until 2026-12-07: 3.7e-4 and 1.4e-4, with two
+//! cycles in half the solves: the default scenario's one-cycle estimate,
+//! ~3.5e-4, sat just above it.) Every site's arithmetic is the
 //! same at any thread count (rows in parallel; norms summed per row in f64
 //! and combined in row order), so results are bit-identical.
 
@@ -35,7 +38,7 @@ use rayon::prelude::*;
 
 /// The estimated error the solver stops at, relative L2 (the contract is
 /// 1e-3; `tests` and validate's `sasp-warm-start` check the true error).
-pub const TOLERANCE: f64 = 3e-4;
+pub const TOLERANCE: f64 = 5e-4;
 
 /// The coarsest grid's largest size (sites).
 const COARSEST: usize = 256;
