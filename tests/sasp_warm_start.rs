@@ -94,6 +94,20 @@ fn warm_started_multigrid_stays_within_1e3_of_the_exact_steady_state() {
             "scenarios/in_vitro_h2o2_rescue.toml",
             &["grid.nx=64", "grid.ny=64", "run.days=9"][..],
         ),
+        // The longest SASP range the multigrid takes (64 sites: D = 64²λ,
+        // λ = 16/h), spread rising from a quarter of the cells senescent:
+        // f32 round-off grows with the range (`MULTIGRID_MAX_RANGE`).
+        (
+            "scenarios/aged_skin_baseline.toml",
+            &[
+                "grid.nx=128",
+                "grid.ny=128",
+                "grid.boundary=periodic",
+                "run.days=8",
+                "tissue.initial_senescent_fraction=0.25",
+                "fields.sasp.diffusion=65536",
+            ][..],
+        ),
     ] {
         let (worst, mean, steps) = worst_over_run(file, sets);
         eprintln!("{file}: worst {worst:.2e}, mean {mean:.2e} over {steps} solves");
@@ -102,4 +116,30 @@ fn warm_started_multigrid_stays_within_1e3_of_the_exact_steady_state() {
             "{file}: worst relative L2 error {worst:.3e} > 1e-3"
         );
     }
+}
+
+/// Beyond `MULTIGRID_MAX_RANGE` the multigrid's f32 round-off exceeds the
+/// contract (a range of 150 sites: 2e-3), so `auto` takes the exact
+/// spectral solve there, and the multigrid up to it.
+#[test]
+fn a_long_sasp_range_takes_the_spectral_solve() {
+    use senesim::model::sasp::MULTIGRID_MAX_RANGE;
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/aged_skin_baseline.toml");
+    let world = |range: f64| {
+        let d = range * range * 16.0;
+        let sets = vec![
+            "grid.nx=64".to_string(),
+            "grid.ny=64".to_string(),
+            format!("fields.sasp.diffusion={d}"),
+        ];
+        let s = senesim::scenario::resolve(Some(&path), &sets)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .scenario;
+        let p = &s.fields.sasp;
+        assert_eq!(p.decay + p.uptake, 16.0, "the aged tissue's λ");
+        World::new(s)
+    };
+    assert!(world(MULTIGRID_MAX_RANGE).sasp.is_multigrid());
+    assert!(!world(MULTIGRID_MAX_RANGE * 1.01).sasp.is_multigrid());
+    assert!(!world(474.0).sasp.is_multigrid());
 }

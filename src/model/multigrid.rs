@@ -17,7 +17,9 @@
 //! (spacing 2ˡ), bilinear cell-centred prolongation, and at the coarsest
 //! grid (≤ `COARSEST` sites, or where a side is odd) sweeps until the
 //! residual falls by 10⁶. Grids that cannot coarsen to `COARSEST` sites
-//! (odd sizes) use the spectral solve instead (`Multigrid::new` is None).
+//! (odd sizes) use the spectral solve instead (`Multigrid::new` is None),
+//! as do SASP ranges beyond `sasp::MULTIGRID_MAX_RANGE`, where f32
+//! round-off in the residual exceeds the contract.
 //!
 //! Stopping: the solver stops when its estimate of the error after a
 //! cycle (`Multigrid::solve`), relative to ‖u‖, is below `TOLERANCE`. The

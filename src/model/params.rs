@@ -194,7 +194,8 @@ pub struct FieldParams {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Solver {
-    /// The fast solver: warm-started multigrid for `sasp`, the separable
+    /// The fast solver: warm-started multigrid for `sasp` (up to a SASP
+    /// range of `sasp::MULTIGRID_MAX_RANGE` sites), the separable
     /// heat-kernel step for EV and CM fields whose kernel is narrow and
     /// that have no source this step; the spectral solve otherwise (odd
     /// grids for multigrid, wide kernels, graft sources).

@@ -10,8 +10,18 @@
 use crate::model::field::Field;
 use crate::model::geometry::Grid;
 use crate::model::multigrid::Multigrid;
-use crate::model::params::Solver;
+use crate::model::params::{FieldParams, Solver};
 use crate::model::spectral::Spectral;
+
+/// The longest SASP range √(D/λ) (sites) the multigrid solves: beyond it
+/// the f32 V-cycle cannot reach the contract's 1e-3. Its residual
+/// f − (λ + 4a)u + aΣu loses the sources to round-off as a = D/h² grows
+/// against λ: measured against the exact solve at every step of the
+/// mean-field tissue (tests/sasp_warm_start.rs), worst 1.3e-4 at a range of
+/// 87 sites, 2.0e-3 at 150 and 1.5e-2 at 474 (and the error estimate the
+/// solver stops by no longer sees it). Tissue ranges are 10-25 sites
+/// (docs/model.md §7); a longer one takes the exact spectral solve.
+pub const MULTIGRID_MAX_RANGE: f64 = 64.0;
 
 pub enum SaspSolver {
     Multigrid(Multigrid),
@@ -20,13 +30,18 @@ pub enum SaspSolver {
 }
 
 impl SaspSolver {
-    pub fn new(grid: Grid, solver: Solver) -> SaspSolver {
-        match solver {
-            Solver::Auto => match Multigrid::new(grid) {
+    /// The solver `solver` names for a field of `params`: with `Auto`,
+    /// multigrid where the grid coarsens and the SASP range is at most
+    /// `MULTIGRID_MAX_RANGE`, else the spectral solve.
+    pub fn new(grid: Grid, params: &FieldParams) -> SaspSolver {
+        let lambda = params.decay + params.uptake;
+        let short = params.diffusion <= MULTIGRID_MAX_RANGE * MULTIGRID_MAX_RANGE * lambda;
+        match params.solver {
+            Solver::Auto if short => match Multigrid::new(grid) {
                 Some(m) => SaspSolver::Multigrid(m),
                 None => SaspSolver::Spectral(vec![0.0; grid.len()]),
             },
-            Solver::Spectral => SaspSolver::Spectral(vec![0.0; grid.len()]),
+            Solver::Auto | Solver::Spectral => SaspSolver::Spectral(vec![0.0; grid.len()]),
         }
     }
 

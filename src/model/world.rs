@@ -162,7 +162,7 @@ impl World {
             batches: Batches::new(&scenario),
             fields: Fields::new(f, grid, scenario.run.dt_h),
             spectral: Spectral::new(grid),
-            sasp: crate::model::sasp::SaspSolver::new(grid, f.sasp.solver),
+            sasp: crate::model::sasp::SaspSolver::new(grid, &f.sasp),
             scratch: Scratch::new(&grid),
             cells,
             grid,
