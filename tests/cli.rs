@@ -278,6 +278,7 @@ fn run_writes_a_complete_folder() {
         serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(m["completed"], true);
     assert_eq!(m["threads"], 2);
+    assert_eq!(m["sasp_solver"], "multigrid");
     assert_eq!(m["seed"], "1", "seeds are written as strings");
     assert_eq!(m["steps_done"], 72);
     assert_eq!(m["scenario"]["grid"]["nx"], 32);
@@ -309,6 +310,34 @@ fn run_writes_a_complete_folder() {
         .map(|rec| rec.unwrap()[0].parse().unwrap())
         .collect();
     assert_eq!(times, vec![0.0, 24.0, 48.0, 72.0]);
+}
+
+/// The manifest says which `sasp` solver ran: `auto` takes the exact
+/// spectral solve for a SASP range beyond the multigrid's 64 sites.
+#[test]
+fn the_manifest_names_the_sasp_solver_auto_chose() {
+    let t = Temp::new();
+    let out = t.path().join("run");
+    // λ = 16/h in the default tissue: a range of 250 sites.
+    let o = senesim(&[
+        "run",
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+        "--no-plots",
+        "--set",
+        "grid.nx=32",
+        "--set",
+        "grid.ny=32",
+        "--set",
+        "run.days=2",
+        "--set",
+        "fields.sasp.diffusion=1000000",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(m["sasp_solver"], "spectral");
 }
 
 #[test]

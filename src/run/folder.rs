@@ -335,6 +335,11 @@ pub(super) fn run_world(
     files.extend(claim.earlier.iter().cloned());
     files.sort();
     files.dedup();
+    let sasp_solver = if w.sasp.is_multigrid() {
+        "multigrid"
+    } else {
+        "spectral"
+    };
     let manifest = |state: State,
                     steps_done: u64,
                     stopped: Option<String>,
@@ -347,6 +352,7 @@ pub(super) fn run_world(
             seed: s.run.seed,
             threads: opts.threads,
             simd: crate::model::simd::name(),
+            sasp_solver,
             started_unix_s,
             wall_time_s: started.elapsed().as_secs_f64(),
             completed: state == State::Complete,

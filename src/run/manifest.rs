@@ -46,6 +46,9 @@ pub(super) struct Manifest<'a> {
     /// "scalar";
     /// the outputs are the same bits either way.
     pub(super) simd: &'static str,
+    /// How the `sasp` field was solved: "multigrid" or "spectral" (the
+    /// solver `auto` chose, docs/model.md §4, or the one the scenario named).
+    pub(super) sasp_solver: &'static str,
     pub(super) started_unix_s: u64,
     pub(super) wall_time_s: f64,
     pub(super) completed: bool,
