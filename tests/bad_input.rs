@@ -518,8 +518,7 @@ fn every_seed_senesim_writes_is_taken_back_and_reruns_its_replicate() {
     let o = run_quiet(&f, &c, &[]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(summary(&c), want);
-    let m: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(c.join("manifest.json")).unwrap()).unwrap();
+    let m = manifest(&c);
     assert_eq!(m["seed"], big.as_str(), "written as a string, not rounded");
     assert_eq!(m["scenario"]["run"]["seed"], big.as_str());
     // And `check` prints it so that it reads back.

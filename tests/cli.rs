@@ -274,8 +274,7 @@ fn run_writes_a_complete_folder() {
         })
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
-    let m: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    let m = manifest(&out);
     assert_eq!(m["completed"], true);
     assert_eq!(m["threads"], 2);
     assert_eq!(m["sasp_solver"], "multigrid");
@@ -335,8 +334,7 @@ fn the_manifest_names_the_sasp_solver_auto_chose() {
         "fields.sasp.diffusion=1000000",
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let m: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    let m = manifest(&out);
     assert_eq!(m["sasp_solver"], "spectral");
 }
 

@@ -6,10 +6,6 @@ mod common;
 use common::*;
 use std::path::Path;
 
-fn manifest(dir: &Path) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap()
-}
-
 /// SIGINT while the run is in `phase`; then the folder says it is
 /// interrupted and resumable, and `resume` completes it to a lone run's bytes.
 fn interrupt_at(phase: &str, plots: bool) {

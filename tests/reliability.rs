@@ -85,10 +85,6 @@ fn outputs(dir: &Path) -> Vec<(String, Vec<u8>)> {
     files
 }
 
-fn manifest(dir: &Path) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap()
-}
-
 #[test]
 fn sigint_stops_a_run_cleanly_and_resume_matches_the_uninterrupted_run() {
     let t = Temp::new();

@@ -42,8 +42,7 @@ fn validate_writes_a_self_contained_report_with_figures() {
         assert!(px.iter().filter(|p| **p != [255, 255, 255]).count() > 10_000);
         assert!(md.contains(&format!("<a id=\"{id}\"></a>")));
     }
-    let m: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    let m = manifest(&out);
     assert_eq!(m["threads"], 2);
     assert_eq!(m["failed"].as_array().unwrap().len(), 0);
     assert_eq!(m["senesim_version"], env!("CARGO_PKG_VERSION"));

@@ -75,6 +75,15 @@ impl SaspSolver {
         }
     }
 
+    /// Which solver is in use, for the run manifest: "multigrid" or
+    /// "spectral".
+    pub fn name(&self) -> &'static str {
+        match self {
+            SaspSolver::Multigrid(_) => "multigrid",
+            SaspSolver::Spectral(_) => "spectral",
+        }
+    }
+
     /// Whether the fast solver is in use.
     pub fn is_multigrid(&self) -> bool {
         matches!(self, SaspSolver::Multigrid(_))

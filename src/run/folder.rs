@@ -335,11 +335,7 @@ pub(super) fn run_world(
     files.extend(claim.earlier.iter().cloned());
     files.sort();
     files.dedup();
-    let sasp_solver = if w.sasp.is_multigrid() {
-        "multigrid"
-    } else {
-        "spectral"
-    };
+    let sasp_solver = w.sasp.name();
     let manifest = |state: State,
                     steps_done: u64,
                     stopped: Option<String>,

@@ -92,6 +92,11 @@ pub fn run_quiet(scenario: &Path, out: &Path, extra: &[&str]) -> Output {
     senesim(&run_args(scenario, out, extra))
 }
 
+/// A run folder's `manifest.json`.
+pub fn manifest(dir: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap()
+}
+
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }

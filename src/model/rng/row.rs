@@ -1,8 +1,9 @@
 //! A cell's death and onset draws in the rules pass: hashed cell by cell
 //! from its site's stream, or a row of them at a time where the CPU
 //! multiplies 64-bit integers eight at a time (AVX-512 DQ). The numbers are
-//! the same either way: the hash is integer arithmetic, and the scaling to
-//! [0, 1) exact (`to_unit`).
+//! the same either way (the row loop calls `StepStream::site` and
+//! `SiteStream::uniform`): the hash is integer arithmetic, and the scaling
+//! to [0, 1) exact.
 //!
 //! Every cell draws for death each step, and every proliferative tissue
 //! cell for onset: three SplitMix64 mixes per site (the site, then the two
@@ -10,7 +11,7 @@
 //! multiply: emulated, a row's hashes cost more than the scalar ones
 //! (measured), so the row is hashed ahead only in the AVX-512 build.
 
-use super::{mix64, to_unit, Purpose, SiteStream, StepStream};
+use super::{Purpose, SiteStream, StepStream};
 
 /// Where a cell's death and onset draws come from (the same numbers).
 #[derive(Clone, Copy, Debug)]
@@ -47,28 +48,28 @@ impl CellDraws {
 /// AVX-512 build does not run; the rules pass then draws cell by cell.
 pub fn row_draws(stream: &StepStream, first: u64, death: &mut [f64], onset: &mut [f64]) -> bool {
     #[inline(always)]
-    fn body(prefix: u64, first: u64, death: &mut [f64], onset: &mut [f64]) {
+    fn body(stream: StepStream, first: u64, death: &mut [f64], onset: &mut [f64]) {
         let onset = &mut onset[..death.len()];
         for (x, (d, o)) in death.iter_mut().zip(onset.iter_mut()).enumerate() {
-            let site = mix64(prefix ^ first.wrapping_add(x as u64));
-            *d = to_unit(mix64(site ^ Purpose::Death as u64));
-            *o = to_unit(mix64(site ^ Purpose::Onset as u64));
+            let site = stream.site(first.wrapping_add(x as u64));
+            *d = site.uniform(Purpose::Death);
+            *o = site.uniform(Purpose::Onset);
         }
     }
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,avx512f,avx512dq,avx512vl")]
-    unsafe fn wide(prefix: u64, first: u64, death: &mut [f64], onset: &mut [f64]) {
-        body(prefix, first, death, onset)
+    unsafe fn wide(stream: StepStream, first: u64, death: &mut [f64], onset: &mut [f64]) {
+        body(stream, first, death, onset)
     }
     #[cfg(target_arch = "x86_64")]
     if crate::model::simd::avx512() {
         // SAFETY: `avx512()` is true only on a CPU with these features.
-        unsafe { wide(stream.prefix, first, death, onset) };
+        unsafe { wide(*stream, first, death, onset) };
         return true;
     }
     #[cfg(test)]
     if FORCE_SCALAR_ROWS.with(|f| f.get()) {
-        body(stream.prefix, first, death, onset);
+        body(*stream, first, death, onset);
         return true;
     }
     let _ = (stream, first, death, onset);
