@@ -254,8 +254,13 @@ pub fn apply_rules(
     } else {
         cs / (p.ev_half_saturation + cs)
     };
-    cell.cargo_young = (cell.cargo_young as f64 * ctx.cargo_keep) as f32;
-    cell.cargo_senescent = (cs * ctx.cargo_keep) as f32;
+    // Cargo is lost over the step; a cell without any (most cells, and
+    // every cell of a scenario without EVs) has nothing to lose: 0·keep is
+    // 0, with its sign, so skipping the products changes no bit.
+    if cell.cargo_young != 0.0 || cs != 0.0 {
+        cell.cargo_young = (cell.cargo_young as f64 * ctx.cargo_keep) as f32;
+        cell.cargo_senescent = (cs * ctx.cargo_keep) as f32;
+    }
 
     // Damage (rule 1): inputs by source, one repair rate (raised by young cargo).
     let (e, g) = relax;
@@ -263,7 +268,11 @@ pub fn apply_rules(
     d.intrinsic =
         (d.intrinsic as f64 * e + (ctx.tissue.basal_damage_per_h + env.stress_per_h) * g) as f32;
     d.sasp = (d.sasp as f64 * e + p.sasp_damage_per_h * hs * g) as f32;
-    d.ev = (d.ev as f64 * e + p.ev_damage_per_h * he * g) as f32;
+    // EV damage is +0 in a cell that never held senescent cargo, and stays
+    // +0 without any (0·e + 0·g = +0): the update is skipped, no bit moves.
+    if he != 0.0 || d.ev.to_bits() != 0 {
+        d.ev = (d.ev as f64 * e + p.ev_damage_per_h * he * g) as f32;
+    }
     let damage = d.total();
 
     // Death (rule 9): basal apoptosis, steeply more above a damage threshold.
@@ -444,6 +453,8 @@ pub fn sasp_strength(cell: &Cell, now_h: f64, p: &CellParams) -> f64 {
     };
     f * cell.maturity(now_h, p.sasp_maturation_h)
 }
+
+pub(crate) mod quiet;
 
 #[cfg(test)]
 mod tests;

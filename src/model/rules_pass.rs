@@ -19,10 +19,11 @@ use crate::model::field::View;
 use crate::model::geometry::Grid;
 use crate::model::kinetics::{hill_row, relax_row};
 use crate::model::rng::{row_draws, CellDraws, StepKey};
+use crate::model::rules::quiet::{self, quiet_row};
 use crate::model::rules::{apply_rules, Ctx, Env, Events, Signals};
 use crate::model::sources::{Emit, Tally};
 use crate::model::stencil::row_sums;
-use crate::model::vacancy::{Prepared, SiteBits};
+use crate::model::vacancy::{Prepared, RowBits};
 use rayon::prelude::*;
 
 /// What every site's environment is made of this step (`Env`).
@@ -185,6 +186,12 @@ impl Block<'_> {
             zeros.clone(),
         ];
         let (key, ctx) = (rules.key, rules.ctx);
+        // The quiet cells' step (rules/quiet.rs).
+        let consts = quiet::Consts::new(ctx, around.induction);
+        // Proliferative tissue cells emit and show nothing (no wound pulse).
+        let silent = rules.emit.silent_tissue();
+        // The sites the quiet step left, one bit each.
+        let mut slow = vec![0u64; nx.div_ceil(64)];
         for q in 0..rows {
             let y = self.first + q;
             if q > 0 {
@@ -198,7 +205,6 @@ impl Block<'_> {
             });
             let [w0, w1, w2] = &window;
             row_sums(self.grid, [w0, w1, w2], y, &mut deep, &mut contact);
-            let vacant = &mut self.bits[q * words..(q + 1) * words];
             let span = q * nx..(q + 1) * nx;
             let cells = &mut self.cells[span.clone()];
             let shown = &mut self.shown[span.clone()];
@@ -225,7 +231,9 @@ impl Block<'_> {
                 out.young = true;
             }
             let ahead = row_draws(&key.stream, (y * nx) as u64, &mut death, &mut onset);
-            for (x, c) in cells.iter_mut().enumerate() {
+            // The cell at x, by the rules; what it will emit at the start
+            // of the next step.
+            let one = |x: usize, c: &mut Cell, out: &mut Outcome| {
                 let i = y * nx + x;
                 let env = around.env(i, deep[x], contact[x]);
                 let draws = if ahead {
@@ -247,10 +255,63 @@ impl Block<'_> {
                     relax,
                 };
                 apply_rules(c, &draws, (i, sig), &env, ctx, &mut out.events);
-                // What division will need of this cell (vacancy.rs).
-                SiteBits::write(vacant, x, c.is_empty());
-                // What it will emit at the start of the next step.
-                (source[x], shown[x]) = rules.emit.cell(c, i, &mut out.tally);
+                rules.emit.cell(c, i, &mut out.tally)
+            };
+            // The row's quiet cells eight at a time, where the CPU can.
+            let row = quiet::Row {
+                hs: &hs,
+                death: &death,
+                onset: &onset,
+                deep: &deep,
+                relax: young.then_some((&re[..], &rg[..])),
+                stress: around.stress.map(|v| &v[y * nx..(y + 1) * nx]),
+                wound: around.wound.map(|m| &m[y * nx..(y + 1) * nx]),
+            };
+            let stepped = if ahead {
+                quiet_row(cells, &row, &consts, &mut slow)
+            } else {
+                None
+            };
+            // What division will need of each cell: whether its site is
+            // empty (vacancy.rs).
+            let vacant = &mut self.bits[q * words..(q + 1) * words];
+            let marked = |x: usize| slow[x / 64] >> (x % 64) & 1 == 1;
+            if let Some(done) = stepped.filter(|_| silent) {
+                // The stepped cells are proliferative tissue cells: not
+                // empty, emitting and showing nothing. The others, in order.
+                out.tally.tissue += done;
+                source.fill(0.0);
+                shown.fill(0.0);
+                vacant.fill(0);
+                for (w, &word) in slow.iter().enumerate() {
+                    let mut b = word;
+                    while b != 0 {
+                        let x = w * 64 + b.trailing_zeros() as usize;
+                        b &= b - 1;
+                        let c = &mut cells[x];
+                        (source[x], shown[x]) = one(x, c, &mut out);
+                        vacant[w] |= (c.is_empty() as u64) << (x % 64);
+                    }
+                }
+            } else if stepped.is_some() {
+                // During a wound pulse: the stepped cells' emission too.
+                let mut bits = RowBits::new(vacant);
+                for (x, c) in cells.iter_mut().enumerate() {
+                    (source[x], shown[x]) = if marked(x) {
+                        one(x, c, &mut out)
+                    } else {
+                        rules.emit.cell(c, y * nx + x, &mut out.tally)
+                    };
+                    bits.push(x, c.is_empty());
+                }
+                bits.finish(nx);
+            } else {
+                let mut bits = RowBits::new(vacant);
+                for (x, c) in cells.iter_mut().enumerate() {
+                    (source[x], shown[x]) = one(x, c, &mut out);
+                    bits.push(x, c.is_empty());
+                }
+                bits.finish(nx);
             }
         }
         out

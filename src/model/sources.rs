@@ -89,6 +89,13 @@ impl<'a> Emit<'a> {
         self.any_cell(c, i, tally)
     }
 
+    /// Whether every proliferative tissue cell emits (0, 0) and counts as
+    /// tissue alone (`cell`'s inlined path): no wound pulses.
+    #[inline]
+    pub fn silent_tissue(&self) -> bool {
+        self.wound.is_none()
+    }
+
     /// `cell` for any cell.
     #[inline(never)]
     fn any_cell(&self, c: &Cell, i: usize, tally: &mut Tally) -> (f32, f32) {

@@ -88,19 +88,21 @@ pub fn rows_of<'a>(grid: &Grid, values: &'a [f32], y: usize) -> [&'a [f32]; 3] {
 crate::model::simd::simd_dispatch! {
     /// Sites 1..nx−1 of the middle of three rows of packed values (each
     /// nx): the eight neighbours' deep flags and weights, added in MOORE
-    /// order.
+    /// order. One pass over the row, the eight neighbours of each site
+    /// read together (eight passes, each adding one neighbour to the
+    /// whole row, read and wrote the sums eight times over).
     fn interior_sums(rows: [&[f32]; 3], nx: usize, oc: &mut [u8], ow: &mut [f32]) {
         let n = nx - 2;
-        oc[1..nx - 1].iter_mut().for_each(|c| *c = 0);
-        ow[1..nx - 1].iter_mut().for_each(|w| *w = 0.0);
-        for &(dx, dy) in &MOORE {
-            // Neighbour (x+dx, y+dy) of site x ∈ 1..nx−1 of the middle row.
-            let src = &rows[(1 + dy) as usize][(1 + dx) as usize..][..n];
-            for ((o, p), u) in oc[1..nx - 1].iter_mut().zip(ow[1..nx - 1].iter_mut()).zip(src) {
-                let b = u.to_bits();
-                *o += (b >> 31) as u8;
-                *p += f32::from_bits(b & !SIGN);
+        // Neighbour (x+dx, y+dy) of site x ∈ 1..nx−1 of the middle row.
+        let src = MOORE.map(|(dx, dy)| &rows[(1 + dy) as usize][(1 + dx) as usize..][..n]);
+        for (k, (o, p)) in oc[1..nx - 1].iter_mut().zip(ow[1..nx - 1].iter_mut()).enumerate() {
+            let (mut c, mut w) = (0u32, 0.0f32);
+            for s in &src {
+                let b = s[k].to_bits();
+                c += b >> 31;
+                w += f32::from_bits(b & !SIGN);
             }
+            (*o, *p) = (c as u8, w);
         }
     }
 }

@@ -42,15 +42,6 @@ impl SiteBits {
         self.bits.par_chunks_mut((self.words_per_row * rows).max(1))
     }
 
-    /// Sets or clears the bit of site `x` of the row whose words are `row`;
-    /// every site of a row is written each step, so stale bits cannot
-    /// survive.
-    #[inline]
-    pub fn write(row: &mut [u64], x: usize, on: bool) {
-        let (w, b) = (x / 64, x % 64);
-        row[w] = (row[w] & !(1 << b)) | (on as u64) << b;
-    }
-
     #[inline]
     pub fn get(&self, site: usize) -> bool {
         let (y, x) = (site / self.nx, site % self.nx);
@@ -78,6 +69,40 @@ impl SiteBits {
     }
 }
 
+/// Writes one row's bits, every site in order from x = 0, a word at a
+/// time: each word is stored whole when its last site is pushed (`finish`
+/// stores a row's last, partial word), so no stale bit survives.
+pub struct RowBits<'a> {
+    row: &'a mut [u64],
+    word: u64,
+}
+
+impl<'a> RowBits<'a> {
+    /// A writer of the row whose words are `row`.
+    #[inline]
+    pub fn new(row: &'a mut [u64]) -> RowBits<'a> {
+        RowBits { row, word: 0 }
+    }
+
+    /// Site `x`'s bit; `x` is one more than the last site pushed.
+    #[inline]
+    pub fn push(&mut self, x: usize, on: bool) {
+        self.word |= (on as u64) << (x % 64);
+        if x % 64 == 63 {
+            self.row[x / 64] = self.word;
+            self.word = 0;
+        }
+    }
+
+    /// Stores the last word of a row of `nx` sites, if partial.
+    #[inline]
+    pub fn finish(self, nx: usize) {
+        if !nx.is_multiple_of(64) {
+            self.row[nx / 64] = self.word;
+        }
+    }
+}
+
 /// What the rules pass leaves for division: the empty sites, one bit per
 /// site (0.125 bytes per site).
 #[derive(Clone, Debug, Default)]
@@ -100,9 +125,11 @@ impl Prepared {
             .par_chunks(nx)
             .zip(prep.vacant.rows_mut())
             .for_each(|(row, vacant)| {
+                let mut bits = RowBits::new(vacant);
                 for (x, c) in row.iter().enumerate() {
-                    SiteBits::write(vacant, x, c.is_empty());
+                    bits.push(x, c.is_empty());
                 }
+                bits.finish(nx);
             });
         prep
     }
@@ -253,9 +280,11 @@ mod tests {
             // Written twice, the second time the opposite: no stale bit.
             for flip in [true, false] {
                 v.rows_mut().enumerate().for_each(|(y, row)| {
+                    let mut bits = RowBits::new(row);
                     for x in 0..nx {
-                        SiteBits::write(row, x, on(y * nx + x) ^ flip);
+                        bits.push(x, on(y * nx + x) ^ flip);
                     }
+                    bits.finish(nx);
                 });
                 let expect: Vec<usize> = (0..grid.len()).filter(|&i| on(i) ^ flip).collect();
                 for i in 0..grid.len() {
