@@ -13,6 +13,10 @@
 //! therefore read only values of the start of the step, whatever the
 //! blocks and threads, and the results do not depend on them. The halos
 //! cost two rows per block, the windows three rows per thread.
+//!
+//! Where the CPU has AVX-512, a row's quiet cells (most of them) take their
+//! step eight at a time first (rules/quiet.rs), and only the others go
+//! through `apply_rules`, in site order; the results are the same bits.
 
 use crate::model::cell::Cell;
 use crate::model::field::View;

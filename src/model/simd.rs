@@ -12,10 +12,12 @@
 //! CPU's vector width; `tests/determinism.rs` forces the scalar build and compares
 //! every output file byte for byte.
 //!
-//! A few loops whose work is 64-bit integer multiplication (the keyed
-//! hashes of the draws, `rng::row_draws`) have a third build, for CPUs with
-//! AVX-512 (F, DQ and VL: eight 64-bit multiplies per instruction, which
-//! AVX2 lacks); integer arithmetic is exact, so it too gives the same bits.
+//! Two loops have a third build, for CPUs with AVX-512 (F, DQ and VL): the
+//! keyed hashes of the draws (`rng::row_draws`: eight 64-bit multiplies
+//! per instruction, which AVX2 lacks; integer arithmetic is exact), and the
+//! step of the quiet cells (`rules::quiet`: gathers from the cell records,
+//! masks, each lane the scalar IEEE operations in order). They too give
+//! the same bits.
 //!
 //! `SENESIM_SIMD=scalar` in the environment forces the scalar builds (for
 //! that test, and to check a node of a mixed cluster); `SENESIM_SIMD=avx2`
