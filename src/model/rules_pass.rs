@@ -279,7 +279,6 @@ impl Block<'_> {
             // What division will need of each cell: whether its site is
             // empty (vacancy.rs).
             let vacant = &mut self.bits[q * words..(q + 1) * words];
-            let marked = |x: usize| slow[x / 64] >> (x % 64) & 1 == 1;
             if let Some(done) = stepped.filter(|_| silent) {
                 // The stepped cells are proliferative tissue cells: not
                 // empty, emitting and showing nothing. The others, in order.
@@ -297,22 +296,17 @@ impl Block<'_> {
                         vacant[w] |= (c.is_empty() as u64) << (x % 64);
                     }
                 }
-            } else if stepped.is_some() {
-                // During a wound pulse: the stepped cells' emission too.
+            } else {
+                // Every cell in order: by the rules, or only its emission
+                // where the quiet step took it (during a wound's pulse).
+                let left = |x: usize| stepped.is_none() || slow[x / 64] >> (x % 64) & 1 == 1;
                 let mut bits = RowBits::new(vacant);
                 for (x, c) in cells.iter_mut().enumerate() {
-                    (source[x], shown[x]) = if marked(x) {
+                    (source[x], shown[x]) = if left(x) {
                         one(x, c, &mut out)
                     } else {
                         rules.emit.cell(c, y * nx + x, &mut out.tally)
                     };
-                    bits.push(x, c.is_empty());
-                }
-                bits.finish(nx);
-            } else {
-                let mut bits = RowBits::new(vacant);
-                for (x, c) in cells.iter_mut().enumerate() {
-                    (source[x], shown[x]) = one(x, c, &mut out);
                     bits.push(x, c.is_empty());
                 }
                 bits.finish(nx);
