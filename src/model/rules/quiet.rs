@@ -397,6 +397,10 @@ mod tests {
     /// event counts); every other site is marked and its cell untouched,
     /// and it is marked only where `apply_rules` does more than a quiet
     /// step (not a proliferative tissue cell, or it dies or may arrest).
+    /// A reordered f64 product ((a·b)·c as a·(b·c)) changes only the last
+    /// bit of an f64, which rarely survives the rounding to the stored
+    /// f32: this test does not catch that (measured), so the vector build
+    /// follows `apply_rules` term by term.
     #[test]
     fn quiet_row_is_apply_rules_for_the_cells_it_steps() {
         let mut s = load(None, &[]).unwrap().scenario;
