@@ -81,7 +81,7 @@ impl<'a> Emit<'a> {
     /// values: `site` gives (0, 0) for such a cell where no wound pulses).
     #[inline(always)]
     pub fn cell(&self, c: &Cell, i: usize, tally: &mut Tally) -> (f32, f32) {
-        if c.kind == Kind::Tissue && c.phenotype == Phenotype::Proliferative && self.wound.is_none()
+        if c.kind == Kind::Tissue && c.phenotype == Phenotype::Proliferative && self.silent_tissue()
         {
             tally.tissue += 1;
             return (0.0, 0.0);

@@ -94,9 +94,11 @@ pub(crate) struct Row<'a> {
     pub(crate) wound: Option<&'a [bool]>,
 }
 
-/// The new (young cargo, intrinsic damage, SASP damage) of the cell at
-/// site x of `row`, if it is quiet and neither dies nor may arrest this
-/// step; None otherwise. `apply_rules`'s arithmetic for such a cell.
+/// The new values (`Stepped`) of the cell at site x of `row`, if it is a
+/// proliferative tissue cell that neither dies nor may arrest this step;
+/// None otherwise. `apply_rules`'s arithmetic for such a cell, term by
+/// term: the specification the vector build follows, its scalar build in
+/// the tests, and the last sites of a row not a multiple of 8 long.
 #[inline(always)]
 pub(crate) fn quiet_cell(c: &Cell, x: usize, row: &Row, k: &Consts) -> Option<Stepped> {
     if !(c.kind == Kind::Tissue && c.phenotype == Phenotype::Proliferative) {
